@@ -1,0 +1,108 @@
+/*
+ * none.c - no synchronization at all: the baseline that measures the poll loop
+ * itself. UNSAFE by design: updates run in place while readers read, so a
+ * reader can see a half-applied update (the readers/writers benchmark counts
+ * such torn reads). Every hook is a no-op; isolate() returns at once.
+ */
+#include "strategies/sync.h"
+
+#include <stdlib.h>
+
+struct none_thread {
+	struct sync_thread base;
+};
+
+static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
+			      char *err, size_t errlen);
+
+static void none_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int none_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int none_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			     char *err, size_t errlen)
+{
+	struct none_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "none: out of memory for thread %u", tid);
+		return -1;
+	}
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static int none_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)t;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void none_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void none_dump(struct sync_domain *d, FILE *out)
+{
+	fprintf(out, "none: %u threads, no synchronization state\n", d->nthreads);
+}
+
+const struct sync_ops sync_none = {
+	.name = "none",
+	.family = "baseline",
+	.origin = "no synchronization (unsafe): measures the loop itself",
+	.max_threads = 0,
+	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
+	.domain_create = none_domain_create,
+	.domain_destroy = none_domain_destroy,
+	.wake_fd = none_wake_fd,
+	.thread_alloc = none_thread_alloc,
+	.thread_init = none_thread_init,
+	.thread_deinit = sync_nop,
+	.thread_free = none_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = sync_nop,
+	.release = sync_nop,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = none_dump,
+	.summary = NULL,
+};
+
+static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
+			      char *err, size_t errlen)
+{
+	struct sync_domain *d;
+
+	if (sync_check_params(&sync_none, p, err, errlen))
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d || sync_domain_init(d, &sync_none, p)) {
+		free(d);
+		snprintf(err, errlen, "none: out of memory");
+		return -1;
+	}
+	*out = d;
+	return 0;
+}

@@ -1,0 +1,41 @@
+/*
+ * registry.c - every strategy, listed explicitly: static libraries drop objects
+ * nothing references, and an explicit list is readable and ordered (baselines
+ * first, then the HAProxy family, then the RCU family).
+ */
+#include "strategies/sync.h"
+
+#include <string.h>
+
+/* --- declarations: one line per strategy --- */
+extern const struct sync_ops sync_none;
+/* --- end declarations --- */
+
+const struct sync_ops *const sync_registry[] = {
+	/* --- entries: one line per strategy --- */
+	&sync_none,
+	/* --- end entries --- */
+	NULL,
+};
+
+const struct sync_ops *sync_find(const char *name)
+{
+	for (size_t i = 0; sync_registry[i]; i++)
+		if (strcmp(sync_registry[i]->name, name) == 0)
+			return sync_registry[i];
+	return NULL;
+}
+
+const char *sync_names(void)
+{
+	static char buf[512];
+
+	if (!buf[0]) {
+		for (size_t i = 0; sync_registry[i]; i++) {
+			if (i)
+				strncat(buf, ", ", sizeof(buf) - strlen(buf) - 1);
+			strncat(buf, sync_registry[i]->name, sizeof(buf) - strlen(buf) - 1);
+		}
+	}
+	return buf;
+}

@@ -1,0 +1,105 @@
+/*
+ * sync.c - helpers shared by every strategy: the common heads of domains and
+ * threads, parameter checks, no-op hooks and names for the watchdog.
+ */
+#include "strategies/sync.h"
+
+#include <stdlib.h>
+
+int sync_domain_init(struct sync_domain *d, const struct sync_ops *ops,
+		     const struct sync_params *p)
+{
+	d->ops = ops;
+	d->nthreads = p->nthreads;
+	d->reclaim = p->reclaim;
+	d->threads = calloc(p->nthreads ? p->nthreads : 1, sizeof(*d->threads));
+	return d->threads ? 0 : -1;
+}
+
+void sync_domain_fini(struct sync_domain *d)
+{
+	free((void *)d->threads);
+	d->threads = NULL;
+}
+
+void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid)
+{
+	t->tid = tid;
+	t->dom = d;
+	atomic_init(&t->wait_since_ns, 0);
+	atomic_init(&t->wait_kind, SYNC_WAIT_NONE);
+	atomic_init(&t->doing, SYNC_DOING_STARTING);
+	atomic_init(&t->doing_since_ns, 0);
+	/* Release: the watchdog that finds t in threads[] sees it initialized. */
+	atomic_store_explicit(&d->threads[tid], t, memory_order_release);
+}
+
+void sync_thread_detach(struct sync_thread *t)
+{
+	atomic_store_explicit(&t->dom->threads[t->tid], NULL, memory_order_release);
+}
+
+int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
+		      char *err, size_t errlen)
+{
+	if (p->nthreads == 0) {
+		snprintf(err, errlen, "%s: needs at least 1 thread", ops->name);
+		return -1;
+	}
+	if (ops->max_threads && p->nthreads > ops->max_threads) {
+		snprintf(err, errlen,
+			 "%s supports at most %u threads (the outside updater counts as one), %u asked",
+			 ops->name, ops->max_threads, p->nthreads);
+		return -1;
+	}
+	if (p->reclaim == SYNC_RECLAIM_DEFER && !(ops->caps & SYNC_CAP_DEFER)) {
+		snprintf(err, errlen, "%s has no deferred reclamation (--reclaim=defer is for grace-period strategies)",
+			 ops->name);
+		return -1;
+	}
+	if (p->reclaim != SYNC_RECLAIM_SYNC && p->reclaim != SYNC_RECLAIM_DEFER) {
+		snprintf(err, errlen, "%s: unknown reclaim mode %d", ops->name, (int)p->reclaim);
+		return -1;
+	}
+	return 0;
+}
+
+void sync_nop(struct sync_thread *t)
+{
+	(void)t;
+}
+
+void sync_nop_defer(struct sync_thread *t, void *p, void (*fn)(void *))
+{
+	(void)t;
+	(void)p;
+	(void)fn;
+}
+
+const char *sync_wait_kind_name(int k)
+{
+	static const char *const names[] = {
+		[SYNC_WAIT_NONE] = "none",       [SYNC_WAIT_ISOLATE] = "isolate",
+		[SYNC_WAIT_BARRIER] = "barrier", [SYNC_WAIT_REPARK] = "repark",
+		[SYNC_WAIT_GRACE] = "grace",     [SYNC_WAIT_EPOCH] = "epoch",
+		[SYNC_WAIT_LOCK] = "lock",       [SYNC_WAIT_DEFER] = "defer",
+	};
+
+	if (k < 0 || (size_t)k >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[k];
+}
+
+const char *sync_doing_name(int d)
+{
+	static const char *const names[] = {
+		[SYNC_DOING_STARTING] = "starting", [SYNC_DOING_POLLING] = "polling",
+		[SYNC_DOING_EVENT] = "event",       [SYNC_DOING_UPDATE] = "update",
+		[SYNC_DOING_LOOP] = "loop",         [SYNC_DOING_EXITING] = "exiting",
+		[SYNC_DOING_EXITED] = "exited",
+	};
+
+	if (d < 0 || (size_t)d >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[d];
+}

@@ -1,0 +1,302 @@
+/*
+ * sync.h - the one interface every synchronization strategy implements.
+ *
+ * A strategy is a table of functions (struct sync_ops) grouped by role. The
+ * poll-loop simulator (bench/pollsim.c) and the readers/writers benchmark reach
+ * strategies only through this table; they never name a strategy.
+ *
+ * Two families share the table:
+ *  - exclusive access (HAProxy family, rwlock, none): an update runs in place
+ *    between isolate() and release();
+ *  - grace periods (RCU family): an update copies the shared object, publishes
+ *    the copy, then either waits in synchronize() and frees the old version
+ *    (SYNC_RECLAIM_SYNC) or hands it to defer_free() (SYNC_RECLAIM_DEFER).
+ * A strategy says which it supports through ops->caps.
+ *
+ * Objects:
+ *  - struct sync_domain: one per run, created by ops->domain_create(); every
+ *    strategy's own domain struct embeds it as its FIRST member.
+ *  - struct sync_thread: one per participating thread (loop threads, plus the
+ *    outside updater when there is one), created through the four-phase
+ *    lifecycle (alloc, init, deinit, free; see bench/lifecycle.h); every
+ *    strategy's own per-thread struct embeds it as its FIRST member.
+ *
+ * The loop of a participating thread, as the simulator runs it:
+ *
+ *	for (;;) {
+ *		idle_enter(t);              -- inside the poller, outside any task
+ *		poll_enter(t);              -- harmless / offline; never blocks
+ *		epoll_wait(...);            -- really sleeps
+ *		poll_leave(t);              -- may block while an isolation runs
+ *		idle_leave(t);              -- may block (isolate_full)
+ *		if (the wake_fd fired) wake_event(t);
+ *		for each event:
+ *			read_begin(t); ...read the shared state...; read_end(t);
+ *		if (an update is due on this thread)
+ *			sync_update(...)    -- isolate/release or copy/publish/wait
+ *		loop_iter(t);               -- quiescent state / sync point; may block
+ *	}
+ *
+ * Watchdog: every wait a strategy does that can last (isolate, barrier, grace
+ * period, epoch advance, re-parking in poll_leave) is bracketed with
+ * sync_wait_begin()/sync_wait_end(). The simulator's watchdog thread scans
+ * dom->threads[] and, when one has waited longer than the bound, calls
+ * ops->dump() and ends the run with an error.
+ */
+#ifndef SYNC_H
+#define SYNC_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define SYNC_CACHELINE 64
+#define SYNC_ALIGNED __attribute__((aligned(SYNC_CACHELINE)))
+
+/* Capabilities, in sync_ops.caps. */
+#define SYNC_CAP_ISOLATE     0x01u /* isolate()/release(): updates in place */
+#define SYNC_CAP_SYNCHRONIZE 0x02u /* synchronize(): copy, publish, wait, free */
+#define SYNC_CAP_DEFER       0x04u /* defer_free()/barrier(): copy, publish, defer */
+#define SYNC_CAP_UNSAFE      0x08u /* gives no protection at all (the `none` baseline) */
+#define SYNC_CAP_WAKES_SLEEPERS 0x10u /* an update wakes sleeping threads (wake_all) */
+#define SYNC_CAP_NEEDS_MEMBARRIER 0x20u /* refuses to run if membarrier is refused */
+
+enum sync_reclaim {
+	SYNC_RECLAIM_SYNC = 0,  /* wait for the grace period, then free */
+	SYNC_RECLAIM_DEFER = 1, /* hand the old version to deferred reclamation */
+};
+
+/* What a thread is waiting for, for the watchdog's report. */
+enum sync_wait_kind {
+	SYNC_WAIT_NONE = 0,
+	SYNC_WAIT_ISOLATE,      /* isolate(): waiting for the others to be harmless */
+	SYNC_WAIT_BARRIER,      /* wake_all: waiting at a barrier */
+	SYNC_WAIT_REPARK,       /* poll_leave()/idle_leave(): waiting for a release */
+	SYNC_WAIT_GRACE,        /* synchronize(): waiting for a grace period */
+	SYNC_WAIT_EPOCH,        /* waiting for an epoch to advance */
+	SYNC_WAIT_LOCK,         /* waiting for a lock (rwlock) */
+	SYNC_WAIT_DEFER,        /* barrier(): waiting for deferred frees */
+};
+
+/* What a thread was last doing, set by the simulator, read by the watchdog. */
+enum sync_doing {
+	SYNC_DOING_STARTING = 0,
+	SYNC_DOING_POLLING,     /* inside the poller */
+	SYNC_DOING_EVENT,       /* handling an event (reading shared state) */
+	SYNC_DOING_UPDATE,      /* running an update */
+	SYNC_DOING_LOOP,        /* loop bookkeeping, loop_iter() */
+	SYNC_DOING_EXITING,
+	SYNC_DOING_EXITED,
+};
+
+struct sync_domain;
+
+/*
+ * Common head of every per-thread state. Embedded first in the strategy's own
+ * per-thread struct, so a strategy casts `struct sync_thread *` to its type.
+ */
+struct sync_thread {
+	unsigned tid;                 /* 0..dom->nthreads-1; set by the strategy's alloc */
+	struct sync_domain *dom;      /* set by the strategy's alloc */
+	/* Written by the owning thread, read by the watchdog thread. */
+	_Atomic uint64_t wait_since_ns;  /* 0 when not waiting */
+	_Atomic int wait_kind;           /* enum sync_wait_kind */
+	/* Written by the simulator on the owning thread, read by the watchdog. */
+	_Atomic int doing;               /* enum sync_doing */
+	_Atomic uint64_t doing_since_ns;
+	/* Owned by the simulator: user data (its per-thread loop state). */
+	void *user;
+};
+
+/* Parameters of a run that a strategy needs at domain creation. */
+struct sync_params {
+	unsigned nthreads;            /* participating threads, outside updater included */
+	enum sync_reclaim reclaim;
+};
+
+/*
+ * Common head of every domain. Embedded first in the strategy's own domain.
+ * threads[] is filled by the strategy's thread_alloc (threads[tid] = t) and
+ * cleared by its thread_free; the watchdog reads it.
+ */
+struct sync_domain {
+	const struct sync_ops *ops;
+	unsigned nthreads;
+	enum sync_reclaim reclaim;
+	struct sync_thread *_Atomic *threads; /* nthreads entries */
+};
+
+struct sync_ops {
+	/* ---- identity ---- */
+	const char *name;     /* one word, used everywhere: file stem, registry, plots */
+	const char *family;   /* "baseline", "exclusive" or "grace" */
+	const char *origin;   /* paper, library or HAProxy version and commit */
+	unsigned max_threads; /* participating threads supported; 0: no limit */
+	unsigned caps;        /* SYNC_CAP_* */
+
+	/* ---- domain: once per run, from the main thread ---- */
+
+	/*
+	 * Creates the shared state for p->nthreads threads. Returns 0, or -1
+	 * with a one-line reason in err (e.g. too many threads, membarrier
+	 * refused, reclaim mode unsupported). Never exits.
+	 */
+	int (*domain_create)(const struct sync_params *p, struct sync_domain **out,
+			     char *err, size_t errlen);
+	/* After every thread ran thread_free. Frees everything. */
+	void (*domain_destroy)(struct sync_domain *d);
+	/*
+	 * An fd the simulator adds to every thread's epoll set (EPOLLIN), or
+	 * -1. When it fires the simulator counts a sync wakeup and calls
+	 * wake_event(). Only wake_all has one.
+	 */
+	int (*wake_fd)(struct sync_domain *d);
+
+	/* ---- per thread: the lifecycle, each on the thread itself ---- */
+
+	/* ALLOC phase: allocate the per-thread state for tid; 0 or -1 + err. */
+	int (*thread_alloc)(struct sync_domain *d, unsigned tid,
+			    struct sync_thread **out, char *err, size_t errlen);
+	/*
+	 * INIT phase: register (e.g. with liburcu); from here on the thread is
+	 * running (harmful / online). Before it, and after thread_deinit, the
+	 * thread counts as harmless, idle and offline. 0 or -1 + err.
+	 */
+	int (*thread_init)(struct sync_thread *t, char *err, size_t errlen);
+	/* DEINIT phase: unregister; the thread counts as exited. */
+	void (*thread_deinit)(struct sync_thread *t);
+	/* FREE phase: release the per-thread state (after every deinit). */
+	void (*thread_free)(struct sync_thread *t);
+
+	/* ---- poll loop: once per iteration each, owning thread only ---- */
+
+	/* Entering the poller (isolate_full's idle). Never blocks. */
+	void (*idle_enter)(struct sync_thread *t);
+	/* Just before the poll syscall: harmless / offline. Never blocks. */
+	void (*poll_enter)(struct sync_thread *t);
+	/* Just after it: harmless_end / online. May block during an isolation. */
+	void (*poll_leave)(struct sync_thread *t);
+	/* Leaving the poller. May block (isolate_full). */
+	void (*idle_leave)(struct sync_thread *t);
+	/* The wake_fd fired on this thread (before loop_iter). Never blocks. */
+	void (*wake_event)(struct sync_thread *t);
+	/*
+	 * End of each loop iteration, outside any read section: a quiescent
+	 * state (qsbr), the sync point (wake_all). May block.
+	 */
+	void (*loop_iter)(struct sync_thread *t);
+
+	/* ---- read side: around every read of the shared state ---- */
+
+	/* Hot path: must not block except rwlock's rdlock. Nestable: no. */
+	void (*read_begin)(struct sync_thread *t);
+	void (*read_end)(struct sync_thread *t);
+
+	/* ---- update side (never called inside a read section) ---- */
+
+	/*
+	 * SYNC_CAP_ISOLATE: returns once the caller is the only thread that
+	 * may touch the shared state. Blocks. Must be completed by release().
+	 * Never called while holding a lock other threads may wait on.
+	 */
+	void (*isolate)(struct sync_thread *t);
+	void (*release)(struct sync_thread *t);
+	/*
+	 * SYNC_CAP_SYNCHRONIZE: returns once every read section that began
+	 * before the call has ended. The caller may be an online loop thread.
+	 */
+	void (*synchronize)(struct sync_thread *t);
+	/*
+	 * SYNC_CAP_DEFER: fn(p) will run after a grace period, on some thread.
+	 * barrier() waits until every defer_free() made so far has run; the
+	 * simulator calls it before thread_deinit of the updater.
+	 */
+	void (*defer_free)(struct sync_thread *t, void *p, void (*fn)(void *));
+	void (*barrier)(struct sync_thread *t);
+
+	/* ---- diagnostics ---- */
+
+	/*
+	 * Prints, one line per thread, the strategy's view of every thread
+	 * (masks and bits, online/offline, epoch). Called by the watchdog from
+	 * another thread while the run is stuck: reads only, never blocks.
+	 */
+	void (*dump)(struct sync_domain *d, FILE *out);
+	/*
+	 * Optional (may be NULL): extra "key value" pairs for the SUMMARY line
+	 * (e.g. "membarrier private_expedited", "defer_peak_objects 12").
+	 */
+	void (*summary)(struct sync_domain *d, FILE *out);
+};
+
+/* ---- shared helpers for strategies ---- */
+
+static inline uint64_t sync_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Marks the start and end of a wait the watchdog must see. Relaxed: the
+ * watchdog only needs the values eventually, and it reads them from a stuck
+ * run, where they stopped changing long ago.
+ */
+static inline void sync_wait_begin(struct sync_thread *t, enum sync_wait_kind k)
+{
+	atomic_store_explicit(&t->wait_kind, k, memory_order_relaxed);
+	atomic_store_explicit(&t->wait_since_ns, sync_now_ns(), memory_order_relaxed);
+}
+
+static inline void sync_wait_end(struct sync_thread *t)
+{
+	atomic_store_explicit(&t->wait_since_ns, 0, memory_order_relaxed);
+	atomic_store_explicit(&t->wait_kind, SYNC_WAIT_NONE, memory_order_relaxed);
+}
+
+/* CPU relax in spin-wait loops. */
+static inline void sync_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
+ * Fills the common heads; strategies call these from domain_create and
+ * thread_alloc. sync_domain_init allocates d->threads (returns -1 on ENOMEM).
+ */
+int sync_domain_init(struct sync_domain *d, const struct sync_ops *ops,
+		     const struct sync_params *p);
+void sync_domain_fini(struct sync_domain *d);
+void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid);
+void sync_thread_detach(struct sync_thread *t);
+
+/* Common checks for domain_create: thread limit and reclaim mode. */
+int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
+		      char *err, size_t errlen);
+
+/* Shared no-op hook, for table members a strategy does not need. */
+void sync_nop(struct sync_thread *t);
+void sync_nop_defer(struct sync_thread *t, void *p, void (*fn)(void *));
+
+/* Names for the watchdog's report. */
+const char *sync_wait_kind_name(int k);
+const char *sync_doing_name(int d);
+
+/* ---- the registry (strategies/registry.c) ---- */
+
+/* Every strategy, in a fixed order; NULL-terminated. */
+extern const struct sync_ops *const sync_registry[];
+/* The strategy called name, or NULL. */
+const struct sync_ops *sync_find(const char *name);
+/* "none, rwlock, ..." for error messages. */
+const char *sync_names(void);
+
+#endif /* SYNC_H */
