@@ -1,0 +1,54 @@
+/*
+ * gbench_overhead_bench.c - what the C API of bench/gbench.h costs per
+ * iteration of the state loop.
+ *
+ * For each loop body (empty; an empty asm volatile that keeps the loop from
+ * being folded away but lets counters live in registers; a memory clobber
+ * that forces them through memory), the same loop runs three ways, side by
+ * side in one run:
+ *	overhead/<body>/c_api             while (gb_keep_running(st)) body
+ *	overhead/<body>/cxx_keep_running  while (state.KeepRunning()) body
+ *	overhead/<body>/cxx_range_for     for (auto _ : state) body
+ * The ratio c_api / cxx_keep_running of the per-iteration times is the
+ * wrapper's cost (goal: <= 1.05); range-for is the library's fastest form.
+ * The C++ loops are in gbench_overhead_ref.cc.
+ *
+ * Usage: gbench_overhead_bench [--benchmark_* flags]
+ *   e.g. --benchmark_repetitions=5 --benchmark_min_time=0.5
+ */
+#include "bench/gbench.h"
+
+void gb_overhead_register_cxx(const char *variant);
+
+static void c_api_empty(struct gb_state *st, void *user)
+{
+	(void)user;
+	while (gb_keep_running(st)) {
+	}
+}
+
+static void c_api_asm(struct gb_state *st, void *user)
+{
+	(void)user;
+	while (gb_keep_running(st))
+		__asm__ volatile("");
+}
+
+static void c_api_clobber(struct gb_state *st, void *user)
+{
+	(void)user;
+	while (gb_keep_running(st))
+		gb_clobber_memory();
+}
+
+int main(int argc, char **argv)
+{
+	gb_register("overhead/empty/c_api", c_api_empty, NULL);
+	gb_overhead_register_cxx("empty");
+	gb_register("overhead/asm/c_api", c_api_asm, NULL);
+	gb_overhead_register_cxx("asm");
+	gb_register("overhead/clobber/c_api", c_api_clobber, NULL);
+	gb_overhead_register_cxx("clobber");
+	gb_add_custom_context("overhead_goal", "c_api <= 1.05 x cxx_keep_running");
+	return gb_main(argc, argv);
+}
