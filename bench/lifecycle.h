@@ -20,6 +20,24 @@
  * reverse order), the failure is recorded (phase, callback name, thread,
  * message) and every waiting thread is released with the failure, so the run
  * ends with a clear error instead of hanging.
+ *
+ * Undo pairs are by name: the DEINIT (FREE) callback registered under the same
+ * name as an INIT (ALLOC) callback is the one that undoes it; a callback with
+ * no namesake has nothing to undo. The failing callback cleans up after itself
+ * (it gets no DEINIT/FREE of its own).
+ *
+ * Who unwinds what after a failure: every thread unwinds only its own work.
+ *  - the failing thread unwinds its partial start (above) before its
+ *    lc_thread_start returns -1;
+ *  - a thread whose own start succeeded but is released by the failure runs
+ *    its full stop (every DEINIT, then every FREE, as lc_thread_stop) before
+ *    its lc_thread_start returns -1;
+ *  - a thread reaching lc_thread_start after the failure runs nothing.
+ * So after -1 the caller has nothing to clean up. lc_thread_stop and the stop
+ * after a failure run without the mutex (threads end concurrently); ALLOC/INIT
+ * and a failing thread's unwind run under it.
+ * A thread that will never call lc_thread_start (pthread_create refused) must
+ * be reported with lc_fail, or the others wait for it forever.
  */
 #ifndef LIFECYCLE_H
 #define LIFECYCLE_H
