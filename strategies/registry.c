@@ -9,11 +9,13 @@
 
 /* --- declarations: one line per strategy --- */
 extern const struct sync_ops sync_none;
+extern const struct sync_ops sync_rwlock;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
 	/* --- entries: one line per strategy --- */
 	&sync_none,
+	&sync_rwlock,
 	/* --- end entries --- */
 	NULL,
 };

@@ -1,0 +1,37 @@
+"""grace_test(): the shared correctness harness (grace_test.c) built against one strategy library.
+
+One cc_test per reclaim mode, named <strategy>_grace_test (sync) and <strategy>_defer_grace_test (defer).
+broken_grace_test(): the same harness against a deliberately broken build of a strategy, asserting that
+the harness FAILS on it (--expect-fail runs the checks in a child process).
+"""
+
+def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medium"):
+    for mode in modes:
+        native.cc_test(
+            name = strategy + ("_grace_test" if mode == "sync" else "_defer_grace_test"),
+            srcs = ["grace_test.c"],
+            copts = ["-DTEST_OPS=sync_" + strategy],
+            args = [mode],
+            deps = [":sync", lib],
+            tags = tags,
+            size = size,
+        )
+
+def broken_grace_test(name, strategy, srcs, defines, mode = "sync", phase = "all", deps = [], tags = []):
+    native.cc_library(
+        name = name + "_lib",
+        srcs = srcs,
+        copts = ["-D" + d for d in defines],
+        deps = [":sync"] + deps,
+        testonly = True,
+        alwayslink = True,
+    )
+    native.cc_test(
+        name = name,
+        srcs = ["grace_test.c"],
+        copts = ["-DTEST_OPS=sync_" + strategy],
+        args = [mode, "--phase=" + phase, "--expect-fail"],
+        deps = [":sync", ":" + name + "_lib"],
+        tags = tags,
+        size = "medium",
+    )

@@ -1,0 +1,563 @@
+/*
+ * grace_test.c - one correctness harness for every strategy that protects
+ * readers from reclamation (rwlock, qsbr, ebr, urcu_qsbr, urcu_memb,
+ * ck_epoch). The strategy under test is the table named by the TEST_OPS macro
+ * (set per Bazel target, so a deliberately broken build of a strategy links
+ * here just like the real one); the first argument picks the reclaim mode.
+ *
+ *   grace_test sync|defer [--phase=all|stress|offline|batch] [--expect-fail]
+ *
+ * What it proves (each phase on a fresh domain):
+ *  stress  R readers and W writers run the poll loop's calls for 1.5 s. Writers replace
+ *          a shared object (copy, publish, then synchronize+free, or
+ *          defer_free; rwlock: in place between isolate and release).
+ *          Freed objects are poisoned first, and readers check the object
+ *          they hold at the end of each section: a poisoned or changed object
+ *          is a reader touching freed memory (ASAN sees the same as a
+ *          use-after-free). Sequence numbers from one global counter order
+ *          events: a reader takes b after entering its section; a writer
+ *          takes s after unpublishing the old object; when that object is
+ *          freed, reclaimed_upto = max(reclaimed_upto, s). A reader that,
+ *          still inside its section, sees reclaimed_upto > b saw a grace
+ *          period that started after its section began end before it.
+ *          Defer mode: every defer_free's callback ran once by the end
+ *          (frees == defers; LeakSanitizer checks the rest).
+ *  offline One thread goes offline (poll_enter) and blocks reading an eventfd
+ *          nobody writes; another updates 50 times. Every update must finish
+ *          within a generous bound (10 s), else the test fails (no hang).
+ *  batch   (grace-period strategies in sync mode) 4 threads call
+ *          synchronize concurrently while a reader holds long sections. Each
+ *          caller must still get a full grace period (the order check), and
+ *          when the strategy's summary reports "grace_periods N" and
+ *          "synchronize_calls M", N < M (callers were batched).
+ * With --expect-fail the harness runs itself in a child process and succeeds
+ * only if the child fails (the permanent "broken variant must fail" targets).
+ */
+#include "strategies/sync.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef TEST_OPS
+#error "build with -DTEST_OPS=sync_<strategy>"
+#endif
+extern const struct sync_ops TEST_OPS;
+static const struct sync_ops *ops = &TEST_OPS;
+
+#define MAGIC_LIVE 0x11FE11FE11FE11FEull
+#define MAGIC_DEAD 0xDEADDEADDEADDEADull
+#define STRESS_NS (1500ull * 1000000ull)
+#define OFFLINE_BOUND_NS (10ull * 1000000000ull)
+
+struct obj {
+	uint64_t magic;
+	uint64_t gen;
+	uint64_t payload[4];
+	/* Written by the retiring writer, read by the free callback only. */
+	_Atomic uint64_t retire_seq;
+};
+
+/* One test run's shared state (a fresh one per phase). */
+static struct {
+	struct sync_domain *dom;
+	enum sync_reclaim reclaim;
+	bool isolate_mode;
+	_Atomic(struct obj *) shared;
+	_Atomic uint64_t seq;            /* orders section begins and retirements */
+	_Atomic uint64_t reclaimed_upto; /* max retire seq whose object was freed */
+	_Atomic uint64_t gen;
+	_Atomic int stop;
+	_Atomic uint64_t reads, poisoned, order_violations;
+	_Atomic uint64_t defers, frees, updates, sync_calls;
+	unsigned long_section_us;        /* readers' section length in batch phase */
+	pthread_barrier_t start;
+} g;
+
+static int failures;
+
+#define FAIL(...)                                             \
+	do {                                                  \
+		fprintf(stdout, "FAIL %s: ", ops->name);      \
+		fprintf(stdout, __VA_ARGS__);                 \
+		fputc('\n', stdout);                          \
+		fflush(stdout);                               \
+		failures++;                                   \
+	} while (0)
+
+static void atomic_max(_Atomic uint64_t *a, uint64_t v)
+{
+	uint64_t cur = atomic_load(a);
+
+	while (cur < v && !atomic_compare_exchange_weak(a, &cur, v))
+		;
+}
+
+static struct obj *obj_new(void)
+{
+	struct obj *o = malloc(sizeof(*o));
+
+	if (!o) {
+		fprintf(stderr, "grace_test: out of memory\n");
+		exit(1);
+	}
+	o->magic = MAGIC_LIVE;
+	o->gen = atomic_fetch_add(&g.gen, 1);
+	for (int i = 0; i < 4; i++)
+		o->payload[i] = o->gen + (uint64_t)i;
+	atomic_init(&o->retire_seq, 0);
+	return o;
+}
+
+/* Poisons then frees: a reader still holding o sees MAGIC_DEAD (or ASAN fires). */
+static void obj_reclaim(struct obj *o)
+{
+	atomic_max(&g.reclaimed_upto, atomic_load_explicit(&o->retire_seq, memory_order_relaxed));
+	o->magic = MAGIC_DEAD;
+	o->gen = ~0ull;
+	for (int i = 0; i < 4; i++)
+		o->payload[i] = MAGIC_DEAD;
+	free(o);
+}
+
+static void obj_free_cb(void *p)
+{
+	obj_reclaim(p);
+	atomic_fetch_add(&g.frees, 1);
+}
+
+static uint64_t now_ns(void)
+{
+	return sync_now_ns();
+}
+
+/* ---- participating threads ---- */
+
+struct worker {
+	pthread_t th;
+	unsigned tid;
+	int role; /* ROLE_* */
+	unsigned updates;
+	int efd;
+	_Atomic int done;
+	_Atomic uint64_t progress_ns; /* offline phase: last update finished */
+	struct sync_thread *t;
+};
+
+enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER };
+
+static void start_thread(struct worker *w)
+{
+	char err[256];
+
+	if (ops->thread_alloc(g.dom, w->tid, &w->t, err, sizeof(err)) ||
+	    ops->thread_init(w->t, err, sizeof(err))) {
+		fprintf(stderr, "grace_test: %s: thread %u: %s\n", ops->name, w->tid, err);
+		exit(1);
+	}
+}
+
+static void stop_thread(struct worker *w)
+{
+	ops->thread_deinit(w->t);
+	ops->thread_free(w->t);
+}
+
+static void spin_us(unsigned us)
+{
+	uint64_t end = now_ns() + (uint64_t)us * 1000u;
+
+	while (now_ns() < end)
+		sync_relax();
+}
+
+static void reader_loop(struct worker *w)
+{
+	struct sync_thread *t = w->t;
+	uint64_t n = 0;
+
+	while (!atomic_load_explicit(&g.stop, memory_order_relaxed)) {
+		struct obj *o;
+		uint64_t b, gen, sum = 0;
+
+		ops->read_begin(t);
+		b = atomic_fetch_add(&g.seq, 1);
+		o = atomic_load_explicit(&g.shared, memory_order_acquire);
+		gen = o->gen;
+		for (int i = 0; i < 4; i++)
+			sum += o->payload[i] - (uint64_t)i;
+		if (g.long_section_us)
+			spin_us(g.long_section_us);
+		else if ((n & 63) == 0)
+			spin_us(20);
+		else
+			for (int i = 0; i < 64; i++)
+				sync_relax();
+		if (o->magic != MAGIC_LIVE || o->gen != gen || sum != 4 * gen) {
+			if (atomic_fetch_add(&g.poisoned, 1) == 0)
+				FAIL("reader %u read a reclaimed object (magic %#" PRIx64 ", gen %" PRIu64
+				     " then %" PRIu64 ")", w->tid, o->magic, gen, o->gen);
+		}
+		if (atomic_load(&g.reclaimed_upto) > b) {
+			if (atomic_fetch_add(&g.order_violations, 1) == 0)
+				FAIL("reader %u: a grace period that started after its section began (seq %" PRIu64
+				     ") ended before it did (reclaimed up to seq %" PRIu64 ")",
+				     w->tid, b, atomic_load(&g.reclaimed_upto));
+		}
+		ops->read_end(t);
+		ops->loop_iter(t);
+		n++;
+		if ((n & 15) == 0) {
+			/* A short trip through the poller: offline, then online again. */
+			ops->idle_enter(t);
+			ops->poll_enter(t);
+			sched_yield();
+			ops->poll_leave(t);
+			ops->idle_leave(t);
+		}
+	}
+	atomic_fetch_add(&g.reads, n);
+}
+
+/* One update the strategy's way; the caller is an online loop thread. */
+static void update_once(struct sync_thread *t)
+{
+	struct obj *n = obj_new(), *old;
+
+	if (g.isolate_mode) {
+		ops->isolate(t);
+		old = atomic_exchange(&g.shared, n);
+		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		obj_reclaim(old);
+		ops->release(t);
+	} else if (g.reclaim == SYNC_RECLAIM_SYNC) {
+		old = atomic_exchange(&g.shared, n);
+		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		ops->synchronize(t);
+		atomic_fetch_add(&g.sync_calls, 1);
+		obj_reclaim(old);
+	} else {
+		old = atomic_exchange(&g.shared, n);
+		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_fetch_add(&g.defers, 1);
+		ops->defer_free(t, old, obj_free_cb);
+	}
+	atomic_fetch_add(&g.updates, 1);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t x;
+
+	start_thread(w);
+	pthread_barrier_wait(&g.start);
+	switch (w->role) {
+	case ROLE_READER:
+		reader_loop(w);
+		break;
+	case ROLE_WRITER:
+	case ROLE_SYNCER:
+		for (unsigned i = 0; (!w->updates || i < w->updates) && !atomic_load(&g.stop); i++) {
+			if (w->role == ROLE_WRITER) {
+				update_once(w->t);
+			} else {
+				/* Retire nothing: only the grace period's length is checked. */
+				uint64_t s = atomic_fetch_add(&g.seq, 1);
+
+				ops->synchronize(w->t);
+				atomic_fetch_add(&g.sync_calls, 1);
+				atomic_max(&g.reclaimed_upto, s);
+			}
+			atomic_store(&w->progress_ns, now_ns());
+			ops->loop_iter(w->t);
+		}
+		if (g.reclaim == SYNC_RECLAIM_DEFER && !g.isolate_mode)
+			ops->barrier(w->t);
+		break;
+	case ROLE_SLEEPER:
+		ops->idle_enter(w->t);
+		ops->poll_enter(w->t);
+		/* Blocks until the test ends: nobody writes this eventfd before. */
+		if (read(w->efd, &x, sizeof(x)) != sizeof(x))
+			perror("grace_test: eventfd read");
+		ops->poll_leave(w->t);
+		ops->idle_leave(w->t);
+		break;
+	}
+	stop_thread(w);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+/* ---- phases ---- */
+
+static void domain_up(unsigned nthreads)
+{
+	struct sync_params p = { .nthreads = nthreads, .reclaim = g.reclaim };
+	char err[256];
+
+	atomic_store(&g.stop, 0);
+	atomic_store(&g.reads, 0);
+	atomic_store(&g.poisoned, 0);
+	atomic_store(&g.order_violations, 0);
+	atomic_store(&g.defers, 0);
+	atomic_store(&g.frees, 0);
+	atomic_store(&g.updates, 0);
+	atomic_store(&g.sync_calls, 0);
+	atomic_store(&g.reclaimed_upto, 0);
+	atomic_store(&g.seq, 1);
+	g.long_section_us = 0;
+	if (ops->domain_create(&p, &g.dom, err, sizeof(err))) {
+		fprintf(stderr, "grace_test: %s: domain_create: %s\n", ops->name, err);
+		exit(1);
+	}
+	atomic_store(&g.shared, obj_new());
+	pthread_barrier_init(&g.start, NULL, nthreads + 1);
+}
+
+static void domain_down(void)
+{
+	obj_reclaim(atomic_exchange(&g.shared, NULL));
+	ops->domain_destroy(g.dom);
+	g.dom = NULL;
+	pthread_barrier_destroy(&g.start);
+}
+
+/* Reads the value of key from the strategy's summary, or returns false. */
+static bool summary_value(const char *key, uint64_t *val)
+{
+	char buf[1024] = "";
+	FILE *f;
+	char *p;
+	size_t kl = strlen(key);
+
+	if (!ops->summary)
+		return false;
+	f = fmemopen(buf, sizeof(buf) - 1, "w");
+	if (!f)
+		return false;
+	ops->summary(g.dom, f);
+	fclose(f);
+	for (p = buf; (p = strstr(p, key)); p += kl) {
+		if ((p == buf || p[-1] == ' ') && p[kl] == ' ') {
+			*val = strtoull(p + kl + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void phase_stress(void)
+{
+	enum { R = 2, W = 2 };
+	struct worker w[R + W];
+	uint64_t deadline;
+
+	domain_up(R + W);
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < R + W; i++) {
+		w[i].tid = i;
+		w[i].role = i < R ? ROLE_READER : ROLE_WRITER;
+		w[i].updates = 0; /* until stopped */
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+	/* A fixed run length: the checks hold at every instant, not at the end. */
+	deadline = now_ns() + STRESS_NS;
+	while (now_ns() < deadline)
+		usleep(10000);
+	atomic_store(&g.stop, 1);
+	for (unsigned i = 0; i < R + W; i++)
+		pthread_join(w[i].th, NULL);
+	printf("%s stress: %" PRIu64 " reads, %" PRIu64 " updates, %" PRIu64 " defers, %" PRIu64
+	       " frees, %" PRIu64 " poisoned reads, %" PRIu64 " order violations\n",
+	       ops->name, atomic_load(&g.reads), atomic_load(&g.updates), atomic_load(&g.defers),
+	       atomic_load(&g.frees), atomic_load(&g.poisoned), atomic_load(&g.order_violations));
+	if (ops->summary) {
+		printf("%s summary:", ops->name);
+		fflush(stdout);
+		ops->summary(g.dom, stdout);
+		printf("\n");
+	}
+	if (atomic_load(&g.updates) == 0)
+		FAIL("stress: no update finished");
+	if (atomic_load(&g.reads) == 0)
+		FAIL("stress: no read finished");
+	domain_down();
+	if (atomic_load(&g.frees) != atomic_load(&g.defers))
+		FAIL("stress: %" PRIu64 " deferred frees made but %" PRIu64 " ran by domain_destroy",
+		     atomic_load(&g.defers), atomic_load(&g.frees));
+}
+
+static void phase_offline(void)
+{
+	struct worker w[2];
+	uint64_t one = 1, start;
+
+	domain_up(2);
+	memset(w, 0, sizeof(w));
+	w[0].tid = 0;
+	w[0].role = ROLE_SLEEPER;
+	w[0].efd = eventfd(0, EFD_CLOEXEC);
+	w[1].tid = 1;
+	w[1].role = ROLE_WRITER;
+	w[1].updates = 50;
+	if (w[0].efd < 0) {
+		perror("grace_test: eventfd");
+		exit(1);
+	}
+	pthread_create(&w[0].th, NULL, worker_main, &w[0]);
+	pthread_create(&w[1].th, NULL, worker_main, &w[1]);
+	pthread_barrier_wait(&g.start);
+	start = now_ns();
+	while (!atomic_load(&w[1].done)) {
+		uint64_t last = atomic_load(&w[1].progress_ns);
+
+		if (now_ns() - (last ? last : start) > OFFLINE_BOUND_NS) {
+			FAIL("offline: an update did not finish within %llu s while thread 0 was offline "
+			     "in a blocking read (%" PRIu64 " of 50 done); strategy state:",
+			     OFFLINE_BOUND_NS / 1000000000ull, atomic_load(&g.updates));
+			ops->dump(g.dom, stdout);
+			fflush(stdout);
+			_exit(1); /* the updater is stuck for good: do not hang */
+		}
+		usleep(1000);
+	}
+	printf("%s offline: 50 updates done in %.3f ms with one thread asleep offline\n", ops->name,
+	       (double)(now_ns() - start) / 1e6);
+	if (write(w[0].efd, &one, sizeof(one)) != sizeof(one))
+		perror("grace_test: eventfd write");
+	pthread_join(w[0].th, NULL);
+	pthread_join(w[1].th, NULL);
+	close(w[0].efd);
+	domain_down();
+	if (atomic_load(&g.frees) != atomic_load(&g.defers))
+		FAIL("offline: %" PRIu64 " deferred frees made but %" PRIu64 " ran",
+		     atomic_load(&g.defers), atomic_load(&g.frees));
+}
+
+static void phase_batch(void)
+{
+	enum { S = 4 };
+	struct worker w[S + 1];
+	uint64_t gps, calls;
+
+	domain_up(S + 1);
+	g.long_section_us = 200;
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < S + 1; i++) {
+		w[i].tid = i;
+		w[i].role = i == 0 ? ROLE_READER : ROLE_SYNCER;
+		w[i].updates = 150;
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+	for (unsigned i = 1; i < S + 1; i++)
+		pthread_join(w[i].th, NULL);
+	atomic_store(&g.stop, 1);
+	pthread_join(w[0].th, NULL);
+	printf("%s batch: %" PRIu64 " synchronize calls by %d threads, %" PRIu64 " order violations\n",
+	       ops->name, atomic_load(&g.sync_calls), S, atomic_load(&g.order_violations));
+	if (summary_value("grace_periods", &gps) && summary_value("synchronize_calls", &calls)) {
+		printf("%s batch: %" PRIu64 " grace periods for %" PRIu64 " synchronize calls\n", ops->name,
+		       gps, calls);
+		if (calls != atomic_load(&g.sync_calls))
+			FAIL("batch: strategy counted %" PRIu64 " synchronize calls, test made %" PRIu64, calls,
+			     atomic_load(&g.sync_calls));
+		if (gps >= calls)
+			FAIL("batch: %" PRIu64 " grace periods for %" PRIu64
+			     " concurrent synchronize calls: callers were not batched", gps, calls);
+	}
+	domain_down();
+}
+
+static int run(const char *phase)
+{
+	bool all = strcmp(phase, "all") == 0;
+
+	if (all || strcmp(phase, "stress") == 0)
+		phase_stress();
+	if (all || strcmp(phase, "offline") == 0)
+		phase_offline();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
+	    (all || strcmp(phase, "batch") == 0))
+		phase_batch();
+	if (failures) {
+		printf("%s: %d check(s) FAILED\n", ops->name, failures);
+		return 1;
+	}
+	printf("%s: all checks passed\n", ops->name);
+	return 0;
+}
+
+/* Runs the test in a child and succeeds only if it fails (crash included). */
+static int expect_fail(const char *phase)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		perror("grace_test: fork");
+		return 1;
+	}
+	if (pid == 0)
+		_exit(run(phase));
+	if (waitpid(pid, &st, 0) < 0) {
+		perror("grace_test: waitpid");
+		return 1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		printf("expect-fail: the broken %s variant PASSED the %s checks: the test does not catch it\n",
+		       ops->name, phase);
+		return 1;
+	}
+	printf("expect-fail: the broken %s variant failed as it must (%s %d)\n", ops->name,
+	       WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *phase = "all";
+	bool xfail = false;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || (strcmp(argv[1], "sync") && strcmp(argv[1], "defer"))) {
+		fprintf(stderr, "grace_test: first argument: reclaim mode '%s', allowed: sync, defer\n",
+			argc < 2 ? "" : argv[1]);
+		return 2;
+	}
+	g.reclaim = strcmp(argv[1], "defer") == 0 ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
+	for (int i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--phase=", 8) == 0 &&
+		    (!strcmp(argv[i] + 8, "all") || !strcmp(argv[i] + 8, "stress") ||
+		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch"))) {
+			phase = argv[i] + 8;
+		} else if (strcmp(argv[i], "--expect-fail") == 0) {
+			xfail = true;
+		} else {
+			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch, "
+				"--expect-fail\n", argv[i]);
+			return 2;
+		}
+	}
+	g.isolate_mode = !(ops->caps & (SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER));
+	if (g.isolate_mode && g.reclaim == SYNC_RECLAIM_DEFER) {
+		fprintf(stderr, "grace_test: %s has no deferred reclamation\n", ops->name);
+		return 2;
+	}
+	printf("grace_test: strategy %s, mode %s%s, phase %s%s\n", ops->name,
+	       g.isolate_mode ? "isolate" : argv[1], "", phase, xfail ? ", expecting failure" : "");
+	return xfail ? expect_fail(phase) : run(phase);
+}

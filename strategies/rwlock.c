@@ -1,0 +1,234 @@
+/*
+ * rwlock.c - the textbook baseline: one POSIX reader-writer lock around the
+ * shared state. Every read section holds it shared, every update holds it
+ * exclusive. Origin: POSIX.1c pthread_rwlock (glibc's implementation).
+ *
+ * Invariant:
+ *  1. read_begin() = rdlock, read_end() = unlock: a reader holds the lock for
+ *     exactly its read section, never across the poller.
+ *  2. isolate() = wrlock, release() = unlock: while an updater holds it, no
+ *     read section is open anywhere.
+ *  3. The lock is writer-preferring (PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP):
+ *     once an updater waits, new rdlock calls queue behind it. glibc's default
+ *     kind prefers readers, and a loop whose readers overlap without pause (a
+ *     saturated server) would then never let an update in. The price: read
+ *     sections must not nest (sync.h already forbids it), or a reader holding
+ *     the lock shared would deadlock behind the waiting writer.
+ * Sleeping threads hold nothing, so an update never wakes them.
+ *
+ * Memory ordering comes from the lock itself (acquire on lock, release on
+ * unlock); the strategy adds no atomics of its own beyond the watchdog's.
+ * Waits are bracketed for the watchdog only when the try-lock fails, so the
+ * uncontended read path costs one rdlock/unlock pair and no clock reads.
+ */
+#include "strategies/sync.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rwlock_domain {
+	struct sync_domain base;
+	/* Taken by every thread: shared by readers, exclusive by updaters. */
+	pthread_rwlock_t lock SYNC_ALIGNED;
+	/* Written by updaters (inside the lock), read by dump(): diagnostics. */
+	_Atomic uint64_t updates SYNC_ALIGNED;
+};
+
+struct rwlock_thread {
+	struct sync_thread base;
+	/*
+	 * Written by the owner, read by dump(): 0 free, 1 reading, 2 writing.
+	 * Relaxed: a diagnostic snapshot, ordered by nothing.
+	 */
+	_Atomic int holding;
+} SYNC_ALIGNED;
+
+static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
+				char *err, size_t errlen);
+
+static struct rwlock_domain *rw_dom(struct sync_domain *d)
+{
+	return (struct rwlock_domain *)d;
+}
+
+static void rwlock_domain_destroy(struct sync_domain *d)
+{
+	pthread_rwlock_destroy(&rw_dom(d)->lock);
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int rwlock_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			       char *err, size_t errlen)
+{
+	struct rwlock_thread *t = aligned_alloc(SYNC_CACHELINE, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "rwlock: out of memory for thread %u", tid);
+		return -1;
+	}
+	memset(t, 0, sizeof(*t));
+	atomic_init(&t->holding, 0);
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static int rwlock_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)t;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void rwlock_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void rwlock_read_begin(struct sync_thread *t)
+{
+	struct rwlock_domain *d = rw_dom(t->dom);
+	struct rwlock_thread *rt = (struct rwlock_thread *)t;
+
+#ifndef RWLOCK_BREAK_NOLOCK
+	if (pthread_rwlock_tryrdlock(&d->lock) != 0) {
+		sync_wait_begin(t, SYNC_WAIT_LOCK);
+		pthread_rwlock_rdlock(&d->lock);
+		sync_wait_end(t);
+	}
+#else
+	(void)d; /* deliberately broken variant for the tests: no protection */
+#endif
+	atomic_store_explicit(&rt->holding, 1, memory_order_relaxed);
+}
+
+static void rwlock_read_end(struct sync_thread *t)
+{
+	struct rwlock_thread *rt = (struct rwlock_thread *)t;
+
+	atomic_store_explicit(&rt->holding, 0, memory_order_relaxed);
+#ifndef RWLOCK_BREAK_NOLOCK
+	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
+#endif
+}
+
+/* Blocks until no read section is open; must be completed by release(). */
+static void rwlock_isolate(struct sync_thread *t)
+{
+	struct rwlock_domain *d = rw_dom(t->dom);
+	struct rwlock_thread *rt = (struct rwlock_thread *)t;
+
+	if (pthread_rwlock_trywrlock(&d->lock) != 0) {
+		sync_wait_begin(t, SYNC_WAIT_LOCK);
+		pthread_rwlock_wrlock(&d->lock);
+		sync_wait_end(t);
+	}
+	atomic_store_explicit(&rt->holding, 2, memory_order_relaxed);
+	/* Relaxed: a counter for dump(), updated under the lock. */
+	atomic_fetch_add_explicit(&d->updates, 1, memory_order_relaxed);
+}
+
+static void rwlock_release(struct sync_thread *t)
+{
+	struct rwlock_thread *rt = (struct rwlock_thread *)t;
+
+	atomic_store_explicit(&rt->holding, 0, memory_order_relaxed);
+	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
+}
+
+static void rwlock_dump(struct sync_domain *d, FILE *out)
+{
+	static const char *const what[] = { "free", "reading", "writing" };
+
+	fprintf(out, "rwlock: %u threads, %llu updates, writer-preferring\n", d->nthreads,
+		(unsigned long long)atomic_load_explicit(&rw_dom(d)->updates, memory_order_relaxed));
+	for (unsigned i = 0; i < d->nthreads; i++) {
+		struct sync_thread *t = atomic_load_explicit(&d->threads[i], memory_order_acquire);
+		int h;
+
+		if (!t) {
+			fprintf(out, "  thread %u: not attached\n", i);
+			continue;
+		}
+		h = atomic_load_explicit(&((struct rwlock_thread *)t)->holding, memory_order_relaxed);
+		fprintf(out, "  thread %u: %s, waiting for %s\n", i, (h >= 0 && h <= 2) ? what[h] : "?",
+			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
+	}
+}
+
+const struct sync_ops sync_rwlock = {
+	.name = "rwlock",
+	.family = "baseline",
+	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
+	.max_threads = 0,
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = rwlock_domain_create,
+	.domain_destroy = rwlock_domain_destroy,
+	.wake_fd = rwlock_wake_fd,
+	.thread_alloc = rwlock_thread_alloc,
+	.thread_init = rwlock_thread_init,
+	.thread_deinit = sync_nop,
+	.thread_free = rwlock_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = rwlock_read_begin,
+	.read_end = rwlock_read_end,
+	.isolate = rwlock_isolate,
+	.release = rwlock_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = rwlock_dump,
+	.summary = NULL,
+};
+
+static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
+				char *err, size_t errlen)
+{
+	struct rwlock_domain *d;
+	pthread_rwlockattr_t attr;
+	int rc;
+
+	if (sync_check_params(&sync_rwlock, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (!d) {
+		snprintf(err, errlen, "rwlock: out of memory");
+		return -1;
+	}
+	memset(d, 0, sizeof(*d));
+	if (sync_domain_init(&d->base, &sync_rwlock, p)) {
+		free(d);
+		snprintf(err, errlen, "rwlock: out of memory");
+		return -1;
+	}
+	pthread_rwlockattr_init(&attr);
+	rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	if (rc == 0)
+		rc = pthread_rwlock_init(&d->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	if (rc) {
+		snprintf(err, errlen, "rwlock: cannot create a writer-preferring rwlock: %s", strerror(rc));
+		sync_domain_fini(&d->base);
+		free(d);
+		return -1;
+	}
+	atomic_init(&d->updates, 0);
+	*out = &d->base;
+	return 0;
+}
