@@ -1,0 +1,258 @@
+/*
+ * readers_writers_main.c - //bench:readers_writers: flags -> struct rw_config
+ * -> rw_run() -> one SUMMARY line on stdout (progress on stderr).
+ *
+ * The flags mirror liburcu's benchmark programs (nr_readers, nr_writers,
+ * duration, -c read loops, -d write delay) so results can be set beside
+ * theirs. Every value is checked strictly before anything runs: bad input
+ * gives ONE line on stderr naming the flag, the value and what is allowed,
+ * and exit status 2. Exit 1: the run failed (resource, lifecycle); exit 3:
+ * the watchdog fired (see rw.h).
+ */
+#include "bench/rw.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DURATION_S 86400.0   /* a day: anything longer is a typo */
+#define MAX_WATCHDOG_S 3600.0
+#define MAX_LOOPS 1000000000ull  /* relax loops: ~a second or more per operation */
+
+static const char *prog = "readers_writers";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: %s --strategy=NAME [options]\n"
+		"  R readers load a shared pointer and read the object in a tight loop; W writers\n"
+		"  replace it the strategy's way (isolate + write in place, or copy + publish +\n"
+		"  synchronize/defer the old one). Ends with one SUMMARY line on stdout.\n"
+		"options (--flag=value or --flag value):\n"
+		"  --strategy=NAME       one of: %s\n"
+		"  --readers=N           reader threads, 1..%u (default 1)\n"
+		"  --writers=N           writer threads, 0..%u (default 1); readers + writers <= %u\n"
+		"                        and <= the strategy's own limit\n"
+		"  --duration=S          seconds, > 0 and <= %.0f (default 1)\n"
+		"  --reclaim=sync|defer  grace-period strategies: wait then free, or defer_free (default sync)\n"
+		"  --read-delay=N        relax loops after each read, 0..%llu (default 0)\n"
+		"  --write-delay=N       relax loops after each write, 0..%llu (default 0)\n"
+		"  --quiesce-every=N     reads between quiescent points, 1..%llu (default 1024)\n"
+		"  --watchdog=S          bound on any synchronization wait, > 0 and <= %.0f (default 2)\n"
+		"  --quiet               no progress on stderr\n"
+		"  --list                list the strategies and the modes each runs\n"
+		"  --help                this text\n"
+		"exit status: 0 ok, 1 run failed, 2 bad input, 3 watchdog fired\n",
+		prog, sync_names(), RW_MAX_THREADS, RW_MAX_THREADS - 1, RW_MAX_THREADS, MAX_DURATION_S,
+		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S);
+}
+
+/* One line on stderr, exit 2: the rule for any bad input. */
+static void bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/*
+ * Strict parsers: the whole string must be the number, in range; no sign on
+ * unsigned values, no NaN/inf, no overflow.
+ */
+static uint64_t parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		bad("--%s=%s: not a whole number (allowed: %llu..%llu)", flag, s,
+		    (unsigned long long)min, (unsigned long long)max);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		bad("--%s=%s: not a whole number (allowed: %llu..%llu)", flag, s,
+		    (unsigned long long)min, (unsigned long long)max);
+	if (errno == ERANGE || v < min || v > max)
+		bad("--%s=%s: out of range (allowed: %llu..%llu)", flag, s,
+		    (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+static double parse_seconds(const char *flag, const char *s, double max)
+{
+	double v;
+	char *end;
+
+	/* strtod takes "nan", "inf", hex and leading blanks: allow digits and '.' only */
+	if (!((*s >= '0' && *s <= '9') || *s == '.'))
+		bad("--%s=%s: not a number of seconds (allowed: > 0 and <= %g)", flag, s, max);
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || end == s)
+		bad("--%s=%s: not a number of seconds (allowed: > 0 and <= %g)", flag, s, max);
+	if (errno == ERANGE || !isfinite(v) || !(v > 0) || v > max)
+		bad("--%s=%s: out of range (allowed: > 0 and <= %g)", flag, s, max);
+	return v;
+}
+
+static void list(void)
+{
+	for (size_t i = 0; sync_registry[i]; i++) {
+		const struct sync_ops *ops = sync_registry[i];
+		enum rw_update u;
+		char err[256];
+		int s = rw_update_mode(ops, SYNC_RECLAIM_SYNC, &u, err, sizeof(err)) == 0;
+		int d = rw_update_mode(ops, SYNC_RECLAIM_DEFER, &u, err, sizeof(err)) == 0;
+
+		printf("%-16s %-10s reclaim:%s%s%s max_threads:%u%s\n", ops->name, ops->family,
+		       s ? "sync" : "", s && d ? "," : "", d ? "defer" : "", ops->max_threads,
+		       (ops->caps & SYNC_CAP_UNSAFE) ? " unsafe" : "");
+	}
+}
+
+enum flag_id {
+	F_STRATEGY, F_READERS, F_WRITERS, F_DURATION, F_RECLAIM, F_READ_DELAY, F_WRITE_DELAY,
+	F_QUIESCE, F_WATCHDOG, F_QUIET, F_LIST, F_HELP,
+};
+
+static const struct {
+	const char *name;
+	enum flag_id id;
+	int takes_value;
+	const char *allowed; /* for "missing value" */
+} flags[] = {
+	{ "strategy", F_STRATEGY, 1, "a strategy name (see --list)" },
+	{ "readers", F_READERS, 1, "a whole number 1..1024" },
+	{ "writers", F_WRITERS, 1, "a whole number 0..1023" },
+	{ "duration", F_DURATION, 1, "seconds > 0" },
+	{ "reclaim", F_RECLAIM, 1, "sync or defer" },
+	{ "read-delay", F_READ_DELAY, 1, "a whole number of loops" },
+	{ "write-delay", F_WRITE_DELAY, 1, "a whole number of loops" },
+	{ "quiesce-every", F_QUIESCE, 1, "a whole number of reads >= 1" },
+	{ "watchdog", F_WATCHDOG, 1, "seconds > 0" },
+	{ "quiet", F_QUIET, 0, NULL },
+	{ "list", F_LIST, 0, NULL },
+	{ "help", F_HELP, 0, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	struct rw_config cfg;
+	struct rw_result *res;
+	const char *strategy = NULL;
+	char err[512];
+	enum rw_update u;
+	uint64_t total;
+
+	rw_config_default(&cfg);
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *val = NULL;
+		size_t nlen, k;
+
+		if (strncmp(arg, "--", 2) != 0 || !arg[2])
+			bad("unexpected argument '%s' (flags are --name=value; see --help)", arg);
+		name = arg + 2;
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0)
+				break;
+		if (k == sizeof(flags) / sizeof(flags[0]))
+			bad("unknown flag '--%.*s' (see --help)", (int)nlen, name);
+		if (flags[k].takes_value) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				bad("--%s: missing value (allowed: %s)", flags[k].name, flags[k].allowed);
+		} else if (eq) {
+			bad("--%s takes no value ('%s' given)", flags[k].name, eq + 1);
+		}
+
+		switch (flags[k].id) {
+		case F_STRATEGY:
+			if (!sync_find(val))
+				bad("--strategy=%s: unknown strategy (allowed: %s)", val, sync_names());
+			strategy = val;
+			break;
+		case F_READERS:
+			cfg.readers = (unsigned)parse_u64("readers", val, 1, RW_MAX_THREADS);
+			break;
+		case F_WRITERS:
+			cfg.writers = (unsigned)parse_u64("writers", val, 0, RW_MAX_THREADS - 1);
+			break;
+		case F_DURATION:
+			cfg.duration_s = parse_seconds("duration", val, MAX_DURATION_S);
+			break;
+		case F_RECLAIM:
+			if (strcmp(val, "sync") == 0)
+				cfg.reclaim = SYNC_RECLAIM_SYNC;
+			else if (strcmp(val, "defer") == 0)
+				cfg.reclaim = SYNC_RECLAIM_DEFER;
+			else
+				bad("--reclaim=%s: unknown mode (allowed: sync, defer)", val);
+			break;
+		case F_READ_DELAY:
+			cfg.read_delay = parse_u64("read-delay", val, 0, MAX_LOOPS);
+			break;
+		case F_WRITE_DELAY:
+			cfg.write_delay = parse_u64("write-delay", val, 0, MAX_LOOPS);
+			break;
+		case F_QUIESCE:
+			cfg.quiesce_every = (unsigned)parse_u64("quiesce-every", val, 1, MAX_LOOPS);
+			break;
+		case F_WATCHDOG:
+			cfg.watchdog_s = parse_seconds("watchdog", val, MAX_WATCHDOG_S);
+			break;
+		case F_QUIET:
+			cfg.quiet = 1;
+			break;
+		case F_LIST:
+			list();
+			return 0;
+		case F_HELP:
+			usage(stdout);
+			return 0;
+		}
+	}
+
+	/* Checks across flags, still before anything runs. */
+	if (!strategy)
+		bad("--strategy: missing (allowed: %s)", sync_names());
+	cfg.strategy = sync_find(strategy);
+	total = (uint64_t)cfg.readers + cfg.writers;
+	if (total > RW_MAX_THREADS)
+		bad("--writers=%u: with --readers=%u that is %llu threads (allowed: readers + writers <= %u)",
+		    cfg.writers, cfg.readers, (unsigned long long)total, RW_MAX_THREADS);
+	if (cfg.strategy->max_threads && total > cfg.strategy->max_threads)
+		bad("--readers=%u --writers=%u: %llu threads, strategy %s supports at most %u (allowed: readers + writers <= %u)",
+		    cfg.readers, cfg.writers, (unsigned long long)total, strategy,
+		    cfg.strategy->max_threads, cfg.strategy->max_threads);
+	if (rw_update_mode(cfg.strategy, cfg.reclaim, &u, err, sizeof(err)))
+		bad("--reclaim=%s: %s", rw_reclaim_name(cfg.reclaim), err);
+
+	res = malloc(sizeof(*res));
+	if (!res) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	if (rw_run(&cfg, res, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		free(res);
+		return 1;
+	}
+	if (!cfg.quiet)
+		fprintf(stderr, "%s: done: %llu reads, %llu writes in %.3f s\n", prog,
+			(unsigned long long)res->reads, (unsigned long long)res->writes, res->wall_s);
+	rw_print_summary(stdout, &cfg, res);
+	free(res);
+	return 0;
+}
