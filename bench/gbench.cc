@@ -20,7 +20,9 @@
  *                     it); KeepRunningBatch() again finds 0 left, stops the
  *                     timer, waits for the other threads, returns false.
  *     So the library sees exactly max_iterations iterations, as with its own
- *     range-for loop.
+ *     range-for loop. gb_for_each_iteration() does the same two calls
+ *     (gb_loop_start_/gb_loop_stop_, phase 3 in between) around a counter
+ *     in the caller's local variable.
  *  3. gb_main(): Initialize with argv, reject leftovers, run, shut down.
  */
 #include "bench/gbench.h"
@@ -431,9 +433,45 @@ bool gb_keep_running_slow_(struct gb_state *st)
 			misuse("gb_keep_running", "library had iterations left "
 			       "at the end of the loop (wrapper bug)");
 		return false;
+	case 3:
+		misuse("gb_keep_running", "called inside gb_for_each_iteration() "
+		       "(one loop form per benchmark function)");
 	default:
 		misuse("gb_keep_running", "called again after it returned false");
 	}
+}
+
+/*
+ * gb_for_each_iteration(): phase 3 is "inside the macro's loop"; the library
+ * gets the whole run as one batch, like its own range-for, and the count
+ * lives in the caller's local variable.
+ */
+int64_t gb_loop_start_(struct gb_state *st)
+{
+	benchmark::State &s = cxx(st, "gb_for_each_iteration");
+
+	if (st->gb_phase_ != 0)
+		misuse("gb_for_each_iteration", "the state loop already ran in "
+		       "this benchmark function");
+	st->gb_phase_ = 3;
+	if (s.KeepRunningBatch(st->gb_max_))
+		return st->gb_max_;
+	/* Skipped with an error before the loop. */
+	st->gb_phase_ = 2;
+	return 0;
+}
+
+bool gb_loop_stop_(struct gb_state *st)
+{
+	benchmark::State &s = cxx(st, "gb_for_each_iteration");
+
+	if (st->gb_phase_ == 3) {
+		st->gb_phase_ = 2;
+		if (s.KeepRunningBatch(st->gb_max_))
+			misuse("gb_for_each_iteration", "library had iterations "
+			       "left at the end of the loop (wrapper bug)");
+	}
+	return false;
 }
 
 void gb_pause_timing(struct gb_state *st)
@@ -551,6 +589,7 @@ int64_t gb_iterations(const struct gb_state *st)
 
 	switch (st->gb_phase_) {
 	case 0:
+	case 3:
 		return 0;
 	case 1:
 		return st->gb_max_ - st->gb_left_;

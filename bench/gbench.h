@@ -28,7 +28,10 @@
  *    one (stop it) go to gbench.cc, which then drives benchmark::State in
  *    batches. //bench:gbench_overhead_bench measures it against the same empty
  *    loop written in C++ (state.KeepRunning() and the range-for form).
- *    There is no separate batch form: the counting loop already is one.
+ *    gb_for_each_iteration(st) is a second loop form, the C twin of C++'s
+ *    `for (auto _ : state)`: its counter is a local variable, which the
+ *    compiler keeps in a register even when the body clobbers memory.
+ *    There is no KeepRunningBatch form: the counting loop already is one.
  *  - gb_skip_with_error() ends the loop at the end of the current iteration,
  *    like state.SkipWithError() with state.KeepRunning().
  *  - Counter flags are C bit flags, each mapped 1:1 by gbench.cc onto one
@@ -67,7 +70,8 @@ extern "C" {
 struct gb_state {
 	int64_t gb_left_;  /* iterations still allowed before the slow path */
 	int64_t gb_max_;   /* iterations of this run (State::max_iterations) */
-	int gb_phase_;     /* 0 before the loop, 1 in it, 2 after it */
+	int gb_phase_;     /* 0 before the loop, 1 in it, 2 after it,
+			    * 3 in gb_for_each_iteration() */
 	int gb_nargs_;     /* arity of the run's argument list */
 	void *gb_cxx_;     /* the benchmark::State */
 };
@@ -223,6 +227,27 @@ static inline bool gb_keep_running(struct gb_state *st)
 	return gb_keep_running_slow_(st);
 }
 
+/* Slow paths of gb_for_each_iteration(); use the macro. */
+int64_t gb_loop_start_(struct gb_state *st);
+bool gb_loop_stop_(struct gb_state *st);
+
+/*
+ * The other form of the state loop, like C++'s `for (auto _ : state)`:
+ *
+ *	gb_for_each_iteration(st) {
+ *		...one iteration...
+ *	}
+ *
+ * Runs the body the run's number of times with the counter in a local
+ * variable (cheapest loop; see gbench_overhead_bench). Differences from
+ * gb_keep_running(), as in C++: gb_skip_with_error() does not end it (break
+ * out after it; break is allowed only then), and gb_iterations() reads 0
+ * inside it. Use one loop form per benchmark function, once.
+ */
+#define gb_for_each_iteration(st)                                        \
+	for (int64_t gb_n_ = gb_loop_start_(st);                         \
+	     gb_n_ > 0 || gb_loop_stop_(st); gb_n_--)
+
 /*
  * Stops / restarts the timer of this thread (PauseTiming / ResumeTiming),
  * inside the loop, around per-iteration work that must not be measured.
@@ -279,7 +304,8 @@ int gb_threads(const struct gb_state *st);
 
 /*
  * Iterations done so far by this thread: 0 before the loop, the number of
- * true returns of gb_keep_running() in it, the run's total after it.
+ * true returns of gb_keep_running() in it (0 in gb_for_each_iteration()),
+ * this thread's total after it.
  */
 int64_t gb_iterations(const struct gb_state *st);
 

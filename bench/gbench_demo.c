@@ -89,6 +89,37 @@ static void bm_args(struct gb_state *st, void *user)
 			   GB_COUNTER_DEFAULT);
 }
 
+/* The other loop form: same counts, and break after a skip. */
+static void bm_for_each(struct gb_state *st, void *user)
+{
+	int64_t seen = 0;
+
+	(void)user;
+	gb_for_each_iteration(st) {
+		if (gb_iterations(st) != 0)
+			abort();  /* documented: 0 inside this form */
+		seen++;
+	}
+	gb_counter(st, "seen", (double)seen, GB_COUNTER_DEFAULT);
+	gb_counter(st, "iterations_after", (double)gb_iterations(st),
+		   GB_COUNTER_DEFAULT);
+}
+
+static void bm_for_each_skip(struct gb_state *st, void *user)
+{
+	int64_t n = 0;
+
+	(void)user;
+	gb_for_each_iteration(st) {
+		if (++n == 3) {
+			gb_skip_with_error(st, "deliberate skip in for_each");
+			break;
+		}
+	}
+	if (n != 3)
+		abort();
+}
+
 static void bm_skip_before(struct gb_state *st, void *user)
 {
 	(void)user;
@@ -213,6 +244,9 @@ int main(int argc, char **argv)
 	gb_bench_ranges(gb_register("args_ranges", bm_args, (void *)&two),
 			lo_hi, 2);
 
+	gb_bench_iterations(gb_register("for_each", bm_for_each, NULL), 77);
+	gb_bench_iterations(gb_register("for_each_skip", bm_for_each_skip,
+					NULL), 10);
 	gb_register("skip_before", bm_skip_before, NULL);
 	/* 10 iterations: the skip at the 3rd always happens. */
 	gb_bench_iterations(gb_register("skip_inside", bm_skip_inside, NULL), 10);

@@ -7,10 +7,12 @@
  * that forces them through memory), the same loop runs three ways, side by
  * side in one run:
  *	overhead/<body>/c_api             while (gb_keep_running(st)) body
+ *	overhead/<body>/c_api_for         gb_for_each_iteration(st) body
  *	overhead/<body>/cxx_keep_running  while (state.KeepRunning()) body
  *	overhead/<body>/cxx_range_for     for (auto _ : state) body
  * The ratio c_api / cxx_keep_running of the per-iteration times is the
- * wrapper's cost (goal: <= 1.05); range-for is the library's fastest form.
+ * wrapper's cost (goal: <= 1.05); likewise c_api_for / cxx_range_for, the
+ * library's fastest form.
  * The C++ loops are in gbench_overhead_ref.cc.
  *
  * Usage: gbench_overhead_bench [--benchmark_* flags]
@@ -25,6 +27,27 @@ static void c_api_empty(struct gb_state *st, void *user)
 	(void)user;
 	while (gb_keep_running(st)) {
 	}
+}
+
+static void c_for_empty(struct gb_state *st, void *user)
+{
+	(void)user;
+	gb_for_each_iteration(st) {
+	}
+}
+
+static void c_for_asm(struct gb_state *st, void *user)
+{
+	(void)user;
+	gb_for_each_iteration(st)
+		__asm__ volatile("");
+}
+
+static void c_for_clobber(struct gb_state *st, void *user)
+{
+	(void)user;
+	gb_for_each_iteration(st)
+		gb_clobber_memory();
 }
 
 static void c_api_asm(struct gb_state *st, void *user)
@@ -44,10 +67,13 @@ static void c_api_clobber(struct gb_state *st, void *user)
 int main(int argc, char **argv)
 {
 	gb_register("overhead/empty/c_api", c_api_empty, NULL);
+	gb_register("overhead/empty/c_api_for", c_for_empty, NULL);
 	gb_overhead_register_cxx("empty");
 	gb_register("overhead/asm/c_api", c_api_asm, NULL);
+	gb_register("overhead/asm/c_api_for", c_for_asm, NULL);
 	gb_overhead_register_cxx("asm");
 	gb_register("overhead/clobber/c_api", c_api_clobber, NULL);
+	gb_register("overhead/clobber/c_api_for", c_for_clobber, NULL);
 	gb_overhead_register_cxx("clobber");
 	gb_add_custom_context("overhead_goal", "c_api <= 1.05 x cxx_keep_running");
 	return gb_main(argc, argv);

@@ -86,8 +86,12 @@ check "skip before the loop: error in the JSON" \
 	'[.benchmarks[] | select(.name == "skip_before") | .error_occurred == true and .error_message == "deliberate skip before the loop"] == [true]' "$out"
 check "skip inside the loop: error in the JSON" \
 	'[.benchmarks[] | select(.name == "skip_inside/iterations:10") | .error_occurred == true and .error_message == "deliberate skip inside the loop"] == [true]' "$out"
+check "gb_for_each_iteration: 77 iterations seen and reported" \
+	'[.benchmarks[] | select(.name == "for_each/iterations:77") | .iterations == 77 and .seen == 77 and .iterations_after == 77] == [true]' "$out"
+check "gb_for_each_iteration: skip then break" \
+	'[.benchmarks[] | select(.name == "for_each_skip/iterations:10") | .error_occurred == true and .error_message == "deliberate skip in for_each"] == [true]' "$out"
 check "no other run has an error" \
-	'[.benchmarks[] | select(.error_occurred) | .name] == ["skip_before", "skip_inside/iterations:10"]' "$out"
+	'[.benchmarks[] | select(.error_occurred) | .name] == ["for_each_skip/iterations:10", "skip_before", "skip_inside/iterations:10"]' "$out"
 
 check "real time, time unit us" '[.benchmarks[] | select(.name == "timing/real/real_time") | .time_unit] == ["us"]' "$out"
 check "process CPU time" '[.benchmarks[] | select(.name == "timing/process/process_time")] | length == 1' "$out"
