@@ -4,7 +4,7 @@
  * read side while updates are applied the strategy's way.
  *
  * Used by the //bench:pollsim binary (flags -> pollsim_config -> SUMMARY line)
- * and by the Google Benchmark targets (bench/*_bench.c), which call
+ * and by the Google Benchmark targets (the bench/ benchmark sources), which call
  * pollsim_run() once per benchmark point and turn pollsim_result into counters.
  */
 #ifndef POLLSIM_H
@@ -62,6 +62,9 @@ struct pollsim_config {
 	int fail_thread;
 	uint64_t seed;
 	int quiet;                        /* no progress on stderr */
+	/* added by the simulator's author (defaults keep the fields above working) */
+	int no_events;                    /* 1: no events at all (deterministic tests, --no-events) */
+	double floors_budget_s;           /* time for floors_measure at start; 0: skip (floors 0) */
 };
 
 /* Sets every field to its default (strategy NULL). */
@@ -105,6 +108,30 @@ struct pollsim_result {
 
 	/* strategy's extra "key value" pairs for SUMMARY */
 	char strategy_extra[512];
+
+	/* read-side checks: expected 0 for every safe strategy */
+	uint64_t torn_reads;              /* a read saw entries of two generations */
+	uint64_t poisoned_reads;          /* a read saw a table already handed to free */
+	uint64_t control_wakeups;         /* epoll returns caused by the simulator itself (stop) */
+	uint64_t checksum;                /* of every table walk, so no walk is optimized away */
+
+	/* effective load, after scenario defaults */
+	double event_rate_used;           /* per idle thread per second; 0 when no events */
+
+	/* cpu_ns_per_update: filled by pollsim_apply_baseline(), NAN until then */
+	double cpu_ns_per_update;
+	uint64_t baseline_process_cpu_ns; /* 0 when no baseline was applied */
+	double baseline_wall_s;
+
+	/* per participant (participants entries) */
+	struct pollsim_thread_stats {
+		int cpu;                  /* bound CPU (OS index), -1: not bound */
+		char role[12];            /* "idle", "saturated", "outside" */
+		uint64_t cpu_ns;          /* CLOCK_THREAD_CPUTIME_ID over its loop */
+		uint64_t events, updates;
+		uint64_t event_wakeups, sync_wakeups, timeout_wakeups, eintr_wakeups;
+		uint64_t voluntary_ctx_switches, involuntary_ctx_switches;
+	} per_thread[POLLSIM_MAX_THREADS + 1];
 };
 
 /*
@@ -117,11 +144,44 @@ struct pollsim_result {
 int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res,
 		char *err, size_t errlen);
 
+/*
+ * Checks cfg without running it: field ranges, and whether the strategy
+ * accepts the thread count and reclaim mode (through a domain_create that is
+ * destroyed at once). 0, or -1 with a one-line reason in err; *flag (may be
+ * NULL) is set to the command-line flag the reason is about ("--threads").
+ */
+int pollsim_check(const struct pollsim_config *cfg, const char **flag, char *err, size_t errlen);
+
+/*
+ * The "minus baseline" figures. A baseline is the same configuration run with
+ * update_rate 0 for the same duration (pollsim_baseline_config() makes it:
+ * no stall, no fault, no floors, quiet). cpu_ns_per_update =
+ * (process CPU of res - process CPU of base scaled to res's wall time) /
+ * res->updates; NAN when res has no updates. One baseline may serve several
+ * runs of the same strategy/threads/scenario/updater (the comparison
+ * benchmarks reuse it).
+ */
+void pollsim_baseline_config(const struct pollsim_config *cfg, struct pollsim_config *out);
+void pollsim_apply_baseline(struct pollsim_result *res, const struct pollsim_result *base);
+
 /* Prints "SUMMARY key value key value ...\n" with every setting and figure. */
 void pollsim_print_summary(FILE *out, const struct pollsim_config *cfg,
 			   const struct pollsim_result *res);
 
 const char *pollsim_scenario_name(enum pollsim_scenario s);
 int pollsim_scenario_parse(const char *s, enum pollsim_scenario *out);
+
+/* Names used by flags and SUMMARY; NULL-terminated lists for flags_parse_choice. */
+extern const char *const pollsim_scenario_names[];  /* idle saturated mixed bursty */
+extern const char *const pollsim_updater_names[];   /* loop outside */
+extern const char *const pollsim_placement_names[]; /* none compact scatter */
+extern const char *const pollsim_arrival_names[];   /* fixed poisson */
+extern const char *const pollsim_reclaim_names[];   /* sync defer */
+
+/* Scenario parameters (documented in pollsim.c's design note and --help). */
+#define POLLSIM_IDLE_EVENT_RATE 100.0     /* events/s per idle thread by default */
+#define POLLSIM_BURST_PERIOD_S 0.1        /* bursty: a burst on every thread every 100 ms */
+#define POLLSIM_BURST_EVENTS 32           /* bursty: events per thread per burst */
+#define POLLSIM_STALL_AT_S 0.02           /* --stall begins 20 ms after the start */
 
 #endif /* POLLSIM_H */
