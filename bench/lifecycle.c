@@ -30,7 +30,8 @@
  *                      (HAProxy before the fix: one list);
  *   LC_BREAK_FREE_FIRST  lc_thread_stop runs FREE before DEINIT;
  *   LC_BREAK_NO_UNWIND a failing thread unwinds nothing;
- *   LC_BREAK_NO_WAIT   lc_thread_start does not wait for the other threads.
+ *   LC_BREAK_NO_WAIT   lc_thread_start does not wait for the other threads;
+ *   LC_BREAK_NO_LOCK   ALLOC/INIT run without the mutex (threads interleave).
  */
 #include "bench/lifecycle.h"
 
@@ -312,10 +313,17 @@ int lc_thread_start(struct lifecycle *lc, unsigned tid)
 		pthread_mutex_unlock(&lc->lock);
 		return -1;
 	}
+#ifdef LC_BREAK_NO_LOCK
+	pthread_mutex_unlock(&lc->lock);
+	if (start_locked(lc, tid) != 0)
+		return -1;
+	pthread_mutex_lock(&lc->lock);
+#else
 	if (start_locked(lc, tid) != 0) {
 		pthread_mutex_unlock(&lc->lock);
 		return -1;
 	}
+#endif
 	if (++lc->started == lc->nthreads)
 		pthread_cond_broadcast(&lc->all_started);
 #ifndef LC_BREAK_NO_WAIT
