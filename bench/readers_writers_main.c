@@ -11,9 +11,8 @@
  */
 #include "bench/rw.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
+#include "bench/flags.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,56 +48,26 @@ static void usage(FILE *out)
 		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S);
 }
 
-/* One line on stderr, exit 2: the rule for any bad input. */
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", prog);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 /*
- * Strict parsers: the whole string must be the number, in range; no sign on
- * unsigned values, no NaN/inf, no overflow.
+ * Bad input: one line naming the flag, the value and what is allowed, exit 2
+ * (flags_die shows control characters as '?', so the line stays one line).
  */
 static uint64_t parse_u64(const char *flag, const char *s, uint64_t min, uint64_t max)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (*s < '0' || *s > '9')
-		bad("--%s=%s: not a whole number (allowed: %llu..%llu)", flag, s,
-		    (unsigned long long)min, (unsigned long long)max);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		bad("--%s=%s: not a whole number (allowed: %llu..%llu)", flag, s,
-		    (unsigned long long)min, (unsigned long long)max);
-	if (errno == ERANGE || v < min || v > max)
-		bad("--%s=%s: out of range (allowed: %llu..%llu)", flag, s,
-		    (unsigned long long)min, (unsigned long long)max);
+	if (flags_parse_u64(s, min, max, &v))
+		flags_die(prog, flag, s, "a whole number %llu..%llu", (unsigned long long)min,
+			  (unsigned long long)max);
 	return v;
 }
 
 static double parse_seconds(const char *flag, const char *s, double max)
 {
 	double v;
-	char *end;
 
-	/* strtod takes "nan", "inf", hex and leading blanks: allow digits and '.' only */
-	if (!((*s >= '0' && *s <= '9') || *s == '.'))
-		bad("--%s=%s: not a number of seconds (allowed: > 0 and <= %g)", flag, s, max);
-	errno = 0;
-	v = strtod(s, &end);
-	if (*end || end == s)
-		bad("--%s=%s: not a number of seconds (allowed: > 0 and <= %g)", flag, s, max);
-	if (errno == ERANGE || !isfinite(v) || !(v > 0) || v > max)
-		bad("--%s=%s: out of range (allowed: > 0 and <= %g)", flag, s, max);
+	if (flags_parse_double(s, 0, max, FLAGS_MIN_EXCLUSIVE, &v))
+		flags_die(prog, flag, s, "seconds, a decimal number > 0 and <= %g", max);
 	return v;
 }
 
@@ -157,7 +126,7 @@ int main(int argc, char **argv)
 		size_t nlen, k;
 
 		if (strncmp(arg, "--", 2) != 0 || !arg[2])
-			bad("unexpected argument '%s' (flags are --name=value; see --help)", arg);
+			flags_die_usage(prog, "unexpected argument '%s' (flags are --name=value; see --help)", arg);
 		name = arg + 2;
 		eq = strchr(name, '=');
 		nlen = eq ? (size_t)(eq - name) : strlen(name);
@@ -165,32 +134,32 @@ int main(int argc, char **argv)
 			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0)
 				break;
 		if (k == sizeof(flags) / sizeof(flags[0]))
-			bad("unknown flag '--%.*s' (see --help)", (int)nlen, name);
+			flags_die_usage(prog, "unknown flag '--%.*s' (see --help)", (int)nlen, name);
 		if (flags[k].takes_value) {
 			if (eq)
 				val = eq + 1;
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				bad("--%s: missing value (allowed: %s)", flags[k].name, flags[k].allowed);
+				flags_die_usage(prog, "--%s: missing value (allowed: %s)", flags[k].name, flags[k].allowed);
 		} else if (eq) {
-			bad("--%s takes no value ('%s' given)", flags[k].name, eq + 1);
+			flags_die_usage(prog, "--%s takes no value ('%s' given)", flags[k].name, eq + 1);
 		}
 
 		switch (flags[k].id) {
 		case F_STRATEGY:
 			if (!sync_find(val))
-				bad("--strategy=%s: unknown strategy (allowed: %s)", val, sync_names());
+				flags_die(prog, "--strategy", val, "unknown strategy (allowed: %s)", sync_names());
 			strategy = val;
 			break;
 		case F_READERS:
-			cfg.readers = (unsigned)parse_u64("readers", val, 1, RW_MAX_THREADS);
+			cfg.readers = (unsigned)parse_u64("--readers", val, 1, RW_MAX_THREADS);
 			break;
 		case F_WRITERS:
-			cfg.writers = (unsigned)parse_u64("writers", val, 0, RW_MAX_THREADS - 1);
+			cfg.writers = (unsigned)parse_u64("--writers", val, 0, RW_MAX_THREADS - 1);
 			break;
 		case F_DURATION:
-			cfg.duration_s = parse_seconds("duration", val, MAX_DURATION_S);
+			cfg.duration_s = parse_seconds("--duration", val, MAX_DURATION_S);
 			break;
 		case F_RECLAIM:
 			if (strcmp(val, "sync") == 0)
@@ -198,19 +167,19 @@ int main(int argc, char **argv)
 			else if (strcmp(val, "defer") == 0)
 				cfg.reclaim = SYNC_RECLAIM_DEFER;
 			else
-				bad("--reclaim=%s: unknown mode (allowed: sync, defer)", val);
+				flags_die(prog, "--reclaim", val, "unknown mode (allowed: sync, defer)");
 			break;
 		case F_READ_DELAY:
-			cfg.read_delay = parse_u64("read-delay", val, 0, MAX_LOOPS);
+			cfg.read_delay = parse_u64("--read-delay", val, 0, MAX_LOOPS);
 			break;
 		case F_WRITE_DELAY:
-			cfg.write_delay = parse_u64("write-delay", val, 0, MAX_LOOPS);
+			cfg.write_delay = parse_u64("--write-delay", val, 0, MAX_LOOPS);
 			break;
 		case F_QUIESCE:
-			cfg.quiesce_every = (unsigned)parse_u64("quiesce-every", val, 1, MAX_LOOPS);
+			cfg.quiesce_every = (unsigned)parse_u64("--quiesce-every", val, 1, MAX_LOOPS);
 			break;
 		case F_WATCHDOG:
-			cfg.watchdog_s = parse_seconds("watchdog", val, MAX_WATCHDOG_S);
+			cfg.watchdog_s = parse_seconds("--watchdog", val, MAX_WATCHDOG_S);
 			break;
 		case F_QUIET:
 			cfg.quiet = 1;
@@ -226,18 +195,22 @@ int main(int argc, char **argv)
 
 	/* Checks across flags, still before anything runs. */
 	if (!strategy)
-		bad("--strategy: missing (allowed: %s)", sync_names());
+		flags_die_usage(prog, "--strategy: missing (allowed: %s)", sync_names());
 	cfg.strategy = sync_find(strategy);
 	total = (uint64_t)cfg.readers + cfg.writers;
-	if (total > RW_MAX_THREADS)
-		bad("--writers=%u: with --readers=%u that is %llu threads (allowed: readers + writers <= %u)",
-		    cfg.writers, cfg.readers, (unsigned long long)total, RW_MAX_THREADS);
-	if (cfg.strategy->max_threads && total > cfg.strategy->max_threads)
-		bad("--readers=%u --writers=%u: %llu threads, strategy %s supports at most %u (allowed: readers + writers <= %u)",
-		    cfg.readers, cfg.writers, (unsigned long long)total, strategy,
-		    cfg.strategy->max_threads, cfg.strategy->max_threads);
+	if (total > RW_MAX_THREADS) {
+		snprintf(err, sizeof(err), "%u", cfg.writers);
+		flags_die(prog, "--writers", err, "with --readers=%u that is %llu threads (allowed: readers + writers <= %u)",
+			  cfg.readers, (unsigned long long)total, RW_MAX_THREADS);
+	}
+	if (cfg.strategy->max_threads && total > cfg.strategy->max_threads) {
+		snprintf(err, sizeof(err), "%u", cfg.readers);
+		flags_die(prog, "--readers", err,
+			  "with --writers=%u that is %llu threads; strategy %s supports at most %u (readers + writers)",
+			  cfg.writers, (unsigned long long)total, strategy, cfg.strategy->max_threads);
+	}
 	if (rw_update_mode(cfg.strategy, cfg.reclaim, &u, err, sizeof(err)))
-		bad("--reclaim=%s: %s", rw_reclaim_name(cfg.reclaim), err);
+		flags_die(prog, "--reclaim", rw_reclaim_name(cfg.reclaim), "%s", err);
 
 	res = malloc(sizeof(*res));
 	if (!res) {

@@ -13,11 +13,13 @@
  * hand-written atomics and fences and reports races that are not there.
  *
  * Built with -DEXPECT_BROKEN (readers_writers_test_catches_no_wait), the test
- * instead proves it can fail: it re-runs itself as a child with a test-only
- * strategy, `broken_grace`, whose synchronize() does not wait and whose
- * defer_free() frees at once, and passes only if that child failed (poisoned
- * or torn reads counted, or a sanitizer killed it). A child process, because
- * under ASAN/TSAN the catch is the sanitizer aborting the process.
+ * instead proves it can fail: it re-runs itself as a child with each of two
+ * test-only strategies and passes only if both children failed:
+ *  - broken_grace: synchronize() does not wait, defer_free() frees at once
+ *    (caught as poisoned reads, or ASAN's use-after-free, or TSAN's race);
+ *  - broken_isolate: isolate() does not wait (caught as torn reads).
+ * A child process, because under ASAN/TSAN the catch is the sanitizer
+ * aborting the process.
  */
 #include "bench/rw.h"
 
@@ -31,10 +33,12 @@ extern char **environ;
 #define RUN_S 0.2
 #define BROKEN_TRIES 20
 
-/* ---- broken_grace: a grace period that ends at once (test only) ---- */
+/* ---- broken strategies (test only): waits that do not wait ---- */
 
-static int broken_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen);
+static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
+				      char *err, size_t errlen);
+static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
+					char *err, size_t errlen);
 
 static void broken_domain_destroy(struct sync_domain *d)
 {
@@ -93,7 +97,7 @@ static const struct sync_ops broken_grace = {
 	.family = "grace",
 	.origin = "test only: synchronize() returns at once",
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.domain_create = broken_domain_create,
+	.domain_create = broken_grace_domain_create,
 	.domain_destroy = broken_domain_destroy,
 	.wake_fd = broken_wake_fd,
 	.thread_alloc = broken_thread_alloc,
@@ -116,21 +120,62 @@ static const struct sync_ops broken_grace = {
 	.dump = broken_dump,
 };
 
-static int broken_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen)
+/* THE BREAK for updates in place: isolate() returns at once (none, not flagged unsafe). */
+static const struct sync_ops broken_isolate = {
+	.name = "broken_isolate",
+	.family = "exclusive",
+	.origin = "test only: isolate() returns at once",
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = broken_isolate_domain_create,
+	.domain_destroy = broken_domain_destroy,
+	.wake_fd = broken_wake_fd,
+	.thread_alloc = broken_thread_alloc,
+	.thread_init = broken_thread_init,
+	.thread_deinit = sync_nop,
+	.thread_free = broken_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = sync_nop,
+	.release = sync_nop,
+	.synchronize = sync_nop,
+	.defer_free = broken_defer_free,
+	.barrier = sync_nop,
+	.dump = broken_dump,
+};
+
+static int broken_domain_create(const struct sync_ops *ops, const struct sync_params *p,
+				struct sync_domain **out, char *err, size_t errlen)
 {
 	struct sync_domain *d;
 
-	if (sync_check_params(&broken_grace, p, err, errlen))
+	if (sync_check_params(ops, p, err, errlen))
 		return -1;
 	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(d, &broken_grace, p)) {
+	if (!d || sync_domain_init(d, ops, p)) {
 		free(d);
-		snprintf(err, errlen, "broken_grace: out of memory");
+		snprintf(err, errlen, "%s: out of memory", ops->name);
 		return -1;
 	}
 	*out = d;
 	return 0;
+}
+
+static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
+				      char *err, size_t errlen)
+{
+	return broken_domain_create(&broken_grace, p, out, err, errlen);
+}
+
+static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
+					char *err, size_t errlen)
+{
+	return broken_domain_create(&broken_isolate, p, out, err, errlen);
 }
 
 /* ---- the checks ---- */
@@ -175,6 +220,7 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	return bad;
 }
 
+#ifndef EXPECT_BROKEN
 static int skipped_under_tsan(const char *name)
 {
 #if defined(__SANITIZE_THREAD__)
@@ -185,7 +231,6 @@ static int skipped_under_tsan(const char *name)
 #endif
 }
 
-#ifndef EXPECT_BROKEN
 static int check_registry(void)
 {
 	static const struct { unsigned readers, writers; } shapes[] = { { 2, 1 }, { 1, 2 } };
@@ -224,23 +269,29 @@ static int check_registry(void)
 }
 #endif
 
-/* The child of the EXPECT_BROKEN test: fails as soon as a run is caught. */
-static int broken_child(void)
+/*
+ * The child of the EXPECT_BROKEN test: fails as soon as a run is caught.
+ * "grace": broken_grace in both reclaim modes; "isolate": broken_isolate.
+ */
+static int broken_child(const char *which)
 {
-	for (int i = 0; i < BROKEN_TRIES; i++) {
-		enum sync_reclaim r = (i & 1) ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
+	int grace = strcmp(which, "grace") == 0;
 
-		if (check(&broken_grace, r, 2, 1))
+	for (int i = 0; i < BROKEN_TRIES; i++) {
+		enum sync_reclaim r = (grace && (i & 1)) ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
+
+		if (check(grace ? &broken_grace : &broken_isolate, r, 2, 1))
 			return 1;
 	}
-	printf("broken_grace was never caught in %d runs\n", BROKEN_TRIES);
+	printf("broken_%s was never caught in %d runs\n", grace ? "grace" : "isolate", BROKEN_TRIES);
 	return 0;
 }
 
 #ifdef EXPECT_BROKEN
-static int expect_broken(const char *self)
+/* Runs one broken child; 0 when the test caught it (the child failed). */
+static int expect_caught(const char *self, const char *which)
 {
-	char *argv[] = { (char *)self, (char *)"--broken-child", NULL };
+	char *argv[] = { (char *)self, (char *)"--broken-child", (char *)which, NULL };
 	pid_t pid;
 	int st;
 
@@ -254,29 +305,26 @@ static int expect_broken(const char *self)
 		return 1;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		printf("FAIL: the test did not catch broken_grace (synchronize that does not wait)\n");
+		printf("FAIL: the test did not catch broken_%s\n", which);
 		return 1;
 	}
 	if (WIFEXITED(st))
-		printf("ok: broken_grace caught (child exit status %d)\n", WEXITSTATUS(st));
+		printf("ok: broken_%s caught (child exit status %d)\n", which, WEXITSTATUS(st));
 	else
-		printf("ok: broken_grace caught (child killed by signal %d: a sanitizer's abort)\n",
-		       WTERMSIG(st));
+		printf("ok: broken_%s caught (child killed by signal %d: a sanitizer's abort)\n",
+		       which, WTERMSIG(st));
 	return 0;
 }
 #endif
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--broken-child") == 0)
-		return broken_child();
+	if (argc > 2 && strcmp(argv[1], "--broken-child") == 0)
+		return broken_child(argv[2]);
 #ifdef EXPECT_BROKEN
-	(void)argc;
-	(void)argv;
-	return expect_broken("/proc/self/exe");
+	/* /proc/self/exe: argv[0] is relative to a directory the test may not be in. */
+	return expect_caught("/proc/self/exe", "grace") | expect_caught("/proc/self/exe", "isolate");
 #else
-	(void)argc;
-	(void)argv;
 	return check_registry();
 #endif
 }

@@ -85,8 +85,9 @@ struct rw_run {
 	_Atomic uint64_t gen SYNC_ALIGNED;
 	_Atomic uint64_t pending;      /* deferred objects not yet freed */
 	_Atomic uint64_t pending_peak;
-	/* Incremented by each worker as it ends; read by the main thread. */
-	atomic_uint exited SYNC_ALIGNED;
+	/* Incremented by each worker as it starts its loop / ends; read by main. */
+	atomic_uint started SYNC_ALIGNED;
+	atomic_uint exited;
 
 	/*
 	 * The watchdog's view of the threads: watch[tid] is the thread's
@@ -353,6 +354,8 @@ static void *worker_main(void *arg)
 		struct sync_thread *t = w->st;
 
 		t->user = w;
+		/* Relaxed: only starts main's clock. */
+		atomic_fetch_add_explicit(&run->started, 1, memory_order_relaxed);
 		if (w->writer)
 			writer_loop(w, t);
 		else
@@ -488,9 +491,10 @@ static void watchdog_check(struct rw_run *run, double bound_s, const char *when)
 	exit(3);
 }
 
-static void tick(void)
+/* ns < 1 s */
+static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { 0, (long)RW_TICK_NS };
+	struct timespec ts = { 0, (long)ns };
 
 	nanosleep(&ts, NULL);
 }
@@ -585,6 +589,7 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	atomic_init(&run->gen, 0);
 	atomic_init(&run->pending, 0);
 	atomic_init(&run->pending_peak, 0);
+	atomic_init(&run->started, 0);
 	atomic_init(&run->exited, 0);
 
 	cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -638,7 +643,6 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 			rw_update_name(run->update), rw_reclaim_name(cfg->reclaim),
 			res->oversubscribed ? " (oversubscribed: more threads than online CPUs)" : "");
 
-	t0 = sync_now_ns();
 	for (unsigned i = 0; i < run->nthreads; i++) {
 		struct rw_worker *w = &run->workers[i];
 		int e = pthread_create(&w->pthread, NULL, worker_main, w);
@@ -652,13 +656,24 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		w->created = 1;
 	}
 
-	/* The run: sleep the duration, watching for stuck waits. */
+	/*
+	 * The duration starts once every thread is in its loop: a slow start
+	 * (sanitizers, many threads) must not eat the run.
+	 */
+	while (atomic_load_explicit(&run->started, memory_order_relaxed) +
+		       atomic_load_explicit(&run->exited, memory_order_relaxed) < run->nthreads) {
+		watchdog_check(run, cfg->watchdog_s, "while starting");
+		sleep_ns(100000);
+	}
+	t0 = sync_now_ns();
 	end = t0 + (uint64_t)(cfg->duration_s * 1e9);
-	while (sync_now_ns() < end && atomic_load(&run->exited) < run->nthreads) {
+	for (uint64_t now = t0; now < end && atomic_load(&run->exited) < run->nthreads;
+	     now = sync_now_ns()) {
 		watchdog_check(run, cfg->watchdog_s, "during the run");
-		tick();
+		sleep_ns(end - now < RW_TICK_NS ? end - now : RW_TICK_NS);
 	}
 	atomic_store_explicit(&run->stop, 1, memory_order_relaxed);
+	res->wall_s = (double)(sync_now_ns() - t0) / 1e9;
 	/* Shutdown: every thread must end; a stuck barrier or grace period must not hang us. */
 	end = sync_now_ns() + (uint64_t)((cfg->watchdog_s + RW_STOP_BOUND_S) * 1e9);
 	while (atomic_load_explicit(&run->exited, memory_order_acquire) < run->nthreads) {
@@ -669,9 +684,8 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 			run->ops->dump(run->dom, stderr);
 			exit(3);
 		}
-		tick();
+		sleep_ns(RW_TICK_NS);
 	}
-	res->wall_s = (double)(sync_now_ns() - t0) / 1e9;
 	for (unsigned i = 0; i < run->nthreads; i++)
 		if (run->workers[i].created)
 			pthread_join(run->workers[i].pthread, NULL);
@@ -680,7 +694,6 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		snprintf(err, errlen, "%s", lc_error(run->lc));
 		goto out_lc;
 	}
-	/* Measured from the first create to the last end: what the readers really ran. */
 	collect(run, res);
 	strategy_extra(run, res->strategy_extra, sizeof(res->strategy_extra));
 	rc = 0;
