@@ -461,17 +461,20 @@ int64_t gb_loop_start_(struct gb_state *st)
 	return 0;
 }
 
-bool gb_loop_stop_(struct gb_state *st)
+void gb_loop_stop_(struct gb_state *st, int64_t left)
 {
 	benchmark::State &s = cxx(st, "gb_for_each_iteration");
 
+	if (left != 0 && !s.error_occurred())
+		misuse("gb_for_each_iteration", "break out of the loop with %lld "
+		       "iterations left and no gb_skip_with_error()",
+		       (long long)left);
 	if (st->gb_phase_ == 3) {
 		st->gb_phase_ = 2;
 		if (s.KeepRunningBatch(st->gb_max_))
 			misuse("gb_for_each_iteration", "library had iterations "
 			       "left at the end of the loop (wrapper bug)");
 	}
-	return false;
 }
 
 void gb_pause_timing(struct gb_state *st)

@@ -229,7 +229,7 @@ static inline bool gb_keep_running(struct gb_state *st)
 
 /* Slow paths of gb_for_each_iteration(); use the macro. */
 int64_t gb_loop_start_(struct gb_state *st);
-bool gb_loop_stop_(struct gb_state *st);
+void gb_loop_stop_(struct gb_state *st, int64_t left);
 
 /*
  * The other form of the state loop, like C++'s `for (auto _ : state)`:
@@ -241,12 +241,14 @@ bool gb_loop_stop_(struct gb_state *st);
  * Runs the body the run's number of times with the counter in a local
  * variable (cheapest loop; see gbench_overhead_bench). Differences from
  * gb_keep_running(), as in C++: gb_skip_with_error() does not end it (break
- * out after it; break is allowed only then), and gb_iterations() reads 0
- * inside it. Use one loop form per benchmark function, once.
+ * out after it; a break without it is misuse: the run would report
+ * iterations that did not run), and gb_iterations() reads 0 inside it.
+ * Use one loop form per benchmark function, once.
  */
 #define gb_for_each_iteration(st)                                        \
-	for (int64_t gb_n_ = gb_loop_start_(st);                         \
-	     gb_n_ > 0 || gb_loop_stop_(st); gb_n_--)
+	for (int64_t gb_n_ = gb_loop_start_(st), gb_once_ = 1; gb_once_;   \
+	     gb_once_ = 0, gb_loop_stop_((st), gb_n_))                   \
+		for (; gb_n_ != 0; gb_n_--)
 
 /*
  * Stops / restarts the timer of this thread (PauseTiming / ResumeTiming),

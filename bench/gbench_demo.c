@@ -164,12 +164,26 @@ static void bm_empty(struct gb_state *st, void *user)
 		gb_clobber_memory();
 }
 
+static void bm_break(struct gb_state *st, void *user)
+{
+	(void)user;
+	gb_for_each_iteration(st)
+		break;  /* misuse: no gb_skip_with_error() */
+}
+
 /* One wrong call per case; each must exit with status 2. */
 static int misuse(const char *c)
 {
 	struct gb_bench *b = gb_register("misuse", bm_empty, NULL);
 
-	if (!strcmp(c, "null_fn"))
+	if (!strcmp(c, "break_without_skip")) {
+		char *args[] = { "gbench_demo",
+				 "--benchmark_filter=^misuse_break/", NULL };
+
+		gb_bench_iterations(gb_register("misuse_break", bm_break,
+						NULL), 5);
+		gb_main(2, args);
+	} else if (!strcmp(c, "null_fn"))
 		gb_register("x", NULL, NULL);
 	else if (!strcmp(c, "null_name"))
 		gb_register(NULL, bm_empty, NULL);

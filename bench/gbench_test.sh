@@ -148,6 +148,15 @@ expect_exit2 "reversed range" "gb_bench_range: lo 10 > hi 1" --misuse=range_reve
 expect_exit2 "empty context key" "gb_add_custom_context: empty key" --misuse=context_empty_key
 expect_exit2 "unrecognized argument" "unrecognized command-line flag: --no_such_flag" --no_such_flag
 
+# A misuse found while running: the library's banner precedes the line.
+checks=$((checks + 1))
+"$demo" --misuse=break_without_skip >/dev/null 2>"$tmp/misuse.err"
+rc=$?
+if [ "$rc" -ne 2 ] || ! tail -n 1 "$tmp/misuse.err" |
+	grep -q 'gb_for_each_iteration: break out of the loop with 5 iterations left'; then
+	fail "break without skip: exit status $rc, want 2; stderr ends: $(tail -n 2 "$tmp/misuse.err")"
+fi
+
 if [ "$fails" -ne 0 ]; then
 	echo "gbench_test: $fails of $checks checks failed" >&2
 	exit 1
