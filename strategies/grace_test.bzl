@@ -17,7 +17,9 @@ def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medi
             size = size,
         )
 
-def broken_grace_test(name, strategy, srcs, defines, mode = "sync", phase = "all", deps = [], tags = []):
+def broken_grace_test(name, strategy, srcs, defines, mode = "sync", phase = "all", deps = [], tags = ["no_tsan"]):
+    # no_tsan by default: the races these builds contain are the point; the
+    # harness's own checks (and ASAN) must catch them, TSAN would stop first.
     native.cc_library(
         name = name + "_lib",
         srcs = srcs,

@@ -25,8 +25,8 @@
  *  offline One thread goes offline (poll_enter) and blocks reading an eventfd
  *          nobody writes; another updates 50 times. Every update must finish
  *          within a generous bound (10 s), else the test fails (no hang).
- *  batch   (grace-period strategies in sync mode) 4 threads call
- *          synchronize concurrently while a reader holds long sections. Each
+ *  batch   (grace-period strategies in sync mode) for 1 s, 4 threads call
+ *          synchronize concurrently while 2 readers hold long sections. Each
  *          caller must still get a full grace period (the order check), and
  *          when the strategy's summary reports "grace_periods N" and
  *          "synchronize_calls M", N < M (callers were batched).
@@ -56,6 +56,7 @@ static const struct sync_ops *ops = &TEST_OPS;
 #define MAGIC_LIVE 0x11FE11FE11FE11FEull
 #define MAGIC_DEAD 0xDEADDEADDEADDEADull
 #define STRESS_NS (1500ull * 1000000ull)
+#define BATCH_NS (1000ull * 1000000ull)
 #define OFFLINE_BOUND_NS (10ull * 1000000000ull)
 
 struct obj {
@@ -195,7 +196,11 @@ static void reader_loop(struct worker *w)
 		for (int i = 0; i < 4; i++)
 			sum += o->payload[i] - (uint64_t)i;
 		if (g.long_section_us)
-			spin_us(g.long_section_us);
+			for (unsigned k = 0; k < g.long_section_us / 20; k++) {
+				/* Long but yielding: updaters share the 2 cores. */
+				spin_us(20);
+				sched_yield();
+			}
 		else if ((n & 63) == 0)
 			spin_us(20);
 		else
@@ -215,7 +220,8 @@ static void reader_loop(struct worker *w)
 		ops->read_end(t);
 		ops->loop_iter(t);
 		n++;
-		if ((n & 15) == 0) {
+		/* Batch phase: stay online, so that every grace period waits for us. */
+		if ((n & 15) == 0 && !g.long_section_us) {
 			/* A short trip through the poller: offline, then online again. */
 			ops->idle_enter(t);
 			ops->poll_enter(t);
@@ -256,6 +262,7 @@ static void update_once(struct sync_thread *t)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	unsigned seed = w->tid * 2654435761u + 1;
 	uint64_t x;
 
 	start_thread(w);
@@ -276,6 +283,13 @@ static void *worker_main(void *arg)
 				ops->synchronize(w->t);
 				atomic_fetch_add(&g.sync_calls, 1);
 				atomic_max(&g.reclaimed_upto, s);
+				/*
+				 * Spread arrivals over the reader's section, so that
+				 * some land while a grace period that cannot cover
+				 * them is finishing.
+				 */
+				ops->loop_iter(w->t);
+				spin_us((unsigned)(rand_r(&seed) % 100));
 			}
 			atomic_store(&w->progress_ns, now_ns());
 			ops->loop_iter(w->t);
@@ -447,26 +461,32 @@ static void phase_offline(void)
 
 static void phase_batch(void)
 {
-	enum { S = 4 };
-	struct worker w[S + 1];
-	uint64_t gps, calls;
+	enum { R = 2, S = 4 }; /* two readers, out of phase: a grace period waits for one
+				 while the other has already started a new section */
+	struct worker w[R + S];
+	uint64_t gps, calls, deadline;
 
-	domain_up(S + 1);
+	domain_up(R + S);
 	g.long_section_us = 200;
 	memset(w, 0, sizeof(w));
-	for (unsigned i = 0; i < S + 1; i++) {
+	for (unsigned i = 0; i < R + S; i++) {
 		w[i].tid = i;
-		w[i].role = i == 0 ? ROLE_READER : ROLE_SYNCER;
-		w[i].updates = 150;
+		w[i].role = i < R ? ROLE_READER : ROLE_SYNCER;
+		w[i].updates = 0; /* until stopped */
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
 	pthread_barrier_wait(&g.start);
-	for (unsigned i = 1; i < S + 1; i++)
-		pthread_join(w[i].th, NULL);
+	deadline = now_ns() + BATCH_NS;
+	while (now_ns() < deadline)
+		usleep(10000);
 	atomic_store(&g.stop, 1);
-	pthread_join(w[0].th, NULL);
-	printf("%s batch: %" PRIu64 " synchronize calls by %d threads, %" PRIu64 " order violations\n",
-	       ops->name, atomic_load(&g.sync_calls), S, atomic_load(&g.order_violations));
+	for (unsigned i = 0; i < R + S; i++)
+		pthread_join(w[i].th, NULL);
+	printf("%s batch: %" PRIu64 " reads, %" PRIu64 " synchronize calls by %d threads, %" PRIu64
+	       " order violations\n", ops->name, atomic_load(&g.reads), atomic_load(&g.sync_calls), S,
+	       atomic_load(&g.order_violations));
+	if (atomic_load(&g.reads) == 0)
+		FAIL("batch: the readers finished no section");
 	if (summary_value("grace_periods", &gps) && summary_value("synchronize_calls", &calls)) {
 		printf("%s batch: %" PRIu64 " grace periods for %" PRIu64 " synchronize calls\n", ops->name,
 		       gps, calls);

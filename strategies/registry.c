@@ -10,12 +10,14 @@
 /* --- declarations: one line per strategy --- */
 extern const struct sync_ops sync_none;
 extern const struct sync_ops sync_rwlock;
+extern const struct sync_ops sync_qsbr;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
 	/* --- entries: one line per strategy --- */
 	&sync_none,
 	&sync_rwlock,
+	&sync_qsbr,
 	/* --- end entries --- */
 	NULL,
 };

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# flags_table_test.sh - issue 7 item 3: every binary of the project, every kind
+# of bad value, one table.
+#
+# Arguments: NAME=PATH for each binary under test (the BUILD rule passes every
+# binary that exists: readers_writers, pollsim, compare, render). Rows for a
+# binary that was not passed are skipped, and the test says so.
+#
+# Each "bad" row: the binary, the flag its one-line error must name, and the
+# arguments. The arguments are otherwise valid and ask for a tiny run, so that
+# a binary which wrongly ACCEPTS the bad value ends quickly with status 0 (and
+# fails the row) instead of running for long; every call is also bounded by
+# `timeout`. A bad row passes when:
+#   - the exit status is exactly 2,
+#   - stderr is exactly one line,
+#   - that line names the flag.
+# Each "good" row must exit 0.
+set -uo pipefail
+
+declare -A bin=()
+for a in "$@"; do
+	bin[${a%%=*}]=${a#*=}
+done
+
+fail=0
+rows=0
+failed_rows=()
+skipped=()
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+
+# bad NAME FLAG ARGS... : must exit 2 with one stderr line naming FLAG.
+bad() {
+	local name=$1 flag=$2
+	shift 2
+	if [ -z "${bin[$name]:-}" ]; then
+		skipped+=("$name")
+		return
+	fi
+	rows=$((rows + 1))
+	timeout 60 "${bin[$name]}" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local rc=$? why=""
+	local lines
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" -ne 2 ]; then
+		why="exit status $rc, not 2"
+	elif [ "$lines" -ne 1 ] || [ "$(wc -c <"$tmp/err")" -eq "$lines" ]; then
+		why="stderr has $lines lines, not exactly one"
+	elif ! grep -qF -- "$flag" "$tmp/err"; then
+		why="stderr does not name $flag"
+	fi
+	local shown
+	shown=$(printf '%q ' "$@")
+	if [ -n "$why" ]; then
+		fail=1
+		failed_rows+=("$name $shown: $why")
+		echo "FAIL $name $shown: $why; stderr: $(head -c 600 "$tmp/err" | tr '\n' '|')"
+	else
+		echo "ok   $name $shown: $(cat "$tmp/err")"
+	fi
+}
+
+# good NAME ARGS... : must exit 0.
+good() {
+	local name=$1
+	shift
+	if [ -z "${bin[$name]:-}" ]; then
+		skipped+=("$name")
+		return
+	fi
+	rows=$((rows + 1))
+	timeout 120 "${bin[$name]}" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	local rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail=1
+		failed_rows+=("$name $*: valid invocation exited $rc")
+		echo "FAIL $name $*: valid invocation exited $rc; stderr: $(head -c 600 "$tmp/err" | tr '\n' '|')"
+	else
+		echo "ok   $name $*: exit 0"
+	fi
+}
+
+# Values every numeric flag must refuse, with a label for the report.
+# (zero is listed per flag: it is valid for some, e.g. --writers=0.)
+numeric_bad=(-1 abc nan NaN inf 1e999 99999999999999999999 2x 0.1s "" " 1" 0x10 1e9999999)
+
+# A strategy with a thread limit, when one is registered: wake_all (64).
+has_strategy() {
+	[ -n "${bin[readers_writers]:-}" ] && "${bin[readers_writers]}" --list | awk '{print $1}' | grep -qx "$1"
+}
+
+# ---- //bench:readers_writers ----
+rw="--strategy=none --readers=1 --writers=1 --duration=0.01 --quiet"
+good readers_writers $rw
+good readers_writers --help
+good readers_writers --list
+for f in readers writers duration read-delay write-delay quiesce-every watchdog; do
+	for v in "${numeric_bad[@]}"; do
+		# shellcheck disable=SC2086
+		bad readers_writers "--$f" $rw "--$f=$v"
+	done
+done
+bad readers_writers --readers $rw --readers=0
+bad readers_writers --duration $rw --duration=0
+bad readers_writers --duration $rw --duration=0.0
+bad readers_writers --quiesce-every $rw --quiesce-every=0
+bad readers_writers --watchdog $rw --watchdog=0
+bad readers_writers --readers $rw --readers=1000000
+bad readers_writers --writers $rw --writers=1000000
+bad readers_writers --duration $rw --duration=1e9
+bad readers_writers --read-delay $rw --read-delay=99999999999999
+bad readers_writers --writers $rw --readers=1000 --writers=1000
+bad readers_writers --strategy --strategy=nosuch --duration=0.01
+bad readers_writers --strategy --strategy= --duration=0.01
+bad readers_writers --strategy --duration=0.01
+bad readers_writers --reclaim $rw --reclaim=bogus
+bad readers_writers --reclaim $rw --reclaim=defer
+bad readers_writers --bogus $rw --bogus=1
+bad readers_writers --bogus $rw --bogus
+bad readers_writers stray $rw stray
+bad readers_writers --readers --strategy=none --duration=0.01 --readers
+bad readers_writers --duration --strategy=none --readers=1 --duration
+bad readers_writers --quiet $rw --quiet=1
+bad readers_writers --duration $rw $'--duration=1\n2'
+if has_strategy wake_all; then
+	bad readers_writers --readers --strategy=wake_all --readers=64 --writers=1 --duration=0.01
+fi
+if has_strategy harmless_mask; then
+	bad readers_writers --readers --strategy=harmless_mask --readers=65 --writers=0 --duration=0.01
+fi
+
+# ---- //bench:pollsim ----
+ps="--strategy=none --threads=1 --duration=0.01 --baseline=off --quiet"
+good pollsim $ps
+good pollsim --help
+good pollsim --list
+for f in threads duration update-rate event-cost-us event-rate table-size watchdog seed; do
+	for v in "${numeric_bad[@]}"; do
+		# shellcheck disable=SC2086
+		bad pollsim "--$f" $ps "--$f=$v"
+	done
+done
+bad pollsim --threads $ps --threads=0
+bad pollsim --threads $ps --threads=1000000
+bad pollsim --duration $ps --duration=0
+bad pollsim --duration $ps --duration=1e9
+bad pollsim --watchdog $ps --watchdog=0
+bad pollsim --event-rate $ps --event-rate=0
+bad pollsim --table-size $ps --table-size=0
+bad pollsim --update-rate $ps --update-rate=1e12
+bad pollsim --strategy --strategy=nosuch --threads=1 --duration=0.01 --baseline=off
+bad pollsim --strategy --strategy= --threads=1 --duration=0.01 --baseline=off
+bad pollsim --scenario $ps --scenario=nosuch
+bad pollsim --scenario $ps --scenario=
+bad pollsim --updater $ps --updater=nosuch
+bad pollsim --placement $ps --placement=nosuch
+bad pollsim --arrival $ps --arrival=nosuch
+bad pollsim --reclaim $ps --reclaim=nosuch
+bad pollsim --reclaim $ps --reclaim=defer
+bad pollsim --baseline $ps --baseline=nosuch
+bad pollsim --stall $ps --stall=abc
+bad pollsim --stall $ps --stall=0:nan
+bad pollsim --stall $ps --stall=0:-5
+bad pollsim --stall $ps --stall=0:
+bad pollsim --stall $ps --stall=:5
+bad pollsim --stall $ps --stall=5:10
+bad pollsim --stall $ps --stall=0:1e999
+bad pollsim --fail $ps --fail=abc
+bad pollsim --fail $ps --fail=deinit:0
+bad pollsim --fail $ps --fail=alloc:-1
+bad pollsim --fail $ps --fail=alloc:99
+bad pollsim --bogus $ps --bogus=1
+bad pollsim --bogus $ps --bogus
+bad pollsim stray $ps stray
+bad pollsim --threads --strategy=none --duration=0.01 --baseline=off --threads
+bad pollsim --duration --strategy=none --threads=1 --baseline=off --duration
+bad pollsim --quiet $ps --quiet=1
+bad pollsim --duration $ps $'--duration=1\n2'
+if has_strategy wake_all; then
+	bad pollsim --threads --strategy=wake_all --threads=64 --duration=0.01 --baseline=off
+fi
+if has_strategy harmless_mask; then
+	bad pollsim --threads --strategy=harmless_mask --threads=65 --duration=0.01 --baseline=off
+fi
+
+# ---- summary ----
+if [ "${#skipped[@]}" -gt 0 ]; then
+	echo "skipped rows of binaries not given: $(printf '%s\n' "${skipped[@]}" | sort -u | tr '\n' ' ')"
+fi
+echo "$rows rows, ${#failed_rows[@]} failed"
+for r in "${failed_rows[@]}"; do
+	echo "  failed: $r"
+done
+exit $fail

@@ -1,0 +1,607 @@
+/*
+ * qsbr.c - quiescent-state-based reclamation, our own. Origin: McKenney and
+ * Slingwine's RCU (1998) as user-space QSBR in Desnoyers et al., "User-Level
+ * Implementations of Read-Copy Update" (IEEE TPDS 2012), 64-bit counter
+ * variant; written from those semantics, not from liburcu's code.
+ *
+ * A poll-loop thread reads the shared state only while handling events, so the
+ * end of each loop iteration is a quiescent state (no reference held), and a
+ * thread asleep in the poller is offline (the RCU twin of HAProxy's
+ * "harmless"). Read sections cost nothing: read_begin/read_end are no-ops.
+ *
+ * State: one 64-bit grace-period counter gp (starts at 1, only grows, never
+ * wraps in practice), and per thread a counter ctr in a domain-owned,
+ * cache-line padded slot: 0 = offline, otherwise the last gp value the thread
+ * observed at a quiescent state or when going online.
+ *
+ * Invariant: a grace period G is over when every slot has ctr == 0 or
+ * ctr >= G, observed AFTER gp was advanced to G. Then every read section that
+ * began before the advance has ended, because:
+ *  1. Updater: unpublish the old version (seq_cst), then advance gp to G
+ *     (seq_cst RMW, so the unpublish is ordered before it).
+ *  2. Quiescent state (loop_iter): g = load(gp, acquire); if ctr != g:
+ *     store(ctr, g, release). Release: every read of the section that just
+ *     ended is ordered before the store the updater will observe (with its
+ *     acquire load), so those reads happen-before the free. Acquire on gp:
+ *     reads after the store see at least the unpublish that preceded g.
+ *     When ctr already equals g the thread already announced g: nothing to do
+ *     (the fast path is two loads and a compare).
+ *  3. Offline (poll_enter, thread_deinit): store(ctr, 0, release), same reason
+ *     as 2. A thread that stays offline is never waited for, never woken.
+ *  4. Online (poll_leave, thread_init): store(ctr, gp), then a seq_cst fence
+ *     before any read of the shared state. Without the store-load fence the
+ *     thread's first loads could be satisfied before its ctr is visible; an
+ *     updater would still see 0, skip it, and free what it just loaded.
+ *     Updater side pairs: unpublish (seq_cst) and gp advance precede its
+ *     seq_cst/acquire loads of ctr. Either the updater sees the new ctr (and
+ *     waits) or the thread's loads see the new version.
+ *
+ * Waiting (synchronize): spin QSBR_SPINS rounds in total, then sleep on a
+ * futex word. Sleeping writer / waking reader is a Dekker pair:
+ *   writer: store(futex, 1) seq_cst; re-load the lagging ctr (seq_cst);
+ *           still lagging -> FUTEX_WAIT(futex, 1)
+ *   reader: (2 or 3) store ctr; seq_cst fence; if load(futex) -> exchange it
+ *           to 0 and FUTEX_WAKE
+ * so either the writer's re-load sees the reader's store or the reader sees
+ * the flag. Readers pay the fence only on the slow path of step 2 (ctr
+ * changes, once per grace period) and in step 3 (once per poll, next to a
+ * syscall). Any lagging thread that reaches a quiescent state or goes offline
+ * wakes the writer, which re-scans and sleeps again if another still lags: at
+ * most one wakeup per lagging thread per grace period. Sleeping (offline)
+ * threads are never woken.
+ *
+ * Batching: callers serialize on gp_lock; `completed` is the largest G whose
+ * grace period is over. A caller first goes offline (it may be an online loop
+ * thread; a leader waiting for it would deadlock), reads S = gp, then takes
+ * the lock. If completed >= S + 1, a grace period that STARTED after its read
+ * of S (hence after its unpublish) is over: it returns without starting one.
+ * A grace period that was already running when it arrived (G = S) does not
+ * cover it. Otherwise it advances gp itself and waits. N callers that arrive
+ * during one grace period are served by one more.
+ *
+ * Deferred mode (defer_free): each thread fills its own open batch of up to
+ * QSBR_BATCH objects; the batch is sealed when full or at the owner's next
+ * loop_iter, by advancing gp to a target G (no wait). The owner reclaims its
+ * sealed batches, oldest first, at each loop_iter and defer_free once every
+ * slot is 0 or >= G (a non-blocking check of the same invariant). barrier()
+ * seals, runs one full grace period and frees the caller's batches and the
+ * orphans; thread_deinit hands unfinished batches to the domain's orphan list
+ * (freed by the next barrier() or by domain_destroy, when no thread is left).
+ * Pending objects and their peak are counted and reported by summary().
+ */
+#include "strategies/sync.h"
+
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifdef QSBR_BREAK_NOWAIT
+#define QSBR_WAITS 0 /* broken on purpose: grace periods end at once */
+#else
+#define QSBR_WAITS 1
+#endif
+
+#define QSBR_SPINS 100
+#define QSBR_BATCH 64
+
+struct qsbr_slot {
+	/* Written by the owning thread, read by synchronizers and reclaimers. */
+	_Atomic uint64_t ctr;
+} SYNC_ALIGNED;
+
+struct qsbr_batch {
+	struct qsbr_batch *next;
+	uint64_t target; /* gp value this batch waits for, set when sealed */
+	unsigned n;
+	struct {
+		void *p;
+		void (*fn)(void *);
+	} e[QSBR_BATCH];
+};
+
+struct qsbr_domain {
+	struct sync_domain base;
+	struct qsbr_slot *slots; /* nthreads, domain-owned so scans never see freed memory */
+	/* Advanced by synchronize leaders and batch seals, read by everyone. */
+	_Atomic uint64_t gp SYNC_ALIGNED;
+	/* 1 while a leader sleeps (or is about to): set by it, cleared by the waker. */
+	_Atomic uint32_t futex SYNC_ALIGNED;
+	/* Serializes grace periods started by synchronize. */
+	pthread_mutex_t gp_lock SYNC_ALIGNED;
+	/* Written by leaders under gp_lock, read under gp_lock and by dump(). */
+	_Atomic uint64_t completed;
+	/* Statistics; relaxed, they order nothing. */
+	_Atomic uint64_t grace_periods, sync_calls, defer_seals, futex_waits, futex_wakes SYNC_ALIGNED;
+	_Atomic uint64_t pending, peak_pending, deferred;
+	/* Batches of exited threads, freed by barrier() or domain_destroy. */
+	pthread_mutex_t orphan_lock;
+	struct qsbr_batch *orphans;
+};
+
+struct qsbr_thread {
+	struct sync_thread base;
+	/* Owner only. */
+	struct qsbr_batch *open;
+	struct qsbr_batch *sealed, *sealed_tail;
+};
+
+static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
+			      char *err, size_t errlen);
+
+/*
+ * Full store-load fence. ThreadSanitizer does not model atomic_thread_fence
+ * (gcc warns under -fsanitize=thread); there a seq_cst RMW on a thread-local
+ * dummy stands in (a locked instruction, also a full fence on x86).
+ */
+static inline void qsbr_full_fence(void)
+{
+#if defined(__SANITIZE_THREAD__)
+	static _Thread_local _Atomic int dummy;
+
+	atomic_fetch_add(&dummy, 0);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
+static struct qsbr_domain *q_dom(struct sync_domain *d)
+{
+	return (struct qsbr_domain *)d;
+}
+
+static struct qsbr_slot *q_slot(struct sync_thread *t)
+{
+	return &q_dom(t->dom)->slots[t->tid];
+}
+
+static void atomic_max_relaxed(_Atomic uint64_t *a, uint64_t v)
+{
+	uint64_t cur = atomic_load_explicit(a, memory_order_relaxed);
+
+	while (cur < v && !atomic_compare_exchange_weak_explicit(a, &cur, v, memory_order_relaxed,
+								 memory_order_relaxed))
+		;
+}
+
+/* Wakes a sleeping leader, if any. Called after the caller's seq_cst fence. */
+static void qsbr_wake(struct qsbr_domain *d)
+{
+	if (atomic_load_explicit(&d->futex, memory_order_relaxed) &&
+	    atomic_exchange(&d->futex, 0)) {
+		syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+		atomic_fetch_add_explicit(&d->futex_wakes, 1, memory_order_relaxed);
+	}
+}
+
+/* Step 2: a quiescent state of an online thread. */
+static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
+{
+	uint64_t g = atomic_load_explicit(&d->gp, memory_order_acquire);
+
+	/* Relaxed: the slot is written only by this thread. */
+	if (atomic_load_explicit(&s->ctr, memory_order_relaxed) == g)
+		return;
+	atomic_store_explicit(&s->ctr, g, memory_order_release);
+	qsbr_full_fence(); /* ctr store before the futex load */
+	qsbr_wake(d);
+}
+
+/* Step 3. */
+static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
+{
+	atomic_store_explicit(&s->ctr, 0, memory_order_release);
+	qsbr_full_fence(); /* ctr store before the futex load */
+	qsbr_wake(d);
+}
+
+/* Step 4. */
+static void qsbr_online(struct qsbr_domain *d, struct qsbr_slot *s)
+{
+	atomic_store_explicit(&s->ctr, atomic_load_explicit(&d->gp, memory_order_acquire),
+			      memory_order_relaxed);
+	qsbr_full_fence(); /* ctr visible before any shared read */
+}
+
+static bool qsbr_slot_done(struct qsbr_slot *s, uint64_t target)
+{
+	/* Acquire: pairs with the release stores of steps 2 and 3. */
+	uint64_t c = atomic_load_explicit(&s->ctr, memory_order_acquire);
+
+	return c == 0 || c >= target;
+}
+
+/* Non-blocking: is grace period `target` over? */
+static bool qsbr_gp_passed(struct qsbr_domain *d, uint64_t target)
+{
+	for (unsigned i = 0; i < d->base.nthreads; i++)
+		if (!qsbr_slot_done(&d->slots[i], target))
+			return false;
+	return true;
+}
+
+/* Waits until every slot is offline or has observed target. Caller is offline. */
+static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
+{
+	unsigned spins = 0;
+
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
+		struct qsbr_slot *s = &d->slots[i];
+
+		while (!qsbr_slot_done(s, target)) {
+			uint64_t c;
+
+			if (spins < QSBR_SPINS) {
+				spins++;
+				sync_relax();
+				continue;
+			}
+			atomic_store(&d->futex, 1);
+			/* seq_cst re-load: the other half of the Dekker pair. */
+			c = atomic_load(&s->ctr);
+			if (c == 0 || c >= target) {
+				atomic_store_explicit(&d->futex, 0, memory_order_relaxed);
+				break;
+			}
+			syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
+			atomic_fetch_add_explicit(&d->futex_waits, 1, memory_order_relaxed);
+		}
+	}
+}
+
+/* One full grace period that starts after the call; the caller is offline. */
+static void qsbr_grace(struct qsbr_domain *d)
+{
+	uint64_t s = atomic_load(&d->gp); /* seq_cst: after the caller's unpublish */
+#ifdef QSBR_BREAK_BATCH
+	/* Broken on purpose: piggybacks on the grace period running at arrival. */
+	bool running = atomic_load(&d->completed) < s;
+#endif
+
+	pthread_mutex_lock(&d->gp_lock);
+#ifdef QSBR_BREAK_BATCH
+	if (!running || atomic_load_explicit(&d->completed, memory_order_relaxed) < s) {
+#elif defined(QSBR_BREAK_NOBATCH)
+	/* Broken on purpose: every caller runs its own grace period. */
+	(void)s;
+	if (1) {
+#else
+	/* Relaxed: completed is written under gp_lock, which we hold. */
+	if (atomic_load_explicit(&d->completed, memory_order_relaxed) < s + 1) {
+#endif
+		uint64_t g = atomic_fetch_add(&d->gp, 1) + 1;
+
+		atomic_fetch_add_explicit(&d->grace_periods, 1, memory_order_relaxed);
+		if (QSBR_WAITS)
+			qsbr_wait_for(d, g);
+		atomic_max_relaxed(&d->completed, g);
+	}
+	pthread_mutex_unlock(&d->gp_lock);
+}
+
+static void qsbr_synchronize(struct sync_thread *t)
+{
+	struct qsbr_domain *d = q_dom(t->dom);
+	struct qsbr_slot *s = q_slot(t);
+	bool was_online = atomic_load_explicit(&s->ctr, memory_order_relaxed) != 0;
+
+	atomic_fetch_add_explicit(&d->sync_calls, 1, memory_order_relaxed);
+	if (was_online)
+		qsbr_offline(d, s);
+	sync_wait_begin(t, SYNC_WAIT_GRACE);
+	qsbr_grace(d);
+	sync_wait_end(t);
+	if (was_online)
+		qsbr_online(d, s);
+}
+
+/* ---- deferred reclamation ---- */
+
+static void qsbr_run_batch(struct qsbr_domain *d, struct qsbr_batch *b)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		b->e[i].fn(b->e[i].p);
+	atomic_fetch_sub_explicit(&d->pending, b->n, memory_order_relaxed);
+	free(b);
+}
+
+static void qsbr_seal(struct qsbr_thread *qt)
+{
+	struct qsbr_domain *d = q_dom(qt->base.dom);
+	struct qsbr_batch *b = qt->open;
+
+	/* seq_cst RMW: ordered after the unpublishes of everything in the batch. */
+	b->target = atomic_fetch_add(&d->gp, 1) + 1;
+	atomic_fetch_add_explicit(&d->defer_seals, 1, memory_order_relaxed);
+	b->next = NULL;
+	if (qt->sealed_tail)
+		qt->sealed_tail->next = b;
+	else
+		qt->sealed = b;
+	qt->sealed_tail = b;
+	qt->open = NULL;
+}
+
+static void qsbr_reclaim_ready(struct qsbr_thread *qt)
+{
+	struct qsbr_domain *d = q_dom(qt->base.dom);
+
+	while (qt->sealed) {
+		struct qsbr_batch *b = qt->sealed;
+
+		if (QSBR_WAITS && !qsbr_gp_passed(d, b->target))
+			break;
+		qt->sealed = b->next;
+		if (!qt->sealed)
+			qt->sealed_tail = NULL;
+		qsbr_run_batch(d, b);
+	}
+}
+
+static void qsbr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
+{
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+	struct qsbr_domain *d = q_dom(t->dom);
+	uint64_t n;
+
+	if (!qt->open) {
+		qt->open = malloc(sizeof(*qt->open));
+		if (!qt->open) {
+			/* No memory for a batch: reclaim synchronously instead. */
+			qsbr_synchronize(t);
+			fn(p);
+			return;
+		}
+		qt->open->n = 0;
+	}
+	qt->open->e[qt->open->n].p = p;
+	qt->open->e[qt->open->n].fn = fn;
+	qt->open->n++;
+	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
+	n = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
+	atomic_max_relaxed(&d->peak_pending, n);
+	if (qt->open->n == QSBR_BATCH)
+		qsbr_seal(qt);
+	qsbr_reclaim_ready(qt);
+}
+
+static void qsbr_loop_iter(struct sync_thread *t)
+{
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+
+	qsbr_quiescent(q_dom(t->dom), q_slot(t));
+	if (qt->open)
+		qsbr_seal(qt);
+	if (qt->sealed)
+		qsbr_reclaim_ready(qt);
+}
+
+/* Waits until every defer_free of the caller (and of exited threads) has run. */
+static void qsbr_barrier(struct sync_thread *t)
+{
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+	struct qsbr_domain *d = q_dom(t->dom);
+	struct qsbr_slot *s = q_slot(t);
+	bool was_online = atomic_load_explicit(&s->ctr, memory_order_relaxed) != 0;
+	struct qsbr_batch *b, *orphans;
+
+	if (qt->open)
+		qsbr_seal(qt);
+	if (was_online)
+		qsbr_offline(d, s);
+	sync_wait_begin(t, SYNC_WAIT_DEFER);
+	/* Every batch sealed so far has target <= gp now: one grace period covers all. */
+	qsbr_grace(d);
+	sync_wait_end(t);
+	if (was_online)
+		qsbr_online(d, s);
+	while ((b = qt->sealed)) {
+		qt->sealed = b->next;
+		qsbr_run_batch(d, b);
+	}
+	qt->sealed_tail = NULL;
+	pthread_mutex_lock(&d->orphan_lock);
+	orphans = d->orphans;
+	d->orphans = NULL;
+	pthread_mutex_unlock(&d->orphan_lock);
+	while ((b = orphans)) {
+		orphans = b->next;
+		qsbr_run_batch(d, b);
+	}
+}
+
+/* ---- lifecycle ---- */
+
+static void qsbr_domain_destroy(struct sync_domain *dd)
+{
+	struct qsbr_domain *d = q_dom(dd);
+	struct qsbr_batch *b;
+
+	/* No thread is left: nothing can hold a reference any more. */
+	while ((b = d->orphans)) {
+		d->orphans = b->next;
+		qsbr_run_batch(d, b);
+	}
+	pthread_mutex_destroy(&d->gp_lock);
+	pthread_mutex_destroy(&d->orphan_lock);
+	free(d->slots);
+	sync_domain_fini(dd);
+	free(d);
+}
+
+static int qsbr_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int qsbr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			     char *err, size_t errlen)
+{
+	struct qsbr_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "qsbr: out of memory for thread %u", tid);
+		return -1;
+	}
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static int qsbr_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	qsbr_online(q_dom(t->dom), q_slot(t));
+	return 0;
+}
+
+static void qsbr_thread_deinit(struct sync_thread *t)
+{
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+	struct qsbr_domain *d = q_dom(t->dom);
+
+	if (qt->open)
+		qsbr_seal(qt);
+	if (qt->sealed) {
+		pthread_mutex_lock(&d->orphan_lock);
+		qt->sealed_tail->next = d->orphans;
+		d->orphans = qt->sealed;
+		pthread_mutex_unlock(&d->orphan_lock);
+		qt->sealed = qt->sealed_tail = NULL;
+	}
+	qsbr_offline(d, q_slot(t));
+}
+
+static void qsbr_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void qsbr_poll_enter(struct sync_thread *t)
+{
+#ifndef QSBR_BREAK_OFFLINE
+	qsbr_offline(q_dom(t->dom), q_slot(t));
+#else
+	(void)t; /* broken on purpose: stays online while asleep */
+#endif
+}
+
+static void qsbr_poll_leave(struct sync_thread *t)
+{
+#ifndef QSBR_BREAK_OFFLINE
+	qsbr_online(q_dom(t->dom), q_slot(t));
+#else
+	(void)t;
+#endif
+}
+
+static void qsbr_dump(struct sync_domain *dd, FILE *out)
+{
+	struct qsbr_domain *d = q_dom(dd);
+	uint64_t gp = atomic_load_explicit(&d->gp, memory_order_relaxed);
+
+	fprintf(out, "qsbr: gp %llu, completed %llu, futex %u, %llu grace periods, %llu pending\n",
+		(unsigned long long)gp,
+		(unsigned long long)atomic_load_explicit(&d->completed, memory_order_relaxed),
+		(unsigned)atomic_load_explicit(&d->futex, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->grace_periods, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+	for (unsigned i = 0; i < dd->nthreads; i++) {
+		uint64_t c = atomic_load_explicit(&d->slots[i].ctr, memory_order_relaxed);
+		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
+
+		if (c == 0)
+			fprintf(out, "  thread %u: offline", i);
+		else
+			fprintf(out, "  thread %u: online, ctr %llu (%s)", i, (unsigned long long)c,
+				c >= gp ? "current" : "lagging");
+		if (t)
+			fprintf(out, ", waiting for %s\n",
+				sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
+		else
+			fprintf(out, ", not attached\n");
+	}
+}
+
+static void qsbr_summary(struct sync_domain *dd, FILE *out)
+{
+	struct qsbr_domain *d = q_dom(dd);
+
+	fprintf(out, " grace_periods %llu synchronize_calls %llu futex_waits %llu futex_wakes %llu",
+		(unsigned long long)atomic_load_explicit(&d->grace_periods, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->futex_waits, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->futex_wakes, memory_order_relaxed));
+	if (dd->reclaim == SYNC_RECLAIM_DEFER)
+		fprintf(out, " defer_batches %llu defer_objects %llu defer_peak_objects %llu",
+			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed),
+			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
+			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+}
+
+const struct sync_ops sync_qsbr = {
+	.name = "qsbr",
+	.family = "grace",
+	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
+	.max_threads = 0,
+	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.domain_create = qsbr_domain_create,
+	.domain_destroy = qsbr_domain_destroy,
+	.wake_fd = qsbr_wake_fd,
+	.thread_alloc = qsbr_thread_alloc,
+	.thread_init = qsbr_thread_init,
+	.thread_deinit = qsbr_thread_deinit,
+	.thread_free = qsbr_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = qsbr_poll_enter,
+	.poll_leave = qsbr_poll_leave,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = qsbr_loop_iter,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = sync_nop,
+	.release = sync_nop,
+	.synchronize = qsbr_synchronize,
+	.defer_free = qsbr_defer_free,
+	.barrier = qsbr_barrier,
+	.dump = qsbr_dump,
+	.summary = qsbr_summary,
+};
+
+static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
+			      char *err, size_t errlen)
+{
+	struct qsbr_domain *d;
+
+	if (sync_check_params(&sync_qsbr, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (d) {
+		memset(d, 0, sizeof(*d));
+		d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
+	}
+	if (!d || !d->slots || sync_domain_init(&d->base, &sync_qsbr, p)) {
+		if (d)
+			free(d->slots);
+		free(d);
+		snprintf(err, errlen, "qsbr: out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < p->nthreads; i++)
+		atomic_init(&d->slots[i].ctr, 0);
+	atomic_init(&d->gp, 1);
+	atomic_init(&d->futex, 0);
+	atomic_init(&d->completed, 1);
+	pthread_mutex_init(&d->gp_lock, NULL);
+	pthread_mutex_init(&d->orphan_lock, NULL);
+	*out = &d->base;
+	return 0;
+}
