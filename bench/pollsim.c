@@ -93,6 +93,12 @@
  * prints which threads hold the run up and what each was doing, then the
  * strategy's dump(), and exits the process with status 3.
  *
+ * Deliberate breaks for the tests (never in a real build), -D flags:
+ *   POLLSIM_BREAK_CLASSIFY  every epoll return with a ready fd counts as a
+ *                           sync wakeup (pollsim_wakeups_test must fail);
+ *   POLLSIM_BREAK_WATCHDOG  the watchdog never fires (pollsim_watchdog_test
+ *                           must fail).
+ *
  * Fault injection: --stall=T:MS makes loop thread T, POLLSIM_STALL_AT_S (20 ms)
  * after the start, enter a read section and stay there MS milliseconds (inf:
  * until updates end), doing "event".
@@ -655,6 +661,12 @@ static void run_loop(struct pt *p, uint64_t t0)
 			else
 				ctl = 1;
 		}
+#ifdef POLLSIM_BREAK_CLASSIFY
+		/* deliberate break (pollsim_wakeups_test_catches_*): blame every ready fd on the strategy */
+		int blame_sync = n > 0;
+#else
+		int blame_sync = sync;
+#endif
 		if (n < 0) {
 			if (err != EINTR) {
 				fprintf(stderr, "pollsim: thread %u: epoll_wait: %s\n", p->tid, strerror(err));
@@ -663,7 +675,7 @@ static void run_loop(struct pt *p, uint64_t t0)
 			p->w_eintr++;
 		} else if (n == 0) {
 			p->w_timeout++;
-		} else if (sync) {
+		} else if (blame_sync) {
 			p->w_sync++;
 		} else if (src) {
 			p->w_event++;
@@ -1015,6 +1027,9 @@ static void *watchdog_main(void *arg)
 			if (!p->watched)
 				continue;
 			ws = atomic_load_explicit(&p->st->wait_since_ns, memory_order_relaxed);
+#ifdef POLLSIM_BREAK_WATCHDOG
+			ws = 0; /* deliberate break: no wait is ever seen */
+#endif
 			if (ws && now > ws && now - ws > bound) {
 				snprintf(why, sizeof(why),
 					 "thread %u has waited (%s) for %.3f s, more than the %.3f s bound (--watchdog)",

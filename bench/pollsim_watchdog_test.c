@@ -1,0 +1,472 @@
+/*
+ * pollsim_watchdog_test.c - the simulator never hangs on a stuck thread
+ * (issue 7): for every strategy that makes updates wait (isolate or
+ * synchronize; the unsafe `none` never waits), generic over the registry,
+ * plus a test-only strategy ("testgate") so the test proves something even
+ * before the real ones land:
+ *  1. --stall=1:inf with the watchdog at BOUND: loop thread 1 stays in a read
+ *     section forever while the outside updater needs it out: the run ends
+ *     with exit status 3 within BOUND + 1 s of the stall's start, and the
+ *     report names thread 1, doing "event", as the one holding it up;
+ *  2. a stall shorter than the bound (200 ms, bound 2 s) does not fire: the
+ *     run ends normally (status 0) and the stall shows in the update latency
+ *     (the first update is due at 100 ms, the stall ends at >= 220 ms, so the
+ *     worst update latency is >= 120 ms; 100 ms is checked).
+ * Each run is a child process (the watchdog ends its process with _exit(3));
+ * the parent reads the child's stderr as it comes, and times the exit from
+ * the moment the child printed that the stall began.
+ *
+ * Built with -DEXPECT_BROKEN and pollsim.c built with -DPOLLSIM_BREAK_WATCHDOG
+ * (the watchdog never sees a wait), check 1 must fail: that target passes
+ * only if it did.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/pollsim.h"
+#include "strategies/sync.h"
+
+#define BOUND_S 0.5
+
+/*
+ * ---- testgate: a minimal correct exclusive strategy ----
+ * Readers publish in_read then check want; the isolator publishes want then
+ * waits for every in_read to be 0 (a Dekker pair: both sides seq_cst).
+ */
+struct tg_thread {
+	struct sync_thread base;
+	atomic_int in_read;
+};
+
+struct tg_domain {
+	struct sync_domain base;
+	atomic_int want;
+};
+
+static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
+			    size_t errlen);
+
+static void tg_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int tg_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int tg_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
+			   size_t errlen)
+{
+	struct tg_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "testgate: out of memory");
+		return -1;
+	}
+	atomic_init(&t->in_read, 0);
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static int tg_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)t;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static void tg_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void tg_read_begin(struct sync_thread *st)
+{
+	struct tg_thread *t = (struct tg_thread *)st;
+	struct tg_domain *d = (struct tg_domain *)st->dom;
+
+	for (;;) {
+		atomic_store(&t->in_read, 1);
+		if (!atomic_load(&d->want))
+			return;
+		atomic_store(&t->in_read, 0);
+		while (atomic_load(&d->want))
+			sync_relax();
+	}
+}
+
+static void tg_read_end(struct sync_thread *st)
+{
+	atomic_store(&((struct tg_thread *)st)->in_read, 0);
+}
+
+static void tg_isolate(struct sync_thread *st)
+{
+	struct tg_domain *d = (struct tg_domain *)st->dom;
+
+	sync_wait_begin(st, SYNC_WAIT_ISOLATE);
+	atomic_store(&d->want, 1);
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
+		struct tg_thread *o = (struct tg_thread *)atomic_load(&d->base.threads[i]);
+
+		while (o && o != (struct tg_thread *)st && atomic_load(&o->in_read))
+			sched_yield();
+	}
+	sync_wait_end(st);
+}
+
+static void tg_release(struct sync_thread *st)
+{
+	atomic_store(&((struct tg_domain *)st->dom)->want, 0);
+}
+
+static void tg_dump(struct sync_domain *dd, FILE *out)
+{
+	struct tg_domain *d = (struct tg_domain *)dd;
+
+	fprintf(out, "testgate: want %d\n", atomic_load(&d->want));
+	for (unsigned i = 0; i < dd->nthreads; i++) {
+		struct tg_thread *t = (struct tg_thread *)atomic_load(&dd->threads[i]);
+
+		if (t)
+			fprintf(out, "  thread %u: in_read %d\n", i, atomic_load(&t->in_read));
+	}
+}
+
+static const struct sync_ops testgate = {
+	.name = "testgate",
+	.family = "exclusive",
+	.origin = "pollsim_watchdog_test only",
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = tg_domain_create,
+	.domain_destroy = tg_domain_destroy,
+	.wake_fd = tg_wake_fd,
+	.thread_alloc = tg_thread_alloc,
+	.thread_init = tg_thread_init,
+	.thread_deinit = sync_nop,
+	.thread_free = tg_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = tg_read_begin,
+	.read_end = tg_read_end,
+	.isolate = tg_isolate,
+	.release = tg_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = tg_dump,
+};
+
+static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
+			    size_t errlen)
+{
+	struct tg_domain *d;
+
+	if (sync_check_params(&testgate, p, err, errlen))
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d || sync_domain_init(&d->base, &testgate, p)) {
+		free(d);
+		snprintf(err, errlen, "testgate: out of memory");
+		return -1;
+	}
+	atomic_init(&d->want, 0);
+	*out = &d->base;
+	return 0;
+}
+
+/* ---- running a configuration in a child ---- */
+
+struct child {
+	int status;           /* waitpid status */
+	int killed;           /* the parent had to kill it */
+	double stall_to_exit; /* s from the "stalls" line to EOF/exit; -1 when no stall line */
+	char out[16384], err[16384];
+	size_t nout, nerr;
+};
+
+static int failures;
+
+#define CHECK(cond, ...)                                        \
+	do {                                                    \
+		if (!(cond)) {                                  \
+			printf("FAIL: " __VA_ARGS__);           \
+			printf("\n");                           \
+			failures++;                             \
+		}                                               \
+	} while (0)
+
+static void child_body(const struct pollsim_config *c)
+{
+	struct pollsim_result *r = calloc(1, sizeof(*r));
+	char err[512];
+
+	if (!r)
+		exit(1);
+	if (pollsim_run(c, r, err, sizeof(err))) {
+		fprintf(stderr, "child: pollsim_run: %s\n", err);
+		free(r);
+		exit(1);
+	}
+	pollsim_print_summary(stdout, c, r);
+	fflush(stdout);
+	free(r);
+	exit(0);
+}
+
+static void append(char *buf, size_t *n, size_t cap, const char *src, size_t len)
+{
+	if (*n + len >= cap)
+		len = cap - 1 - *n;
+	memcpy(buf + *n, src, len);
+	*n += len;
+	buf[*n] = '\0';
+}
+
+/* Runs c in a child; kills it kill_after_s after its start. */
+static void run_child(const struct pollsim_config *c, double kill_after_s, struct child *ch)
+{
+	int po[2], pe[2];
+	pid_t pid;
+	uint64_t start = sync_now_ns(), stall_at = 0, end = 0;
+	int open_out = 1, open_err = 1;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->stall_to_exit = -1;
+	fflush(stdout);
+	if (pipe(po) || pipe(pe)) {
+		perror("pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		close(po[1]);
+		close(pe[1]);
+		child_body(c);
+	}
+	close(po[1]);
+	close(pe[1]);
+	while (open_out || open_err) {
+		struct pollfd fds[2] = { { .fd = open_out ? po[0] : -1, .events = POLLIN },
+					 { .fd = open_err ? pe[0] : -1, .events = POLLIN } };
+		double left = kill_after_s - (double)(sync_now_ns() - start) / 1e9;
+		char buf[4096];
+		ssize_t k;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			ch->killed = 1;
+			break;
+		}
+		if (poll(fds, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
+			perror("poll");
+			exit(1);
+		}
+		if (fds[0].revents) {
+			k = read(po[0], buf, sizeof(buf));
+			if (k <= 0)
+				open_out = 0;
+			else
+				append(ch->out, &ch->nout, sizeof(ch->out), buf, (size_t)k);
+		}
+		if (fds[1].revents) {
+			k = read(pe[0], buf, sizeof(buf));
+			if (k <= 0)
+				open_err = 0;
+			else
+				append(ch->err, &ch->nerr, sizeof(ch->err), buf, (size_t)k);
+			if (!stall_at && strstr(ch->err, "stalls inside a read section"))
+				stall_at = sync_now_ns();
+		}
+	}
+	end = sync_now_ns();
+	close(po[0]);
+	close(pe[0]);
+	waitpid(pid, &ch->status, 0);
+	if (stall_at)
+		ch->stall_to_exit = (double)(end - stall_at) / 1e9;
+}
+
+static int exit_code(const struct child *ch)
+{
+	return WIFEXITED(ch->status) ? WEXITSTATUS(ch->status) : 128 + WTERMSIG(ch->status);
+}
+
+/* The value of key in the SUMMARY line of s, or NAN. */
+static double summary_value(const char *s, const char *key)
+{
+	const char *line = strstr(s, "SUMMARY ");
+	char pat[128];
+	const char *p;
+
+	if (!line)
+		return NAN;
+	snprintf(pat, sizeof(pat), " %s ", key);
+	p = strstr(line, pat);
+	return p ? strtod(p + strlen(pat), NULL) : NAN;
+}
+
+static void config_for(struct pollsim_config *c, const struct sync_ops *ops)
+{
+	pollsim_config_default(c);
+	c->strategy = ops;
+	c->threads = 2;
+	c->scenario = POLLSIM_IDLE;
+	c->no_events = 1;           /* only the stall reads: nothing else moves */
+	c->updater = POLLSIM_UPDATER_OUTSIDE;
+	c->update_rate = 10;        /* first update due 100 ms after the start */
+	c->quiet = 1;
+	c->floors_budget_s = 0;
+	c->stall_thread = 1;
+	if (!(ops->caps & SYNC_CAP_ISOLATE))
+		c->reclaim = SYNC_RECLAIM_SYNC;
+}
+
+static void test_long_stall(const struct sync_ops *ops)
+{
+	struct pollsim_config c;
+	struct child *ch = malloc(sizeof(*ch));
+	const char *line;
+	int before = failures;
+
+	if (!ch)
+		exit(1);
+	config_for(&c, ops);
+	c.stall_ms = INFINITY;
+	c.watchdog_s = BOUND_S;
+	c.duration_s = 30; /* never reached: the watchdog must end it */
+	run_child(&c, BOUND_S + 6, ch);
+	line = strstr(ch->err, "pollsim: watchdog: holding it up");
+	printf("%s long stall: exit %d%s, %.3f s from the stall to the end (bound %.1f s + 1 s)\n",
+	       ops->name, exit_code(ch), ch->killed ? " (killed: hung)" : "", ch->stall_to_exit, BOUND_S);
+	CHECK(!ch->killed, "%s: the run with a stuck thread hung (killed after %.1f s)", ops->name,
+	      BOUND_S + 6);
+	CHECK(exit_code(ch) == 3, "%s: exit status %d, expected 3 (watchdog)", ops->name, exit_code(ch));
+	CHECK(ch->stall_to_exit >= 0, "%s: the stall never began", ops->name);
+	CHECK(ch->stall_to_exit <= BOUND_S + 1.0, "%s: ended %.3f s after the stall began, more than %.1f s",
+	      ops->name, ch->stall_to_exit, BOUND_S + 1.0);
+	CHECK(line && strstr(line, " thread 1 (event for") && strchr(line, '\n') &&
+		      strstr(line, " thread 1 (event for") < strchr(line, '\n'),
+	      "%s: the report does not name thread 1 doing 'event' as holding the run up", ops->name);
+	if (failures > before)
+		printf("---- child stderr ----\n%s---- end ----\n", ch->err);
+	free(ch);
+}
+
+static void test_short_stall(const struct sync_ops *ops)
+{
+	struct pollsim_config c;
+	struct child *ch = malloc(sizeof(*ch));
+	double max_ns;
+
+	if (!ch)
+		exit(1);
+	config_for(&c, ops);
+	c.stall_ms = 200;
+	c.watchdog_s = 2;
+	c.duration_s = 0.5;
+	run_child(&c, 20, ch);
+	max_ns = summary_value(ch->out, "update_max_ns");
+	printf("%s short stall: exit %d, update_max_ns %.0f\n", ops->name, exit_code(ch), max_ns);
+	CHECK(exit_code(ch) == 0, "%s: a 200 ms stall under a 2 s bound ended the run (exit %d)", ops->name,
+	      exit_code(ch));
+	CHECK(!strstr(ch->err, "watchdog"), "%s: the watchdog spoke about a stall shorter than its bound",
+	      ops->name);
+	CHECK(max_ns >= 100e6, "%s: worst update latency %.0f ns: the 200 ms stall does not show", ops->name,
+	      max_ns);
+	if (exit_code(ch) != 0 || !(max_ns >= 100e6))
+		printf("---- child stderr ----\n%s---- end ----\n", ch->err);
+	free(ch);
+}
+
+static int skipped_under_tsan(const char *name)
+{
+#if defined(__SANITIZE_THREAD__)
+	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
+#else
+	(void)name;
+	return 0;
+#endif
+}
+
+/* Strategies whose updates wait for readers: every one must be covered. */
+static int waits(const struct sync_ops *ops)
+{
+	return (ops->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE)) && !(ops->caps & SYNC_CAP_UNSAFE);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef EXPECT_BROKEN
+	(void)test_short_stall;
+	(void)waits;
+	(void)skipped_under_tsan;
+	test_long_stall(&testgate);
+	if (failures) {
+		printf("OK: the broken watchdog was caught (%d failed checks)\n", failures);
+		return 0;
+	}
+	printf("FAIL: the broken watchdog was NOT caught\n");
+	return 1;
+#else
+	test_long_stall(&testgate);
+	test_short_stall(&testgate);
+	for (size_t i = 0; sync_registry[i]; i++) {
+		const struct sync_ops *ops = sync_registry[i];
+		struct pollsim_config c;
+		const char *flag;
+		char err[512];
+
+		if (!waits(ops)) {
+			printf("skip %s: its updates never wait (unsafe or defer-only)\n", ops->name);
+			continue;
+		}
+		if (skipped_under_tsan(ops->name)) {
+			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
+			continue;
+		}
+		config_for(&c, ops);
+		c.stall_ms = 1;
+		if (pollsim_check(&c, &flag, err, sizeof(err))) {
+			printf("skip %s: refuses the configuration (%s: %s)\n", ops->name, flag, err);
+			continue;
+		}
+		test_long_stall(ops);
+		test_short_stall(ops);
+	}
+	if (failures) {
+		printf("%d checks failed\n", failures);
+		return 1;
+	}
+	printf("all watchdog checks passed\n");
+	return 0;
+#endif
+}
