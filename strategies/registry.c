@@ -11,6 +11,7 @@
 extern const struct sync_ops sync_none;
 extern const struct sync_ops sync_rwlock;
 extern const struct sync_ops sync_qsbr;
+extern const struct sync_ops sync_ebr;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -18,6 +19,7 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_none,
 	&sync_rwlock,
 	&sync_qsbr,
+	&sync_ebr,
 	/* --- end entries --- */
 	NULL,
 };
