@@ -12,6 +12,9 @@ extern const struct sync_ops sync_none;
 extern const struct sync_ops sync_rwlock;
 extern const struct sync_ops sync_qsbr;
 extern const struct sync_ops sync_ebr;
+extern const struct sync_ops sync_urcu_qsbr;
+extern const struct sync_ops sync_urcu_memb;
+extern const struct sync_ops sync_ck_epoch;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -20,6 +23,9 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_rwlock,
 	&sync_qsbr,
 	&sync_ebr,
+	&sync_urcu_qsbr,
+	&sync_urcu_memb,
+	&sync_ck_epoch,
 	/* --- end entries --- */
 	NULL,
 };

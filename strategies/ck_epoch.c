@@ -1,0 +1,285 @@
+/*
+ * ck_epoch.c - the poll loop through Debian's Concurrency Kit 0.7.1 ck_epoch
+ * (the real library, //system:ck). Origin: Fraser, "Practical lock-freedom"
+ * (2004) epoch-based reclamation, as implemented by Samy Al Bahra in CK.
+ *
+ * Mapping of the interface onto the library:
+ *   domain        one ck_epoch_t, and one ck_epoch_record_t per thread in a
+ *                 domain-owned array: ck_epoch_unregister only marks a record
+ *                 free, it stays linked in the epoch's record list that
+ *                 every scan walks, so records live until domain_destroy.
+ *   thread_init   ck_epoch_register(epoch, record, thread) (0.7.1: three
+ *                 arguments, the last an opaque context), on the thread
+ *   thread_deinit ck_epoch_barrier() if callbacks are pending (they run only
+ *                 on their record's owner), then ck_epoch_unregister()
+ *   read_begin    ck_epoch_begin(record, NULL): active = 1, a store-load
+ *                 fence, then observe the global epoch
+ *   read_end      ck_epoch_end(record, NULL)
+ *   poll hooks    no-ops: a thread outside a section is inactive, never
+ *                 waited for and never woken
+ *   synchronize   ck_epoch_synchronize(): busy-waits (never sleeps) until
+ *                 every active record has moved past the epoch, twice
+ *   defer_free    ck_epoch_call() on the caller's own record: the callback
+ *                 runs on this thread, from ck_epoch_poll() (at every
+ *                 defer_free and every loop_iter while some are pending) or
+ *                 ck_epoch_barrier()
+ *   barrier       ck_epoch_barrier(): synchronize, then run every pending
+ *                 callback of the caller's record
+ * ck_epoch_call needs a ck_epoch_entry_t embedded in the object; the
+ * interface gives a bare pointer, so each defer_free allocates a small node
+ * {entry, p, fn} (one malloc per deferred object, counted against this
+ * strategy). Pending objects and their peak are counted here (CK's own
+ * n_peak is never updated in 0.7.1).
+ *
+ * Waits: synchronize and barrier are bracketed (SYNC_WAIT_GRACE,
+ * SYNC_WAIT_DEFER) for the watchdog. Tests are no_tsan: TSAN cannot see CK's
+ * inline-assembly atomics and fences.
+ */
+#include <ck_epoch.h>
+
+#include "strategies/sync.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct ck_epoch_domain {
+	struct sync_domain base;
+	ck_epoch_t epoch;
+	ck_epoch_record_t *records; /* nthreads, cache-line aligned, domain-owned */
+	/* Statistics; relaxed, they order nothing. */
+	_Atomic uint64_t sync_calls, deferred, pending, peak_pending SYNC_ALIGNED;
+};
+
+struct ck_epoch_thread {
+	struct sync_thread base;
+	ck_epoch_record_t *rec;
+	uint64_t npending; /* owner only: callbacks run on the owner */
+};
+
+struct ck_epoch_node {
+	ck_epoch_entry_t entry; /* first: the callback gets &entry */
+	void *p;
+	void (*fn)(void *);
+	struct ck_epoch_thread *owner;
+};
+
+static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
+			     char *err, size_t errlen);
+
+static struct ck_epoch_domain *cke_dom(struct sync_domain *d)
+{
+	return (struct ck_epoch_domain *)d;
+}
+
+static struct ck_epoch_thread *cke_thr(struct sync_thread *t)
+{
+	return (struct ck_epoch_thread *)t;
+}
+
+static void cke_domain_destroy(struct sync_domain *dd)
+{
+	struct ck_epoch_domain *d = cke_dom(dd);
+
+	free(d->records);
+	sync_domain_fini(dd);
+	free(d);
+}
+
+static int cke_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			    char *err, size_t errlen)
+{
+	struct ck_epoch_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "ck_epoch: out of memory for thread %u", tid);
+		return -1;
+	}
+	t->rec = &cke_dom(d)->records[tid];
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static int cke_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	ck_epoch_register(&cke_dom(t->dom)->epoch, cke_thr(t)->rec, t);
+	return 0;
+}
+
+static void cke_barrier(struct sync_thread *t)
+{
+	sync_wait_begin(t, SYNC_WAIT_DEFER);
+	ck_epoch_barrier(cke_thr(t)->rec);
+	sync_wait_end(t);
+}
+
+static void cke_thread_deinit(struct sync_thread *t)
+{
+	/* Callbacks run only on their record's owner: none may be left behind. */
+	if (cke_thr(t)->npending)
+		cke_barrier(t);
+	ck_epoch_unregister(cke_thr(t)->rec);
+}
+
+static void cke_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void cke_read_begin(struct sync_thread *t)
+{
+	ck_epoch_begin(cke_thr(t)->rec, NULL);
+}
+
+static void cke_read_end(struct sync_thread *t)
+{
+	ck_epoch_end(cke_thr(t)->rec, NULL);
+}
+
+static void cke_synchronize(struct sync_thread *t)
+{
+	atomic_fetch_add_explicit(&cke_dom(t->dom)->sync_calls, 1, memory_order_relaxed);
+	sync_wait_begin(t, SYNC_WAIT_GRACE);
+	ck_epoch_synchronize(cke_thr(t)->rec);
+	sync_wait_end(t);
+}
+
+static void cke_free_node(ck_epoch_entry_t *e)
+{
+	struct ck_epoch_node *n = (struct ck_epoch_node *)e;
+	struct ck_epoch_domain *d = cke_dom(n->owner->base.dom);
+
+	n->fn(n->p);
+	n->owner->npending--;
+	atomic_fetch_sub_explicit(&d->pending, 1, memory_order_relaxed);
+	free(n);
+}
+
+static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
+{
+	struct ck_epoch_domain *d = cke_dom(t->dom);
+	struct ck_epoch_node *n = malloc(sizeof(*n));
+	uint64_t pend;
+
+	if (!n) {
+		/* No memory for the node: reclaim synchronously instead. */
+		cke_synchronize(t);
+		fn(p);
+		return;
+	}
+	n->p = p;
+	n->fn = fn;
+	n->owner = cke_thr(t);
+	cke_thr(t)->npending++;
+	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
+	pend = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
+	for (uint64_t peak = atomic_load_explicit(&d->peak_pending, memory_order_relaxed);
+	     peak < pend && !atomic_compare_exchange_weak_explicit(&d->peak_pending, &peak, pend,
+								   memory_order_relaxed, memory_order_relaxed);)
+		;
+	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
+	ck_epoch_poll(cke_thr(t)->rec);
+}
+
+static void cke_loop_iter(struct sync_thread *t)
+{
+	if (cke_thr(t)->npending)
+		ck_epoch_poll(cke_thr(t)->rec);
+}
+
+static void cke_dump(struct sync_domain *dd, FILE *out)
+{
+	struct ck_epoch_domain *d = cke_dom(dd);
+
+	fprintf(out, "ck_epoch: global epoch %u, %llu synchronize calls, %llu pending\n",
+		ck_pr_load_uint(&d->epoch.epoch),
+		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+	for (unsigned i = 0; i < dd->nthreads; i++) {
+		ck_epoch_record_t *r = &d->records[i];
+		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
+
+		fprintf(out, "  thread %u: record %s, %s, epoch %u, waiting for %s\n", i,
+			ck_pr_load_uint(&r->state) ? "free" : "in use",
+			ck_pr_load_uint(&r->active) ? "active" : "inactive", ck_pr_load_uint(&r->epoch),
+			t ? sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed))
+			  : "- (not attached)");
+	}
+}
+
+static void cke_summary(struct sync_domain *dd, FILE *out)
+{
+	struct ck_epoch_domain *d = cke_dom(dd);
+
+	fprintf(out, " synchronize_calls %llu",
+		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
+	if (dd->reclaim == SYNC_RECLAIM_DEFER)
+		fprintf(out, " defer_objects %llu defer_peak_objects %llu",
+			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
+			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+}
+
+const struct sync_ops sync_ck_epoch = {
+	.name = "ck_epoch",
+	.family = "grace",
+	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
+	.max_threads = 0,
+	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.domain_create = cke_domain_create,
+	.domain_destroy = cke_domain_destroy,
+	.wake_fd = cke_wake_fd,
+	.thread_alloc = cke_thread_alloc,
+	.thread_init = cke_thread_init,
+	.thread_deinit = cke_thread_deinit,
+	.thread_free = cke_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = cke_loop_iter,
+	.read_begin = cke_read_begin,
+	.read_end = cke_read_end,
+	.isolate = sync_nop,
+	.release = sync_nop,
+	.synchronize = cke_synchronize,
+	.defer_free = cke_defer_free,
+	.barrier = cke_barrier,
+	.dump = cke_dump,
+	.summary = cke_summary,
+};
+
+static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
+			     char *err, size_t errlen)
+{
+	struct ck_epoch_domain *d;
+	size_t rsz = sizeof(ck_epoch_record_t); /* CK_CC_CACHELINE: a multiple of the line */
+
+	if (sync_check_params(&sync_ck_epoch, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (d) {
+		memset(d, 0, sizeof(*d));
+		d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
+	}
+	if (!d || !d->records || sync_domain_init(&d->base, &sync_ck_epoch, p)) {
+		if (d)
+			free(d->records);
+		free(d);
+		snprintf(err, errlen, "ck_epoch: out of memory");
+		return -1;
+	}
+	memset(d->records, 0, p->nthreads * rsz);
+	ck_epoch_init(&d->epoch);
+	*out = &d->base;
+	return 0;
+}
