@@ -1,0 +1,66 @@
+# data.jq - every figure's columns, pulled from a run's benchmarks.json with jq
+# (gnuplot reads them through `plot "< jq ..."`; no JSON parser is written
+# here). Run as:
+#   jq -r -f data.jq --arg what W [--arg scen S] [--arg series K]
+#                    [--arg metric M] [--arg upd U] benchmarks.json
+# Names are <scenario>/<strategy>/threads:N/updater:U/reclaim:R/rate:X/...
+# and rw/<strategy>/readers:R/writers:W/reclaim:R/...; a series is
+# "<strategy>:<reclaim>". With repetitions, the median aggregate is plotted;
+# skipped (error) points are never plotted (summary.md lists them).
+#
+#   what=series    the series present among the poll-loop points (or rw with
+#                  fam=rw), in run (= registry) order, one per line
+#   what=sweep     "threads value" of series at scenario, updater, sweep rate
+#   what=rate      "rate value" of series at scenario, threads = online CPUs,
+#                  updater loop
+#   what=bar       "index value title" per series: metric at scenario,
+#                  threads = online CPUs, updater loop, sweep rate
+#   what=rw        "readers value" of series with writers = $w
+#   what=rwbar     "index value title" per series: metric at readers 1, writers 0
+
+def arg($n): $ARGS.named[$n] // "";
+def kv: split(":") | {(.[0]): .[1]};
+def parse: (.run_name // .name) | split("/") as $f
+	| if $f[0] == "rw" then
+		{fam: "rw", strategy: $f[1]} + ($f[2:5] | map(kv) | add)
+		| .readers |= tonumber | .writers |= tonumber
+	  else
+		{fam: "poll", scenario: $f[0], strategy: $f[1]} + ($f[2:6] | map(kv) | add)
+		| .threads |= tonumber | .rate |= tonumber
+	  end
+	| . + {series: "\(.strategy):\(.reclaim)"};
+def title($s): $s | split(":") | if .[1] == "defer" then "\(.[0]) (defer)" else .[0] end;
+
+.context as $ctx
+| ($ctx.sweep_rate // 200) as $sweep
+| $ctx.online_cpus as $cpus
+| [.benchmarks[]
+   | select(.error_occurred != true)
+   | select(if (.repetitions // 1) > 1 then .aggregate_name == "median" else .run_type != "aggregate" end)
+   | . + {p: parse}] as $rows
+| arg("metric") as $m
+| if arg("what") == "series" then
+	[$rows[] | select(.p.fam == (arg("fam") | if . == "" then "poll" else . end)) | .p.series]
+	| reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | .[]
+  elif arg("what") == "title" then title(arg("series"))
+  elif arg("what") == "sweep" then
+	$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == arg("series")
+			 and .p.updater == (arg("upd") | if . == "" then "loop" else . end)
+			 and .p.rate == $sweep and .[$m] != null)
+	| "\(.p.threads) \(.[$m])"
+  elif arg("what") == "rate" then
+	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == arg("series")
+			  and .p.updater == "loop" and .p.threads == $cpus and .[$m] != null)]
+	| sort_by(.p.rate)[] | "\(.p.rate) \(.[$m])"
+  elif arg("what") == "bar" then
+	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.updater == "loop"
+			  and .p.threads == $cpus and .p.rate == $sweep and .[$m] != null)]
+	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""
+  elif arg("what") == "rw" then
+	[$rows[] | select(.p.fam == "rw" and .p.series == arg("series") and .p.writers == (arg("w") | tonumber)
+			  and .[$m] != null)]
+	| sort_by(.p.readers)[] | "\(.p.readers) \(.[$m])"
+  elif arg("what") == "rwbar" then
+	[$rows[] | select(.p.fam == "rw" and .p.readers == 1 and .p.writers == 0 and .[$m] != null)]
+	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""
+  else error("data.jq: unknown --arg what \(arg("what"))") end

@@ -1,0 +1,35 @@
+# reader_overhead.gp - what the read side costs, per strategy, two ways:
+#  left:  in the poll loop: CPU ns per event without updates (read side and
+#         per-iteration hooks) minus `none`'s at the
+#         same point (scenario saturated, threads = online CPUs, sweep rate),
+#         measured in the same run (reader_overhead_ns, added by merge.jq);
+#  right: in the readers/writers microbenchmark, 1 reader and no writer: the
+#         reader's ns per read (liburcu's read-side workload).
+JSON = ARG1; OUTDIR = ARG2; PD = ARG3
+load PD . "/style.gp"
+
+BSC = (strstrt(SCENS, "saturated") > 0 ? "saturated" : word(SCENS, 1))
+set style fill solid 0.8 border rgb "#333333"
+set boxwidth 0.7
+set grid noxtics ytics
+
+do for [fmt in "png svg"] {
+	eval (fmt eq "png" ? term_png(1400, 600) : term_svg(1400, 600))
+	set output sprintf("%s/reader_overhead.%s", OUTDIR, fmt)
+	set multiplot layout 1, 2 title sprintf("Read-side cost per strategy  [%s]", RUN)
+	set xtics rotate by -40 left font ",9"
+	unset key
+	set title sprintf("poll loop: CPU per event minus none's (%s, %d threads)", BSC, CPUS)
+	set ylabel "CPU ns per event, minus none's"
+	plot data(sprintf("--arg what bar --arg scen %s --arg metric reader_overhead_ns", BSC)) \
+		using 1:2:($1 + 1):xtic(3) with boxes lc variable
+	set title "readers/writers: 1 reader, no writer"
+	set ylabel "ns per read"
+	set logscale y 10
+	set format y "%.0s%c"
+	plot data("--arg what rwbar --arg metric ns_per_read") using 1:2:($1 + 1):xtic(3) with boxes lc variable
+	unset logscale y
+	set format y "%g"
+	unset multiplot
+	set output
+}

@@ -1,0 +1,47 @@
+#!/bin/sh
+# render.sh - renders every figure of a run: `./bazelw run //plots:render --
+# <results dir>` (a relative path is taken from where the command was typed).
+# Each plots/*.gp (style.gp aside) writes PNG and SVG into <dir>/plots/,
+# through a temporary folder renamed into place, so a half-rendered set never
+# replaces a good one.
+set -u
+prog=render
+[ $# -eq 1 ] || { echo "$prog: usage: render <results dir> (the folder holding benchmarks.json)" >&2; exit 2; }
+dir=$1
+case $dir in /*) ;; *) dir=${BUILD_WORKING_DIRECTORY:-$PWD}/$dir ;; esac
+[ -f "$dir/benchmarks.json" ] || { echo "$prog: '$1': no benchmarks.json in that folder" >&2; exit 2; }
+jq -e '.benchmarks' "$dir/benchmarks.json" >/dev/null 2>&1 || { echo "$prog: '$1': benchmarks.json is not a Google Benchmark JSON" >&2; exit 2; }
+
+if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench/plots" ]; then
+	pd=$RUNFILES_DIR/syncbench/plots
+elif [ -d "$0.runfiles/syncbench/plots" ]; then
+	pd=$0.runfiles/syncbench/plots
+elif [ -n "${TEST_SRCDIR:-}" ] && [ -d "$TEST_SRCDIR/syncbench/plots" ]; then
+	pd=$TEST_SRCDIR/syncbench/plots
+else
+	pd=$(cd "$(dirname "$0")" && pwd)
+fi
+
+tmp=$(mktemp -d "$dir/.plots.XXXXXX") || exit 1
+status=0
+for gp in "$pd"/*.gp; do
+	case $gp in */style.gp | */panels.gp) continue ;; esac # shared, not figures
+	if ! gnuplot -c "$gp" "$dir/benchmarks.json" "$tmp" "$pd" 2>"$tmp/.err"; then
+		echo "$prog: $(basename "$gp") failed:" >&2
+		cat "$tmp/.err" >&2
+		status=1
+	elif grep -v '^$' "$tmp/.err" | grep -qv 'warning: Skipping data file with no valid points'; then
+		# gnuplot warnings other than an absent series are worth seeing
+		sed "s|^|$prog: $(basename "$gp"): |" "$tmp/.err" >&2
+	fi
+done
+rm -f "$tmp/.err"
+# Publish: the new set replaces the old one in one rename.
+if [ -d "$dir/plots" ]; then
+	old=$(mktemp -d "$dir/.plots-old.XXXXXX") && mv "$dir/plots" "$old/" && mv "$tmp" "$dir/plots" && rm -rf "$old"
+else
+	mv "$tmp" "$dir/plots"
+fi
+chmod 755 "$dir/plots"
+echo "$prog: $(ls "$dir/plots" | grep -c '\.png$') PNG and $(ls "$dir/plots" | grep -c '\.svg$') SVG figures in $dir/plots" >&2
+exit $status
