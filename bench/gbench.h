@@ -245,10 +245,21 @@ void gb_loop_stop_(struct gb_state *st, int64_t left);
  * iterations that did not run), and gb_iterations() reads 0 inside it.
  * Use one loop form per benchmark function, once.
  */
+/*
+ * Two iterations per taken branch: GCC compiles the C++ range-for loop that
+ * way, and on CPUs that take one branch per two cycles that halves an empty
+ * loop's cost. Harmless for real bodies.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GB_UNROLL2_ _Pragma("GCC unroll 2")
+#else
+#define GB_UNROLL2_
+#endif
+
 #define gb_for_each_iteration(st)                                        \
 	for (int64_t gb_n_ = gb_loop_start_(st), gb_once_ = 1; gb_once_;   \
 	     gb_once_ = 0, gb_loop_stop_((st), gb_n_))                   \
-		for (; gb_n_ != 0; gb_n_--)
+		GB_UNROLL2_ for (; gb_n_ != 0; gb_n_--)
 
 /*
  * Stops / restarts the timer of this thread (PauseTiming / ResumeTiming),
