@@ -72,9 +72,6 @@ BIN=${COMPARE_BENCH:-$R/bench/compare_bench}
 MERGE_JQ=$R/bench/merge.jq
 SUMMARY_SH=$R/bench/summary.sh
 RENDER_SH=$R/plots/render.sh
-for f in "$BIN" "$MERGE_JQ" "$SUMMARY_SH" "$RENDER_SH"; do
-	[ -e "$f" ] || { echo "$prog: missing $f (run through ./bazelw run //:compare)" >&2; exit 1; }
-done
 
 # ---- options ------------------------------------------------------------------
 
@@ -98,6 +95,10 @@ for a in "$@"; do
 	--help | -h) usage; exit 0 ;;
 	*) printf '%s: %s: unknown option (see --help)\n' "$prog" "'$a'" >&2; exit 2 ;;
 	esac
+done
+
+for f in "$BIN" "$MERGE_JQ" "$SUMMARY_SH" "$RENDER_SH"; do
+	[ -e "$f" ] || { echo "$prog: missing $f (run through ./bazelw run //:compare)" >&2; exit 1; }
 done
 
 # A plain decimal number in (0, 3600].
@@ -148,14 +149,19 @@ check_list --updaters "$updaters" "loop outside"
 
 cpus=$(getconf _NPROCESSORS_ONLN)
 # The default matrix (fits 10 minutes on 2 cores at 0.25 s per point) and the
-# quick one (fits 60 s at 0.04 s): quick keeps 2 scenarios, threads up to 2x
-# CPUs plus 64, rates 200 and 20000, and 2 readers/writers points.
+# quick one (fits 60 s at 0.04 s): quick keeps 2 scenarios (idle,
+# saturated), 2 thread counts (= CPUs, and twice that: oversubscribed), the
+# rates 200 and 20000 at threads = CPUs, and readers/writers with as many
+# readers as CPUs: 7 points per strategy and reclaim mode.
 if [ $quick = 1 ]; then
 	[ -n "$scenarios" ] || scenarios=idle,saturated
-	[ -n "$threads" ] || threads=$(printf '%s\n' $known_threads | awk -v c="$cpus" '$1 <= 2 * c || $1 == 64' | paste -sd,)
-	rates="200,20000"
-	rw_readers="1,$cpus"
+	[ -n "$threads" ] || threads=$(printf '%s\n' $known_threads | awk -v c="$cpus" '$1 == c || $1 == 2 * c' | paste -sd,)
+	rates="20000"
+	rw_readers="$cpus"
+	# a shorter floor measurement at each run's start (default 0.08 s)
+	floors="--floors-budget=0.02"
 else
+	floors=""
 	rates=""
 	rw_readers=""
 fi
@@ -172,7 +178,8 @@ selected=$(printf '%s\n' "$all" | awk -F/ \
 		if (ns && !($2 in S)) next
 		if ($1 == "rw") {
 			if (norw) next
-			if (nw && !(val($3) in RW)) next
+			# the read side alone (1 reader, no writer) is always kept
+			if (nw && !(val($3) in RW) && !(val($3) == "1" && val($4) == "0")) next
 			print; next
 		}
 		if (nc && !($1 in C)) next
@@ -292,7 +299,7 @@ while IFS= read -r name; do
 	"$BIN" --benchmark_filter="^$(re_escape "$name")\$" --benchmark_out="$tmp/point.json" \
 		--benchmark_out_format=json --benchmark_repetitions="$repetitions" \
 		--duration="$duration" --placement="$placement" --summary="$tmp/point.sum" \
-		--rate=$sweep_rate --rates=$sweep_rates \
+		--rate=$sweep_rate --rates=$sweep_rates $floors \
 		>"$tmp/point.out" 2>"$tmp/point.err" </dev/null &
 	child=$!
 	wait "$child"

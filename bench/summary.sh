@@ -11,8 +11,9 @@ set -u
 json=$1
 
 # Markdown table from TSV on stdin: line 1 the header, line 2 a spec per
-# column ("-": text, "lo"/"hi": lower/higher is best, bold; "lo0": lower is
-# best, bold, zero is a fine value), then rows. Column 1 is the row name.
+# column ("-": text, "lo"/"hi": lower/higher is best, bold; "lo+": lower is
+# best among values >= 0: a figure minus a baseline can come out negative
+# when the baseline's noise exceeds the cost, and noise is no winner), then rows. Column 1 is the row name.
 # Values: numbers in ns are shown with units when the header ends in "(ns)".
 table() {
 	awk -F'\t' '
@@ -38,6 +39,7 @@ table() {
 				v = V[r, i]
 				# none is the unsafe floor: shown, never "best"
 				if (v == "" || v == "-" || v !~ /^-?[0-9.e+]+$/ || V[r, 1] ~ /^none/) continue
+				if (S[i] == "lo+" && v + 0 < 0) continue
 				if (!(i in best) || (S[i] == "hi" ? v + 0 > best[i] : v + 0 < best[i])) best[i] = v + 0
 			}
 		}
@@ -60,7 +62,11 @@ ctx=$(jq -r '.context | "- machine: \(.cpu_model // "?"), \(.online_cpus // .num
 - build: \(.compiler // "?"); flags: `\(.cflags // "?")`; Google Benchmark library_build_type: \(.library_build_type // "?")
 - commit: \(.commit // "?")\(if .commit_dirty then " (with uncommitted changes)" else "" end); host: \(.host_short // .host_name); placement: \(.placement // "none")
 - started \(.started // .date), finished \(.finished // "?"); \(.duration_s // "?") s per measured run, \(.repetitions // 1) repetition(s)\(if .quick then "; --quick matrix" else "" end)
-- cpu_scaling_enabled: \(.cpu_scaling_enabled // "?")"' "$json")
+- cpu_scaling_enabled: \(.cpu_scaling_enabled | tostring); load average at the first point: \(.load_avg // [] | map(. * 100 | round / 100) | join(", "))\(if (.load_avg // [0])[0] > (.online_cpus // .num_cpus) then " (above the CPU count: other work shared the machine, expect noise)" else "" end)"' "$json")
+floors=$(jq -r 'def median: sort | if length == 0 then null else .[length / 2 | floor] end;
+	[.benchmarks[] | select(.floor_cacheline_rtt_ns != null and .floor_cacheline_rtt_ns > 0)] as $b
+	| if ($b | length) == 0 then "- floors: not measured" else
+	"- floors measured at each run'"'"'s start (median over the points): cache-line round trip \($b | map(.floor_cacheline_rtt_ns) | median | round) ns, sleep->wake round trip \($b | map(.floor_wake_rtt_ns) | median | round) ns" end' "$json")
 incomplete=$(jq -r '.context | if .incomplete then "**INCOMPLETE**: interrupted (\(.interrupted_by // "unknown")) after \(.points_finished) of \(.points_selected) points; the figures below cover the finished points only." else "" end' "$json")
 cpus=$(jq -r '.context.online_cpus // .context.num_cpus' "$json")
 rate=$(jq -r '.context.sweep_rate // 200' "$json")
@@ -75,15 +81,17 @@ cat <<EOF
 # Comparison run $(basename "$(dirname "$(readlink -f "$json")")")
 
 $ctx
+$floors
 
 $incomplete
 
 Headline setting: **$cpus loop threads** (= online CPUs: not oversubscribed), updater in a loop
 thread, $rate updates/s scheduled (open loop). Latencies run from the scheduled time to done
 (isolation released, or grace period over and the old version freed). CPU/update is process CPU
-minus the same point's no-update baseline. Reader overhead is ns per read minus \`none\`'s at the
-same point, in this run. Best per column in **bold** (\`none\` is the unsafe floor and is not
-eligible). Figures: plots/latency-<scenario>.png, wakeups.png, cpu.png, event_delay.png,
+minus the same point's no-update baseline (negative: below the baseline's noise). Reader overhead
+is the CPU per event of the point's no-update baseline (read side and per-iteration hooks) minus
+\`none\`'s at the same point, in this run. Best per column in **bold** (\`none\` is the unsafe
+floor and is not eligible; negative differences are noise and not eligible either). Figures: plots/latency-<scenario>.png, wakeups.png, cpu.png, event_delay.png,
 reader_overhead.png, rw.png.
 
 ## Update latency p99 per strategy and scenario ($cpus threads)
@@ -105,7 +113,7 @@ for sc in $scens; do
 	printf '\n## Scenario %s (%s threads, %s updates/s from a loop thread)\n\n' "$sc" "$cpus" "$rate"
 	{
 		printf 'strategy\tupdate p50 (ns)\tupdate p99 (ns)\tupdate p999 (ns)\tsync wakeups/update\tvol. ctx switches/update\tCPU/update (ns)\tevents/s\tevent delay p99 (ns)\treader overhead (ns)\n'
-		printf -- '-\tlo\tlo\tlo\tlo\tlo\tlo\thi\tlo\tlo\n'
+		printf -- '-\tlo\tlo\tlo\tlo\tlo+\tlo+\thi\tlo\tlo+\n'
 		jq -r --arg t "$cpus" --arg r "$rate" --arg sc "$sc" "$sel"' | map(select(.p.threads == $t and .p.upd == "loop" and .p.rate == $r and .p.scen == $sc))[]
 			| if .error_occurred then [series, "skipped: \(.error_message)"]
 			  else [series, .update_p50_ns, .update_p99_ns, .update_p999_ns, .sync_wakeups_per_update, .vcsw_per_update,

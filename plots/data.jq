@@ -10,6 +10,8 @@
 #
 #   what=series    the series present among the poll-loop points (or rw with
 #                  fam=rw), in run (= registry) order, one per line
+# For sweep, rate and rw, --arg series '*' gives every series at once, one
+# gnuplot data block each, in what=series order (one jq run per panel).
 #   what=sweep     "threads value" of series at scenario, updater, sweep rate
 #   what=rate      "rate value" of series at scenario, threads = online CPUs,
 #                  updater loop
@@ -39,27 +41,44 @@ def title($s): $s | split(":") | if .[1] == "defer" then "\(.[0]) (defer)" else 
    | select(if (.repetitions // 1) > 1 then .aggregate_name == "median" else .run_type != "aggregate" end)
    | . + {p: parse}] as $rows
 | arg("metric") as $m
-| if arg("what") == "series" then
-	[$rows[] | select(.p.fam == (arg("fam") | if . == "" then "poll" else . end)) | .p.series]
-	| reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | .[]
+# The series present, in run (= registry) order.
+| def series_of($fam): [$rows[] | select(.p.fam == $fam) | .p.series]
+	| reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end);
+# With --arg series '*': one block per series (in series_of order), blocks
+# separated by two blank lines (gnuplot's `index`), an empty series as one
+# "NaN NaN" line so that block numbers stay aligned with the series.
+  def blocks($fam; f): if arg("series") == "*" then
+	[series_of($fam)[] as $s | [$s | f] | if length == 0 then "NaN NaN" else join("\n") end] | join("\n\n\n")
+	else (arg("series") | f) end;
+  def gpstr: tostring | gsub("\""; "'") | "\"\(.)\"";
+  if arg("what") == "pre" then
+	# gnuplot assignments of the run-wide values (render.sh, gnuplot -e)
+	"SERIES = \(series_of("poll") | join(" ") | gpstr); " +
+	"RWSERIES = \(series_of("rw") | join(" ") | gpstr); " +
+	"CPUS = \($cpus // 1); SWEEP = \($sweep | gpstr); " +
+	"RUN = \("\($ctx.host_short // $ctx.host_name) \($ctx.commit // "") \($ctx.cpu_model // "") \($ctx.online_cpus) CPUs" + (if $ctx.incomplete then " INCOMPLETE" else "" end) | gpstr); " +
+	"XMAX = \(1.25 * ([$rows[] | select(.p.fam == "poll") | .p.threads] | max // 4)); " +
+	"SCENS = \([$rows[] | select(.p.fam == "poll") | .p.scenario] | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ") | gpstr)"
+  elif arg("what") == "series" then
+	series_of(arg("fam") | if . == "" then "poll" else . end)[]
   elif arg("what") == "title" then title(arg("series"))
   elif arg("what") == "sweep" then
-	$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == arg("series")
+	blocks("poll"; . as $s | $rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == $s
 			 and .p.updater == (arg("upd") | if . == "" then "loop" else . end)
 			 and .p.rate == $sweep and .[$m] != null)
-	| "\(.p.threads) \(.[$m])"
+		| "\(.p.threads) \(.[$m])")
   elif arg("what") == "rate" then
-	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == arg("series")
+	blocks("poll"; . as $s | [$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == $s
 			  and .p.updater == "loop" and .p.threads == $cpus and .[$m] != null)]
-	| sort_by(.p.rate)[] | "\(.p.rate) \(.[$m])"
+		| sort_by(.p.rate)[] | "\(.p.rate) \(.[$m])")
   elif arg("what") == "bar" then
 	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.updater == "loop"
 			  and .p.threads == $cpus and .p.rate == $sweep and .[$m] != null)]
 	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""
   elif arg("what") == "rw" then
-	[$rows[] | select(.p.fam == "rw" and .p.series == arg("series") and .p.writers == (arg("w") | tonumber)
+	blocks("rw"; . as $s | [$rows[] | select(.p.fam == "rw" and .p.series == $s and .p.writers == (arg("w") | tonumber)
 			  and .[$m] != null)]
-	| sort_by(.p.readers)[] | "\(.p.readers) \(.[$m])"
+		| sort_by(.p.readers)[] | "\(.p.readers) \(.[$m])")
   elif arg("what") == "rwbar" then
 	[$rows[] | select(.p.fam == "rw" and .p.readers == 1 and .p.writers == 0 and .[$m] != null)]
 	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""

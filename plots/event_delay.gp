@@ -26,8 +26,9 @@ do for [fmt in "png svg"] {
 		set bmargin at screen 0.12
 		set title sc
 		if (k == NR) { set key at screen 0.995, 0.88 top right } else { unset key }
-		plot for [i = 1:words(SERIES)] data(sprintf("--arg what rate --arg scen %s --arg series %s --arg metric event_delay_p99_ns", sc, word(SERIES, i))) \
-			using 1:2 with linespoints lt i title title(word(SERIES, i))
+		DAT = OUTDIR . "/.event_delay.dat"
+		_ = fetch(DAT, sprintf("--arg what rate --arg scen %s --arg metric event_delay_p99_ns", sc))
+		plot for [i = 1:words(SERIES)] DAT index (i - 1) using 1:2 with linespoints lt i dt 1 + (strstrt(word(SERIES, i), ":defer") > 0) title title(word(SERIES, i))
 	}
 	unset multiplot
 	set output

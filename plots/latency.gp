@@ -28,8 +28,9 @@ do for [fmt in "png svg"] {
 		set bmargin at screen 0.12
 		set title (q == 1 ? "p50" : "p99")
 		if (q == 2) { set key at screen 0.995, 0.88 top right } else { unset key }
-		plot for [i = 1:words(SERIES)] data(sprintf("--arg what sweep --arg scen %s --arg series %s --arg metric %s", sc, word(SERIES, i), M)) \
-			using 1:2 with linespoints lt i title title(word(SERIES, i))
+		DAT = OUTDIR . "/.latency.dat"
+		_ = fetch(DAT, sprintf("--arg what sweep --arg scen %s --arg metric %s", sc, M))
+		plot for [i = 1:words(SERIES)] DAT index (i - 1) using 1:2 with linespoints lt i dt 1 + (strstrt(word(SERIES, i), ":defer") > 0) title title(word(SERIES, i))
 	}
 	unset multiplot
 	unset object 1

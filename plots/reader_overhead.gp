@@ -9,6 +9,7 @@ JSON = ARG1; OUTDIR = ARG2; PD = ARG3
 load PD . "/style.gp"
 
 BSC = (strstrt(SCENS, "saturated") > 0 ? "saturated" : word(SCENS, 1))
+NRW = int(system(sprintf("jq -r -f '%s/data.jq' --arg what rwbar --arg metric ns_per_read '%s' | wc -l", PD, JSON)))
 set style fill solid 0.8 border rgb "#333333"
 set boxwidth 0.7
 set grid noxtics ytics
@@ -21,13 +22,23 @@ do for [fmt in "png svg"] {
 	unset key
 	set title sprintf("poll loop: CPU per event minus none's (%s, %d threads)", BSC, CPUS)
 	set ylabel "CPU ns per event, minus none's"
+	set xzeroaxis lt -1 lw 1
 	plot data(sprintf("--arg what bar --arg scen %s --arg metric reader_overhead_ns", BSC)) \
 		using 1:2:($1 + 1):xtic(3) with boxes lc variable
 	set title "readers/writers: 1 reader, no writer"
 	set ylabel "ns per read"
 	set logscale y 10
 	set format y "%.0s%c"
-	plot data("--arg what rwbar --arg metric ns_per_read") using 1:2:($1 + 1):xtic(3) with boxes lc variable
+	if (NRW > 0) {
+		plot data("--arg what rwbar --arg metric ns_per_read") using 1:2:($1 + 1):xtic(3) with boxes lc variable
+	} else {
+		set label 2 "no readers/writers point with 1 reader and no writer in this run" at graph 0.5, 0.5 center
+		unset xtics
+		set yrange [1:10]
+		plot NaN notitle
+		unset label 2
+		set autoscale y
+	}
 	unset logscale y
 	set format y "%g"
 	unset multiplot

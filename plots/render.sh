@@ -22,11 +22,15 @@ else
 	pd=$(cd "$(dirname "$0")" && pwd)
 fi
 
+# The run-wide values every figure needs, in one jq run (style.gp computes
+# them itself when a script is run by hand).
+pre=$(jq -r -f "$pd/data.jq" --arg what pre "$dir/benchmarks.json") || { echo "$prog: cannot read $dir/benchmarks.json" >&2; exit 1; }
+
 tmp=$(mktemp -d "$dir/.plots.XXXXXX") || exit 1
 status=0
 for gp in "$pd"/*.gp; do
 	case $gp in */style.gp | */panels.gp) continue ;; esac # shared, not figures
-	if ! gnuplot -c "$gp" "$dir/benchmarks.json" "$tmp" "$pd" 2>"$tmp/.err"; then
+	if ! gnuplot -e "$pre" -c "$gp" "$dir/benchmarks.json" "$tmp" "$pd" 2>"$tmp/.err"; then
 		echo "$prog: $(basename "$gp") failed:" >&2
 		cat "$tmp/.err" >&2
 		status=1
@@ -35,7 +39,7 @@ for gp in "$pd"/*.gp; do
 		sed "s|^|$prog: $(basename "$gp"): |" "$tmp/.err" >&2
 	fi
 done
-rm -f "$tmp/.err"
+rm -f "$tmp/.err" "$tmp"/.*.dat
 # Publish: the new set replaces the old one in one rename.
 if [ -d "$dir/plots" ]; then
 	old=$(mktemp -d "$dir/.plots-old.XXXXXX") && mv "$dir/plots" "$old/" && mv "$tmp" "$dir/plots" && rm -rf "$old"

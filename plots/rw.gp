@@ -28,8 +28,9 @@ do for [fmt in "png svg"] {
 		set title (q == 1 ? "reads per second (all readers)" : "writes per second")
 		set ylabel (q == 1 ? "reads/s" : "writes/s")
 		if (q == 2) { set key at screen 0.995, 0.88 top right } else { unset key }
-		plot for [i = 1:words(RWSERIES)] data(sprintf("--arg what rw --arg series %s --arg w 1 --arg metric %s", word(RWSERIES, i), M)) \
-			using 1:2 with linespoints lt i title title(word(RWSERIES, i))
+		DAT = OUTDIR . "/.rw.dat"
+		_ = fetch(DAT, sprintf("--arg what rw --arg w 1 --arg metric %s", M))
+		plot for [i = 1:words(RWSERIES)] DAT index (i - 1) using 1:($2 > 0 ? $2 : NaN) with linespoints lt i dt 1 + (strstrt(word(RWSERIES, i), ":defer") > 0) title title(word(RWSERIES, i))
 	}
 	unset multiplot
 	unset object 1
