@@ -8,7 +8,8 @@
  *   grace_test sync|defer [--phase=all|stress|offline|batch] [--expect-fail]
  *
  * What it proves (each phase on a fresh domain):
- *  stress  R readers and W writers run the poll loop's calls for 1.5 s. Writers replace
+ *  stress  R readers and W writers run the poll loop's calls for 1.5 s (up to
+ *          4 s until 1000 read sections overlapped an update). Writers replace
  *          a shared object (copy, publish, then synchronize+free, or
  *          defer_free; rwlock: in place between isolate and release).
  *          Freed objects are poisoned first, and readers check the object
@@ -56,6 +57,8 @@ static const struct sync_ops *ops = &TEST_OPS;
 #define MAGIC_LIVE 0x11FE11FE11FE11FEull
 #define MAGIC_DEAD 0xDEADDEADDEADDEADull
 #define STRESS_NS (1500ull * 1000000ull)
+#define STRESS_MAX_NS (4000ull * 1000000ull)
+#define STRESS_OVERLAPS 1000
 #define BATCH_NS (1000ull * 1000000ull)
 #define OFFLINE_BOUND_NS (10ull * 1000000000ull)
 
@@ -78,6 +81,7 @@ static struct {
 	_Atomic uint64_t gen;
 	_Atomic int stop;
 	_Atomic uint64_t reads, poisoned, order_violations;
+	_Atomic uint64_t overlaps; /* read sections during which an update finished */
 	_Atomic uint64_t defers, frees, updates, sync_calls;
 	unsigned long_section_us;        /* readers' section length in batch phase */
 	pthread_barrier_t start;
@@ -187,10 +191,11 @@ static void reader_loop(struct worker *w)
 
 	while (!atomic_load_explicit(&g.stop, memory_order_relaxed)) {
 		struct obj *o;
-		uint64_t b, gen, sum = 0;
+		uint64_t b, gen, sum = 0, u0;
 
 		ops->read_begin(t);
 		b = atomic_fetch_add(&g.seq, 1);
+		u0 = atomic_load_explicit(&g.updates, memory_order_relaxed);
 		o = atomic_load_explicit(&g.shared, memory_order_acquire);
 		gen = o->gen;
 		for (int i = 0; i < 4; i++)
@@ -217,6 +222,8 @@ static void reader_loop(struct worker *w)
 				     ") ended before it did (reclaimed up to seq %" PRIu64 ")",
 				     w->tid, b, atomic_load(&g.reclaimed_upto));
 		}
+		if (atomic_load_explicit(&g.updates, memory_order_relaxed) != u0)
+			atomic_fetch_add_explicit(&g.overlaps, 1, memory_order_relaxed);
 		ops->read_end(t);
 		ops->loop_iter(t);
 		n++;
@@ -276,6 +283,8 @@ static void *worker_main(void *arg)
 		for (unsigned i = 0; (!w->updates || i < w->updates) && !atomic_load(&g.stop); i++) {
 			if (w->role == ROLE_WRITER) {
 				update_once(w->t);
+				/* Leave the readers some CPU: 2 cores, 4 threads. */
+				spin_us(2);
 			} else {
 				/* Retire nothing: only the grace period's length is checked. */
 				uint64_t s = atomic_fetch_add(&g.seq, 1);
@@ -323,6 +332,7 @@ static void domain_up(unsigned nthreads)
 	atomic_store(&g.reads, 0);
 	atomic_store(&g.poisoned, 0);
 	atomic_store(&g.order_violations, 0);
+	atomic_store(&g.overlaps, 0);
 	atomic_store(&g.defers, 0);
 	atomic_store(&g.frees, 0);
 	atomic_store(&g.updates, 0);
@@ -374,7 +384,7 @@ static void phase_stress(void)
 {
 	enum { R = 2, W = 2 };
 	struct worker w[R + W];
-	uint64_t deadline;
+	uint64_t deadline, start;
 
 	domain_up(R + W);
 	memset(w, 0, sizeof(w));
@@ -385,16 +395,25 @@ static void phase_stress(void)
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
 	pthread_barrier_wait(&g.start);
-	/* A fixed run length: the checks hold at every instant, not at the end. */
-	deadline = now_ns() + STRESS_NS;
-	while (now_ns() < deadline)
+	/*
+	 * The checks hold at every instant; the run lasts STRESS_NS, longer (up
+	 * to STRESS_MAX_NS) until STRESS_OVERLAPS read sections saw an update
+	 * finish while they were open (a scheduler that keeps readers and
+	 * writers apart would otherwise prove nothing). With an exclusive lock
+	 * no section can see that: rwlock runs to the bound.
+	 */
+	start = now_ns();
+	deadline = start + STRESS_NS;
+	while (now_ns() < deadline ||
+	       (atomic_load(&g.overlaps) < STRESS_OVERLAPS && now_ns() < start + STRESS_MAX_NS))
 		usleep(10000);
 	atomic_store(&g.stop, 1);
 	for (unsigned i = 0; i < R + W; i++)
 		pthread_join(w[i].th, NULL);
-	printf("%s stress: %" PRIu64 " reads, %" PRIu64 " updates, %" PRIu64 " defers, %" PRIu64
-	       " frees, %" PRIu64 " poisoned reads, %" PRIu64 " order violations\n",
-	       ops->name, atomic_load(&g.reads), atomic_load(&g.updates), atomic_load(&g.defers),
+	printf("%s stress: %.1f s, %" PRIu64 " reads (%" PRIu64 " overlapping an update), %" PRIu64
+	       " updates, %" PRIu64 " defers, %" PRIu64 " frees, %" PRIu64 " poisoned reads, %" PRIu64
+	       " order violations\n", ops->name, (double)(now_ns() - start) / 1e9, atomic_load(&g.reads),
+	       atomic_load(&g.overlaps), atomic_load(&g.updates), atomic_load(&g.defers),
 	       atomic_load(&g.frees), atomic_load(&g.poisoned), atomic_load(&g.order_violations));
 	if (ops->summary) {
 		printf("%s summary:", ops->name);
