@@ -32,6 +32,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,17 @@ void misuse(const char *call, const char *fmt, ...)
 	va_end(ap);
 	std::fputc('\n', stderr);
 	std::exit(2);
+}
+
+/*
+ * Owns every handle until exit, so that they are freed (LeakSanitizer) after
+ * the library's own registry, which refers to them, stops being used.
+ */
+std::vector<std::unique_ptr<gb_bench>> &handles()
+{
+	static std::vector<std::unique_ptr<gb_bench>> all;
+
+	return all;
 }
 
 gb_bench *check(gb_bench *b, const char *call)
@@ -123,6 +135,7 @@ struct gb_bench *gb_register(const char *name,
 
 	gb_bench *b = new gb_bench{nullptr, name, fn, user, -1,
 				   false, false, false, false};
+	handles().emplace_back(b);
 	b->b = benchmark::RegisterBenchmark(name,
 		[b](benchmark::State &s) { trampoline(s, b); });
 	return b;
