@@ -106,7 +106,7 @@ rw="--strategy=none --readers=1 --writers=1 --duration=0.01 --quiet"
 good readers_writers $rw
 good readers_writers --help
 good readers_writers --list
-for f in readers writers duration read-delay write-delay quiesce-every watchdog; do
+for f in readers writers duration read-delay write-hold write-delay quiesce-every watchdog; do
 	for v in "${numeric_bad[@]}"; do
 		# shellcheck disable=SC2086
 		bad readers_writers "--$f" $rw "--$f=$v"

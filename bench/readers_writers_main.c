@@ -18,7 +18,7 @@
 
 #define MAX_DURATION_S 86400.0   /* a day: anything longer is a typo */
 #define MAX_WATCHDOG_S 3600.0
-#define MAX_LOOPS 1000000000ull  /* relax loops: ~a second or more per operation */
+#define MAX_LOOPS 10000000ull    /* relax loops: ~0.1-1 s per operation, already absurd */
 
 static const char *prog = "readers_writers";
 
@@ -36,8 +36,9 @@ static void usage(FILE *out)
 		"                        and <= the strategy's own limit\n"
 		"  --duration=S          seconds, > 0 and <= %.0f (default 1)\n"
 		"  --reclaim=sync|defer  grace-period strategies: wait then free, or defer_free (default sync)\n"
-		"  --read-delay=N        relax loops after each read, 0..%llu (default 0)\n"
-		"  --write-delay=N       relax loops after each write, 0..%llu (default 0)\n"
+		"  --read-delay=N        relax loops inside each read section, 0..%llu (default 0; liburcu -c)\n"
+		"  --write-hold=N        relax loops inside each update, 0..%llu (default 0; liburcu -e)\n"
+		"  --write-delay=N       relax loops after each write, 0..%llu (default 0; liburcu -d)\n"
 		"  --quiesce-every=N     reads between quiescent points, 1..%llu (default 1024)\n"
 		"  --watchdog=S          bound on any synchronization wait, > 0 and <= %.0f (default 2)\n"
 		"  --quiet               no progress on stderr\n"
@@ -45,7 +46,7 @@ static void usage(FILE *out)
 		"  --help                this text\n"
 		"exit status: 0 ok, 1 run failed, 2 bad input, 3 watchdog fired\n",
 		prog, sync_names(), RW_MAX_THREADS, RW_MAX_THREADS - 1, RW_MAX_THREADS, MAX_DURATION_S,
-		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S);
+		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S);
 }
 
 /*
@@ -87,7 +88,7 @@ static void list(void)
 }
 
 enum flag_id {
-	F_STRATEGY, F_READERS, F_WRITERS, F_DURATION, F_RECLAIM, F_READ_DELAY, F_WRITE_DELAY,
+	F_STRATEGY, F_READERS, F_WRITERS, F_DURATION, F_RECLAIM, F_READ_DELAY, F_WRITE_HOLD, F_WRITE_DELAY,
 	F_QUIESCE, F_WATCHDOG, F_QUIET, F_LIST, F_HELP,
 };
 
@@ -103,6 +104,7 @@ static const struct {
 	{ "duration", F_DURATION, 1, "seconds > 0" },
 	{ "reclaim", F_RECLAIM, 1, "sync or defer" },
 	{ "read-delay", F_READ_DELAY, 1, "a whole number of loops" },
+	{ "write-hold", F_WRITE_HOLD, 1, "a whole number of loops" },
 	{ "write-delay", F_WRITE_DELAY, 1, "a whole number of loops" },
 	{ "quiesce-every", F_QUIESCE, 1, "a whole number of reads >= 1" },
 	{ "watchdog", F_WATCHDOG, 1, "seconds > 0" },
@@ -171,6 +173,9 @@ int main(int argc, char **argv)
 			break;
 		case F_READ_DELAY:
 			cfg.read_delay = parse_u64("--read-delay", val, 0, MAX_LOOPS);
+			break;
+		case F_WRITE_HOLD:
+			cfg.write_hold = parse_u64("--write-hold", val, 0, MAX_LOOPS);
 			break;
 		case F_WRITE_DELAY:
 			cfg.write_delay = parse_u64("--write-delay", val, 0, MAX_LOOPS);

@@ -182,7 +182,7 @@ static int broken_isolate_domain_create(const struct sync_params *p, struct sync
 
 /* One run; 0 when it holds, 1 (after printing why) when it does not. */
 static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned readers,
-		 unsigned writers)
+		 unsigned writers, uint64_t hold)
 {
 	struct rw_config cfg;
 	struct rw_result *res = malloc(sizeof(*res));
@@ -199,6 +199,9 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	cfg.writers = writers;
 	cfg.duration_s = RUN_S;
 	cfg.reclaim = reclaim;
+	/* Read sections held open and updates held long: a wider window to be caught in. */
+	cfg.read_delay = hold;
+	cfg.write_hold = hold;
 	cfg.quiet = 1;
 	if (rw_run(&cfg, res, err, sizeof(err))) {
 		printf("FAIL %s reclaim=%s %ur/%uw: run failed: %s\n", ops->name,
@@ -210,9 +213,10 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 		bad = 1;
 	if (!unsafe && (res->torn_reads || res->poisoned_reads))
 		bad = 1;
-	printf("%s %-14s reclaim=%-5s update=%-7s %ur/%uw: reads %llu writes %llu torn %llu poisoned %llu%s\n",
+	printf("%s %-14s reclaim=%-5s update=%-7s %ur/%uw hold %llu: reads %llu writes %llu torn %llu poisoned %llu%s\n",
 	       bad ? "FAIL" : "ok  ", ops->name, rw_reclaim_name(reclaim), rw_update_name(res->update),
-	       readers, writers, (unsigned long long)res->reads, (unsigned long long)res->writes,
+	       readers, writers, (unsigned long long)hold,
+	       (unsigned long long)res->reads, (unsigned long long)res->writes,
 	       (unsigned long long)res->torn_reads, (unsigned long long)res->poisoned_reads,
 	       unsafe ? " (unsafe: tearing allowed)" : "");
 	fflush(stdout);
@@ -233,7 +237,11 @@ static int skipped_under_tsan(const char *name)
 
 static int check_registry(void)
 {
-	static const struct { unsigned readers, writers; } shapes[] = { { 2, 1 }, { 1, 2 } };
+	/* hold: relax loops inside each read section and each update */
+	static const struct { unsigned readers, writers; uint64_t hold; } shapes[] = {
+		{ 2, 1, 0 },
+		{ 1, 2, 20 },
+	};
 	static const enum sync_reclaim modes[] = { SYNC_RECLAIM_SYNC, SYNC_RECLAIM_DEFER };
 	int failed = 0, runs = 0;
 
@@ -255,7 +263,8 @@ static int check_registry(void)
 
 				if (ops->max_threads && n > ops->max_threads)
 					continue;
-				failed += check(ops, modes[m], shapes[s].readers, shapes[s].writers);
+				failed += check(ops, modes[m], shapes[s].readers, shapes[s].writers,
+						shapes[s].hold);
 				runs++;
 			}
 		}
@@ -280,7 +289,7 @@ static int broken_child(const char *which)
 	for (int i = 0; i < BROKEN_TRIES; i++) {
 		enum sync_reclaim r = (grace && (i & 1)) ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
 
-		if (check(grace ? &broken_grace : &broken_isolate, r, 2, 1))
+		if (check(grace ? &broken_grace : &broken_isolate, r, 2, 1, (uint64_t)(i & 2) * 10))
 			return 1;
 	}
 	printf("broken_%s was never caught in %d runs\n", grace ? "grace" : "isolate", BROKEN_TRIES);

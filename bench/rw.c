@@ -109,6 +109,7 @@ void rw_config_default(struct rw_config *c)
 	c->duration_s = 1.0;
 	c->reclaim = SYNC_RECLAIM_SYNC;
 	c->read_delay = 0;
+	c->write_hold = 0;
 	c->write_delay = 0;
 	c->quiesce_every = 1024;
 	c->watchdog_s = 2.0;
@@ -169,10 +170,15 @@ static struct rw_obj *obj_new(struct rw_run *run, uint64_t gen)
 }
 
 /* Relaxed: see the design note; visibility comes from the strategy. */
+static void obj_write_range(struct rw_obj *o, uint64_t gen, unsigned from, unsigned to)
+{
+	for (unsigned i = from; i < to; i++)
+		atomic_store_explicit(&o->f[i], gen, memory_order_relaxed);
+}
+
 static void obj_write(struct rw_obj *o, uint64_t gen)
 {
-	for (unsigned i = 0; i < RW_FIELDS; i++)
-		atomic_store_explicit(&o->f[i], gen, memory_order_relaxed);
+	obj_write_range(o, gen, 0, RW_FIELDS);
 }
 
 static void obj_poison_free(struct rw_obj *o)
@@ -259,6 +265,8 @@ static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 			o = atomic_load_explicit(&run->shared, memory_order_acquire);
 			v0 = atomic_load_explicit(&o->f[0], memory_order_relaxed);
 			bad_poison |= v0 == RW_POISON;
+			/* Held open between the first field and the others (liburcu's -c). */
+			spin(delay);
 			for (unsigned i = 1; i < RW_FIELDS; i++) {
 				uint64_t v = atomic_load_explicit(&o->f[i], memory_order_relaxed);
 
@@ -271,7 +279,6 @@ static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 				poisoned++;
 			else if (bad_tear)
 				torn++;
-			spin(delay);
 		}
 		quiesce(run, t);
 	}
@@ -303,9 +310,15 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 	uint64_t t0 = sync_now_ns(), t1, t2;
 
 	if (run->update == RW_UPDATE_INPLACE) {
+		struct rw_obj *o;
+
 		ops->isolate(t);
 		t1 = sync_now_ns();
-		obj_write(atomic_load_explicit(&run->shared, memory_order_relaxed), gen);
+		o = atomic_load_explicit(&run->shared, memory_order_relaxed);
+		/* Held between the halves: a reader let in during it sees a tear. */
+		obj_write_range(o, gen, 0, RW_FIELDS / 2);
+		spin(run->cfg->write_hold);
+		obj_write_range(o, gen, RW_FIELDS / 2, RW_FIELDS);
 		ops->release(t);
 		hist_record(&w->wait_latency, t1 - t0);
 	} else {
@@ -315,6 +328,7 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 			return -1;
 		/* acq_rel: publishes n's fields; acquires old's, which we poison. */
 		old = atomic_exchange_explicit(&run->shared, n, memory_order_acq_rel);
+		spin(run->cfg->write_hold);
 		if (run->cfg->reclaim == SYNC_RECLAIM_SYNC) {
 			t1 = sync_now_ns();
 			ops->synchronize(t);
@@ -729,9 +743,9 @@ void rw_print_summary(FILE *out, const struct rw_config *cfg, const struct rw_re
 		cfg->readers, cfg->writers, cfg->readers + cfg->writers);
 	fprintf(out, " online_cpus %u oversubscribed %d duration_s %.3f wall_s %.3f",
 		res->online_cpus, res->oversubscribed, cfg->duration_s, res->wall_s);
-	fprintf(out, " read_delay %llu write_delay %llu quiesce_every %u",
-		(unsigned long long)cfg->read_delay, (unsigned long long)cfg->write_delay,
-		cfg->quiesce_every);
+	fprintf(out, " read_delay %llu write_hold %llu write_delay %llu quiesce_every %u",
+		(unsigned long long)cfg->read_delay, (unsigned long long)cfg->write_hold,
+		(unsigned long long)cfg->write_delay, cfg->quiesce_every);
 	fprintf(out, " reads %llu writes %llu reads_per_s %.0f writes_per_s %.1f ns_per_read %.3f",
 		(unsigned long long)res->reads, (unsigned long long)res->writes,
 		per_s(res->reads, res->wall_s), per_s(res->writes, res->wall_s),

@@ -4,7 +4,8 @@
  * the suite through struct sync_ops.
  *
  * R reader threads load a shared pointer and read the object behind it in a
- * tight loop, checking every read (all fields equal: no torn read; no poison:
+ * tight loop (a read section: load, first field, read_delay loops, the other
+ * fields, so that the section really stays open), checking every read (all fields equal: no torn read; no poison:
  * no freed object). W writer threads replace the object's contents:
  *  - RW_UPDATE_INPLACE (strategies with SYNC_CAP_ISOLATE, reclaim sync):
  *    isolate(), write every field, release();
@@ -41,7 +42,10 @@ struct rw_config {
 	unsigned writers;            /* >= 0 (0: read-side cost alone) */
 	double duration_s;           /* > 0 */
 	enum sync_reclaim reclaim;
-	uint64_t read_delay;         /* relax loops after every read (liburcu -c) */
+	uint64_t read_delay;         /* relax loops INSIDE each read section (liburcu -c) */
+	uint64_t write_hold;         /* relax loops inside each update (liburcu -e): between
+				      * the two halves of an in-place write, or between
+				      * publish and synchronize/defer */
 	uint64_t write_delay;        /* relax loops after every write (liburcu -d) */
 	unsigned quiesce_every;      /* reads between quiescent points, >= 1 */
 	double watchdog_s;           /* bound on any synchronization wait, > 0 */
