@@ -36,8 +36,10 @@ Options:
   --quick               reduced matrix, well under 60 s of benchmark time
   --strategies=A,B      only these strategies (default: all of the registry)
   --scenarios=A,B       only these scenarios (idle, saturated, mixed, bursty)
-  --threads=N,M         only these thread counts (of the registered ones)
-  --updaters=U,V        loop and/or outside (default: loop; --quick: loop)
+  --threads=N,M         only these thread counts (of the registered ones; default:
+                        all, except 128 and 256 for saturated and mixed)
+  --updaters=U,V        loop and/or outside, for the thread sweep (default: loop,
+                        plus outside at threads = CPUs)
   --no-rw               no readers/writers points
   --no-rates            no update-rate sweep
   --duration=S          seconds per measured run (default 0.25; --quick 0.04)
@@ -117,7 +119,11 @@ case $placement in
 none | compact | scatter) ;;
 *) die_usage --placement "$placement" "one of none, compact, scatter" ;;
 esac
-[ -n "$updaters" ] || updaters=loop
+default_updaters=0
+if [ -z "$updaters" ]; then
+	updaters=loop
+	default_updaters=1
+fi
 
 # ---- the matrix ---------------------------------------------------------------
 
@@ -148,7 +154,9 @@ check_list() { # flag value known-values
 check_list --updaters "$updaters" "loop outside"
 
 cpus=$(getconf _NPROCESSORS_ONLN)
-# The default matrix (fits 10 minutes on 2 cores at 0.25 s per point) and the
+# The default matrix (fits 10 minutes on 2 cores at 0.25 s per point: every
+# scenario, every thread count except 128/256 busy threads, the updater in a
+# loop plus outside at threads = CPUs, the rate sweep, readers/writers) and the
 # quick one (fits 60 s at 0.04 s): quick keeps 2 scenarios (idle,
 # saturated), 2 thread counts (= CPUs, and twice that: oversubscribed), the
 # rates 200 and 20000 at threads = CPUs, and readers/writers with as many
@@ -170,7 +178,8 @@ fi
 # covering their readers (they are not a thread sweep).
 selected=$(printf '%s\n' "$all" | awk -F/ \
 	-v strat="$strategies" -v scen="$scenarios" -v thr="$threads" -v upd="$updaters" \
-	-v rates="$rates" -v rwr="$rw_readers" -v norw="$no_rw" -v norates="$no_rates" -v base="$sweep_rate" '
+	-v rates="$rates" -v rwr="$rw_readers" -v norw="$no_rw" -v norates="$no_rates" -v base="$sweep_rate" \
+	-v defupd="$default_updaters" -v cpus="$cpus" -v quick="$quick" '
 	function set(list, arr,   n, i, p) { n = split(list, p, ","); for (i = 1; i <= n; i++) arr[p[i]] = 1; return n }
 	BEGIN { ns = set(strat, S); nc = set(scen, C); nt = set(thr, T); set(upd, U); nr = set(rates, RA); nw = set(rwr, RW) }
 	function val(f,   v) { v = f; sub(/^[a-z]+:/, "", v); return v }
@@ -183,12 +192,16 @@ selected=$(printf '%s\n' "$all" | awk -F/ \
 			print; next
 		}
 		if (nc && !($1 in C)) next
-		if (!(val($4) in U)) next
 		rate = val($6)
 		# The rate sweep: the points at another rate than the thread sweep
 		# (they are at threads = CPUs, updater loop).
 		if (rate != base) { if (norates) next; if (nr && !(rate in RA)) next; print; next }
+		# The default matrix adds the outside updater at threads = CPUs.
+		if (!(val($4) in U) && !(defupd && !quick && val($4) == "outside" && val($3) == cpus)) next
 		if (nt && !(val($3) in T)) next
+		# The default matrix leaves out 128 and 256 busy threads
+		# (saturated, mixed): seconds per point on a small machine.
+		if (!nt && !quick && val($3) + 0 > 64 && ($1 == "saturated" || $1 == "mixed")) next
 		print
 	}')
 [ -n "$selected" ] || { echo "$prog: the options select no benchmark point" >&2; exit 2; }
@@ -327,13 +340,17 @@ while IFS= read -r name; do
 		# The process failed (the watchdog exits 3, a crash): the point is
 		# kept as an error entry with the last line it printed.
 		failed_n=$((failed_n + 1))
-		why=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1)
-		jq -c --slurpfile p "$tmp/points.json" --arg n "$name" \
-			--arg why "compare_bench exited with status $status: $why" \
+		# The first diagnostic line says why (the watchdog's verdict), the
+		# last how it ended; both, cut to stay one readable line.
+		first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer' | cut -c 1-240)
+		last=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1 | cut -c 1-240)
+		why="compare_bench exited with status $status${first:+: $first}"
+		[ -z "$last" ] || [ "$last" = "$first" ] || why="$why; $last"
+		jq -n --arg n "$name" --arg why "$why" \
 			'{benchmarks: [{name: $n, run_name: $n, run_type: "iteration", repetitions: 1,
-			   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}
-			 | $p[0] + .benchmarks' -n >"$tmp/points.new"
-		jq -n --arg n "$name" '{benchmarks: [{name: $n, error_occurred: true}]}' >"$tmp/point.json"
+			   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}' \
+			>"$tmp/point.json"
+		jq -c --slurpfile p "$tmp/points.json" '$p[0] + .benchmarks' "$tmp/point.json" >"$tmp/points.new"
 	fi
 	mv -f "$tmp/points.new" "$tmp/points.json"
 	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt"

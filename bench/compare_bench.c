@@ -11,12 +11,17 @@
  * is one more independent run, and //bench:compare_runs uses their spread as
  * the noise.
  *
- * Names (one word per strategy everywhere; parsed by plots/ and summary.sh):
+ * Names (one word per strategy everywhere; parsed by plots/, summary.sh and
+ * merge.jq by position; Google Benchmark appends /iterations:1/manual_time):
  *   <scenario>/<strategy>/threads:N/updater:U/reclaim:R/rate:X
- *     the thread sweep (rate = --rate) and the update-rate sweep (scenario
- *     saturated at threads = online CPUs, rates --rates);
+ *     the thread sweep (every scenario, both updaters, rate = --rate) and the
+ *     update-rate sweep (idle and saturated at threads = online CPUs, updater
+ *     in a loop, rates --rates; the point at --rate is the sweep's own);
  *   rw/<strategy>/readers:R/writers:W/reclaim:R
- *     readers/writers throughput (rw_run()).
+ *     readers/writers: 1 reader and no writer (the read side alone), then
+ *     1 writer against 1, 2, 4 ... 2x CPUs readers (rw_run()).
+ * Reclaim modes: sync for every strategy, defer too for those with
+ * SYNC_CAP_DEFER; "reclaim:sync" on an exclusive strategy means in place.
  * Thread counts: 1, 2, 4, ... up to twice the online CPUs, then 64, 128, 256.
  * Every point is registered for every strategy: a point a strategy cannot
  * run (thread limit, reclaim mode, membarrier refused) is reported through
