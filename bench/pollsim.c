@@ -1099,10 +1099,15 @@ static int placement_compute(struct sim *s, char *desc, size_t desclen, char *er
 			snprintf(err, errlen, "--placement: out of memory");
 			goto out;
 		}
-		for (unsigned i = 0; i < n; i++)
-			sets[i] = hwloc_bitmap_alloc();
-		/* as far apart as the topology allows: packages, then cores */
-		hwloc_distrib(topo, &root, 1, sets, n, INT_MAX, 0);
+		/*
+		 * As far apart as the topology allows: packages, then cores.
+		 * hwloc_distrib allocates the n sets itself (freed below).
+		 */
+		if (hwloc_distrib(topo, &root, 1, sets, n, INT_MAX, 0)) {
+			free(sets);
+			snprintf(err, errlen, "--placement: hwloc_distrib failed");
+			goto out;
+		}
 		for (unsigned i = 0; i < s->P; i++) {
 			hwloc_bitmap_singlify(sets[i % n]);
 			s->cpus[i] = hwloc_bitmap_first(sets[i % n]);
