@@ -220,10 +220,10 @@ static void cke_summary(struct sync_domain *dd, FILE *out)
 {
 	struct ck_epoch_domain *d = cke_dom(dd);
 
-	fprintf(out, " synchronize_calls %llu",
+	fprintf(out, "synchronize_calls %llu",
 		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
 	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " defer_objects %llu defer_peak_objects %llu",
+		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
 			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
 			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
 }

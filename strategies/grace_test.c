@@ -232,7 +232,12 @@ static void reader_loop(struct worker *w)
 			/* A short trip through the poller: offline, then online again. */
 			ops->idle_enter(t);
 			ops->poll_enter(t);
-			sched_yield();
+			/*
+			 * No sched_yield here: yielding hands the CPU to a writer
+			 * for a whole time slice, and readers and writers then
+			 * take turns instead of overlapping.
+			 */
+			spin_us(1);
 			ops->poll_leave(t);
 			ops->idle_leave(t);
 		}
@@ -416,7 +421,7 @@ static void phase_stress(void)
 	       atomic_load(&g.overlaps), atomic_load(&g.updates), atomic_load(&g.defers),
 	       atomic_load(&g.frees), atomic_load(&g.poisoned), atomic_load(&g.order_violations));
 	if (ops->summary) {
-		printf("%s summary:", ops->name);
+		printf("%s summary: ", ops->name);
 		fflush(stdout);
 		ops->summary(g.dom, stdout);
 		printf("\n");

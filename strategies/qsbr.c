@@ -534,13 +534,13 @@ static void qsbr_summary(struct sync_domain *dd, FILE *out)
 {
 	struct qsbr_domain *d = q_dom(dd);
 
-	fprintf(out, " grace_periods %llu synchronize_calls %llu futex_waits %llu futex_wakes %llu",
+	fprintf(out, "grace_periods %llu synchronize_calls %llu futex_waits %llu futex_wakes %llu",
 		(unsigned long long)atomic_load_explicit(&d->grace_periods, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->futex_waits, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->futex_wakes, memory_order_relaxed));
 	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " defer_batches %llu defer_objects %llu defer_peak_objects %llu",
+		fprintf(out, " defer_batches %llu deferred_total %llu deferred_peak_pending %llu",
 			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed),
 			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
 			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));

@@ -233,10 +233,10 @@ static void um_summary(struct sync_domain *dd, FILE *out)
 {
 	struct urcu_memb_domain *d = um_dom(dd);
 
-	fprintf(out, " membarrier %s synchronize_calls %llu", d->membarrier_mode,
+	fprintf(out, "membarrier %s synchronize_calls %llu", d->membarrier_mode,
 		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
 	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " defer_objects %llu defer_peak_objects %llu",
+		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
 			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
 			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
 }
