@@ -51,12 +51,19 @@ struct gb_bench {
 
 namespace {
 
+/*
+ * Set by gb_main() before the runs: the library's banner ends with a line it
+ * does not terminate, so a misuse found while running starts a new line.
+ * Written before the library starts its threads, read after: no race.
+ */
+bool running;
+
 [[noreturn]] __attribute__((format(printf, 2, 3)))
 void misuse(const char *call, const char *fmt, ...)
 {
 	va_list ap;
 
-	std::fprintf(stderr, "%s: ", call);
+	std::fprintf(stderr, "%s%s: ", running ? "\n" : "", call);
 	va_start(ap, fmt);
 	std::vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -631,6 +638,7 @@ int gb_main(int argc, char **argv)
 	/* Prints "unrecognized command-line flag" for each leftover. */
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 2;
+	running = true;
 	benchmark::RunSpecifiedBenchmarks();
 	benchmark::Shutdown();
 	return 0;
