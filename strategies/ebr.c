@@ -57,6 +57,11 @@
 #include <string.h>
 
 #define EBR_EPOCHS 3
+#ifdef EBR_BREAK_ONE_EPOCH
+#define EBR_GRACE 1 /* broken on purpose: frees one epoch too early */
+#else
+#define EBR_GRACE 2 /* epochs between retirement and free */
+#endif
 #define EBR_CHUNK 62
 #define EBR_SPINS 100
 
@@ -213,7 +218,7 @@ static void ebr_collect(struct ebr_thread *et, bool advance)
 		ebr_try_advance(d);
 	e = atomic_load(&d->epoch);
 	for (unsigned i = 0; i < EBR_EPOCHS; i++)
-		if (et->limbo[i].n && et->limbo[i].tag + 2 <= e)
+		if (et->limbo[i].n && et->limbo[i].tag + EBR_GRACE <= e)
 			ebr_free_list(d, et, &et->limbo[i]);
 }
 
@@ -234,7 +239,7 @@ static void ebr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 		c = malloc(sizeof(*c));
 		if (!c) {
 			/* No memory for the list: reclaim synchronously instead. */
-			ebr_advance_to(t, e + 2, SYNC_WAIT_EPOCH);
+			ebr_advance_to(t, e + EBR_GRACE, SYNC_WAIT_EPOCH);
 			fn(p);
 			return;
 		}
@@ -271,7 +276,7 @@ static void ebr_synchronize(struct sync_thread *t)
 	uint64_t s = atomic_load(&d->epoch); /* seq_cst: after the caller's unpublish */
 
 	atomic_fetch_add_explicit(&d->sync_calls, 1, memory_order_relaxed);
-	ebr_advance_to(t, s + 2, SYNC_WAIT_EPOCH);
+	ebr_advance_to(t, s + EBR_GRACE, SYNC_WAIT_EPOCH);
 }
 
 /* Step 6: every defer_free of the caller has run on return. */
