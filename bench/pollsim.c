@@ -477,11 +477,13 @@ static void do_update(struct pt *p, uint64_t sched)
 
 /* ---- events ---- */
 
+/* delay UINT64_MAX: none to record (a saturated thread's first event). */
 static void handle_event(struct pt *p, uint64_t delay)
 {
 	const struct sync_ops *ops = p->sim->ops;
 
-	hist_record(&p->hists[0], delay);
+	if (delay != UINT64_MAX)
+		hist_record(&p->hists[0], delay);
 	ops->read_begin(p->st);
 	read_table(p);
 	if (p->sim->iters_per_us_x1000)
@@ -694,7 +696,7 @@ static void run_loop(struct pt *p, uint64_t t0)
 		now = now_ns();
 		if (events_on && p->role == ROLE_SATURATED && src) {
 			set_doing(st, SYNC_DOING_EVENT);
-			handle_event(p, p->prev_end ? now - p->prev_end : 0);
+			handle_event(p, p->prev_end ? now - p->prev_end : UINT64_MAX);
 			p->prev_end = now_ns();
 		} else if (events_on && p->role == ROLE_IDLE && next_event_time(p) <= now) {
 			set_doing(st, SYNC_DOING_EVENT);
