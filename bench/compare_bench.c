@@ -140,7 +140,9 @@ static void parse_rates(const char *val)
 	const unsigned max = sizeof(opt.rates) / sizeof(opt.rates[0]);
 	char buf[256], *save = NULL, *tok;
 
-	if (strlen(val) >= sizeof(buf) || !*val)
+	/* strtok_r skips empty items: refuse them here ("1,,2", ",1", "1,") */
+	if (strlen(val) >= sizeof(buf) || !*val || *val == ',' || val[strlen(val) - 1] == ',' ||
+	    strstr(val, ",,"))
 		flags_die(PROG, "--rates", val, "1 to %u comma-separated rates in [0.001, 1000000]", max);
 	strcpy(buf, val);
 	opt.nrates = 0;
