@@ -42,7 +42,7 @@ Options:
                         plus outside at threads = CPUs)
   --no-rw               no readers/writers points
   --no-rates            no update-rate sweep
-  --duration=S          seconds per measured run (default 0.25; --quick 0.04)
+  --duration=S          seconds per measured run (default 0.2; --quick 0.04)
   --repetitions=N       runs per point, 1..20 (default 1): gives noise estimates
   --placement=P         none, compact or scatter (hwloc)
   --results-root=DIR    parent of the run folder (default: <source tree>/results;
@@ -105,7 +105,7 @@ done
 
 # A plain decimal number in (0, 3600].
 case $duration in
-'') [ $quick = 1 ] && duration=0.04 || duration=0.25 ;;
+'') [ $quick = 1 ] && duration=0.04 || duration=0.2 ;;
 *[!0-9.]* | *.*.* | .* | *.) die_usage --duration "$duration" "seconds, a decimal number in [0.001, 3600]" ;;
 *) awk -v d="$duration" 'BEGIN { exit !(d >= 0.001 && d <= 3600) }' ||
 	die_usage --duration "$duration" "seconds, a decimal number in [0.001, 3600]" ;;
@@ -154,18 +154,18 @@ check_list() { # flag value known-values
 check_list --updaters "$updaters" "loop outside"
 
 cpus=$(getconf _NPROCESSORS_ONLN)
-# The default matrix (fits 10 minutes on 2 cores at 0.25 s per point: every
+# The default matrix (meant to fit 10 minutes on 2 cores at 0.2 s per point: every
 # scenario, every thread count except 128/256 busy threads, the updater in a
 # loop plus outside at threads = CPUs, the rate sweep, readers/writers) and the
-# quick one (fits 60 s at 0.04 s): quick keeps 2 scenarios (idle,
+# quick one (meant to fit 60 s at 0.04 s): quick keeps 2 scenarios (idle,
 # saturated), 2 thread counts (= CPUs, and twice that: oversubscribed), the
 # rates 200 and 20000 at threads = CPUs, and readers/writers with as many
-# readers as CPUs: 7 points per strategy and reclaim mode.
+# readers as CPUs (and 1): 8 points per strategy and reclaim mode.
 if [ $quick = 1 ]; then
 	[ -n "$scenarios" ] || scenarios=idle,saturated
 	[ -n "$threads" ] || threads=$(printf '%s\n' $known_threads | awk -v c="$cpus" '$1 == c || $1 == 2 * c' | paste -sd,)
 	rates="20000"
-	rw_readers="$cpus"
+	rw_readers="1,$cpus"
 	# a shorter floor measurement at each run's start (default 0.08 s)
 	floors="--floors-budget=0.02"
 else
@@ -358,6 +358,7 @@ while IFS= read -r name; do
 	# One line of result per point: the headline, or why it was skipped.
 	jq -r '[.benchmarks[] | select(.run_type != "aggregate")] as $r
 		| ($r[] | if .error_occurred then "    skipped: \(.error_message // "process failed")"
+		  elif .updates == 0 then "    no update completed (\(.label // ""))"
 		  elif .update_p50_ns != null then "    update p50 \(.update_p50_ns | floor) ns, p99 \(.update_p99_ns | floor) ns, \(.sync_wakeups_per_update * 100 | round / 100) sync wakeups/update\(if .oversubscribed == 1 then " (oversubscribed)" else "" end)"
 		  elif .reads_per_s != null then "    \(.reads_per_s | floor) reads/s, \(.writes_per_s | floor) writes/s"
 		  else "    done" end),

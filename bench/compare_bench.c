@@ -255,7 +255,7 @@ static void skip_point(struct gb_state *st, const struct point *p, const char *m
 	progress_skipped(p, msg, t0);
 }
 
-/* ns per update, or 0 when there were no updates (the counter then says so: 0). */
+/* ns per update (callers only ask when there were updates). */
 static double per_update(double v, uint64_t updates)
 {
 	return updates ? v / (double)updates : 0;
@@ -351,20 +351,32 @@ static void bm_poll(struct gb_state *st, void *user)
 	gb_counter(st, "oversubscribed", res->oversubscribed ? 1 : 0, 0);
 	gb_counter(st, "update_rate", p->rate, 0);
 	gb_counter(st, "updates", (double)res->updates, 0);
-	gb_counter(st, "update_p50_ns", p50, 0);
-	gb_counter(st, "update_p90_ns", (double)hist_quantile(&res->update_latency, 0.90), 0);
-	gb_counter(st, "update_p99_ns", p99, 0);
-	gb_counter(st, "update_p999_ns", p999, 0);
-	gb_counter(st, "update_max_ns", (double)res->update_latency.max, 0);
-	gb_counter(st, "safe_p50_ns", (double)hist_quantile(&res->time_to_safe, 0.50), 0);
-	gb_counter(st, "safe_p99_ns", (double)hist_quantile(&res->time_to_safe, 0.99), 0);
-	gb_counter(st, "sync_wakeups_per_update", per_update((double)res->sync_wakeups, res->updates), 0);
-	gb_counter(st, "vcsw_per_update", per_update(vcsw, res->updates), 0);
-	gb_counter(st, "vcsw_per_update_raw", per_update((double)res->voluntary_ctx_switches,
-							 res->updates), 0);
-	/* NAN (no updates) is reported as 0 with updates = 0 beside it. */
-	gb_counter(st, "cpu_ns_per_update", isnan(res->cpu_ns_per_update) ? 0 : res->cpu_ns_per_update, 0);
-	gb_counter(st, "cpu_ns_per_update_raw", per_update((double)res->process_cpu_ns, res->updates), 0);
+	/*
+	 * No update completed (a loop thread too busy or too preempted to
+	 * run one in time): the update figures are left out, not reported as
+	 * 0, so that no plot or table shows a latency that was never measured;
+	 * the label says why.
+	 */
+	if (res->updates) {
+		gb_counter(st, "update_p50_ns", p50, 0);
+		gb_counter(st, "update_p90_ns", (double)hist_quantile(&res->update_latency, 0.90), 0);
+		gb_counter(st, "update_p99_ns", p99, 0);
+		gb_counter(st, "update_p999_ns", p999, 0);
+		gb_counter(st, "update_max_ns", (double)res->update_latency.max, 0);
+		gb_counter(st, "safe_p50_ns", (double)hist_quantile(&res->time_to_safe, 0.50), 0);
+		gb_counter(st, "safe_p99_ns", (double)hist_quantile(&res->time_to_safe, 0.99), 0);
+		gb_counter(st, "sync_wakeups_per_update", per_update((double)res->sync_wakeups, res->updates), 0);
+		gb_counter(st, "vcsw_per_update", per_update(vcsw, res->updates), 0);
+		gb_counter(st, "vcsw_per_update_raw", per_update((double)res->voluntary_ctx_switches,
+								 res->updates), 0);
+		gb_counter(st, "cpu_ns_per_update", res->cpu_ns_per_update, 0);
+		gb_counter(st, "cpu_ns_per_update_raw", per_update((double)res->process_cpu_ns, res->updates), 0);
+		gb_counter(st, "update_p50_x_cacheline", ratio(p50, cl), 0);
+		gb_counter(st, "update_p99_x_cacheline", ratio(p99, cl), 0);
+		gb_counter(st, "update_p50_x_wake", ratio(p50, wk), 0);
+		gb_counter(st, "update_p99_x_wake", ratio(p99, wk), 0);
+	}
+	gb_counter(st, "sync_wakeups", (double)res->sync_wakeups, 0);
 	gb_counter(st, "baseline_cpu_ns_per_s", base->wall_s > 0 ?
 		   (double)base->process_cpu_ns / base->wall_s : 0, 0);
 	/*
@@ -386,16 +398,14 @@ static void bm_poll(struct gb_state *st, void *user)
 	gb_counter(st, "defer_peak_bytes", (double)res->defer_peak_bytes, 0);
 	gb_counter(st, "floor_cacheline_rtt_ns", cl, 0);
 	gb_counter(st, "floor_wake_rtt_ns", wk, 0);
-	gb_counter(st, "update_p50_x_cacheline", ratio(p50, cl), 0);
-	gb_counter(st, "update_p99_x_cacheline", ratio(p99, cl), 0);
-	gb_counter(st, "update_p50_x_wake", ratio(p50, wk), 0);
-	gb_counter(st, "update_p99_x_wake", ratio(p99, wk), 0);
 	gb_counter(st, "event_delay_p99_x_wake",
 		   ratio((double)hist_quantile(&res->event_delay, 0.99), wk), 0);
 
-	snprintf(label, sizeof(label), "%s%s%s",
+	snprintf(label, sizeof(label), "%s%s%s%s%s",
 		 res->oversubscribed ? "oversubscribed" : "",
-		 res->oversubscribed && res->strategy_extra[0] ? "; " : "",
+		 res->oversubscribed && !res->updates ? "; " : "",
+		 res->updates ? "" : "no update completed",
+		 (res->oversubscribed || !res->updates) && res->strategy_extra[0] ? "; " : "",
 		 res->strategy_extra);
 	gb_set_label(st, label);
 	free(res);

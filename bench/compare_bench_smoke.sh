@@ -30,7 +30,7 @@ jq -e --argjson want "$want" '
 	| if $n != $want then error("\($n) entries for \($want) points") else . end
 	| [.benchmarks[] | select(.error_occurred == true and ((.error_message // "") | length) == 0)] as $mute
 	| if ($mute | length) > 0 then error("skipped without a reason: \($mute[0].name)") else . end
-	| [.benchmarks[] | select(.error_occurred != true and .update_p50_ns == null and .reads_per_s == null)] as $empty
+	| [.benchmarks[] | select(.error_occurred != true and .updates == null and .reads_per_s == null)] as $empty
 	| if ($empty | length) > 0 then error("no figures: \($empty[0].name)") else . end
 	| true' "$out" >/dev/null || { echo "FAIL: the JSON does not hold every point with its figures or reason" >&2; exit 1; }
 jq -r '"smoke: \(.benchmarks | length) points, \([.benchmarks[] | select(.error_occurred == true)] | length) skipped with a reason:",

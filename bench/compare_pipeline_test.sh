@@ -98,7 +98,7 @@ interrupt() { # signal expected-status
 	[ -e "$d/INCOMPLETE" ] || fail "$sig: no INCOMPLETE marker"
 	jq -e --arg s "SIG$sig" '.context.incomplete == true and .context.interrupted_by == $s
 		and (.benchmarks | length) >= 1
-		and all(.benchmarks[]; .error_occurred == true or .update_p50_ns != null or .reads_per_s != null)
+		and all(.benchmarks[]; .error_occurred == true or .updates != null or .reads_per_s != null)
 		and (.context.points_finished == ([.benchmarks[] | .run_name] | unique | length))' \
 		"$d/benchmarks.json" >/dev/null &&
 		ok "$sig: exit $st, INCOMPLETE, valid JSON with $(jq '.benchmarks | length' "$d/benchmarks.json") finished points" ||

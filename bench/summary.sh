@@ -106,7 +106,7 @@ scens=$(jq -r "$sel"' | map(.p.scen) | reduce .[] as $s ([]; if index([$s]) then
 		| (map(series) | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end)) as $names
 		| . as $all | $names[] as $n
 		| [$n] + [($scens | split(" "))[] as $sc | ($all | map(select(series == $n and .p.scen == $sc and .error_occurred != true)) | .[0].update_p99_ns // "-")]
-		| map(tostring) | join("\t")' "$json" | awk -F'\t' -v OFS='\t' '$1 == "none" { $1 = "none (unsafe floor)" } 1'
+		| map(if . == null then "-" else tostring end) | join("\t")' "$json" | awk -F'\t' -v OFS='\t' '$1 == "none" { $1 = "none (unsafe floor)" } 1'
 } | table
 
 for sc in $scens; do
@@ -118,7 +118,7 @@ for sc in $scens; do
 			| if .error_occurred then [series, "skipped: \(.error_message)"]
 			  else [series, .update_p50_ns, .update_p99_ns, .update_p999_ns, .sync_wakeups_per_update, .vcsw_per_update,
 				.cpu_ns_per_update, (.events_per_s | floor), .event_delay_p99_ns, (.reader_overhead_ns // "-")] end
-			| map(tostring) | join("\t")' "$json"
+			| map(if . == null then "-" else tostring end) | join("\t")' "$json"
 	} | awk -F'\t' -v OFS='\t' 'NR > 2 && $1 == "none" { $1 = "none (unsafe floor)" } 1' | table
 done
 
@@ -134,7 +134,7 @@ if [ -n "$sc1" ]; then
 			| (map(series) | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end)) as $names
 			| . as $all | $names[] as $n | select($n != "none")
 			| [$n] + [($tcs | split(" "))[] as $t | ($all | map(select(series == $n and .p.threads == $t)) | .[0] | if . == null then "-" elif .error_occurred then "skipped" else .update_p99_ns end)]
-			| map(tostring) | join("\t")' "$json"
+			| map(if . == null then "-" else tostring end) | join("\t")' "$json"
 	} | table
 fi
 
@@ -153,13 +153,16 @@ if jq -e '[.benchmarks[] | select((.run_name // .name) | startswith("rw/"))] | l
 			| ($all | map(select(.s == $n and .p.readers == "1" and .p.writers == "0" and .error_occurred != true)) | .[0]) as $a
 			| ($all | map(select(.s == $n and .p.readers == $r and .p.writers == "1" and .error_occurred != true)) | .[0]) as $b
 			| [$n, ($a.ns_per_read // "-"), (($b.reads_per_s // "-") | if type == "number" then floor else . end), (($b.writes_per_s // "-") | if type == "number" then floor else . end), ($b.write_p99_ns // "-")]
-			| map(tostring) | join("\t")' "$json"
+			| map(if . == null then "-" else tostring end) | join("\t")' "$json"
 	} | table
 fi
 
 # Everything that did not run, with its reason.
 printf '\n## Skipped or failed points\n\n'
 jq -r '[.benchmarks[] | select(.error_occurred == true)] | if length == 0 then "None." else
-	(group_by(.error_message) | map("- \(length) point(s): \(.[0].error_message)\n  e.g. `\(.[0].run_name // .name)`") | join("\n")) end' "$json"
+	(group_by(.error_message) | map("- \(length) point(s): \(.[0].error_message)\n" + (map("  - `\((.run_name // .name) | sub("/iterations:1/manual_time$"; ""))`") | join("\n"))) | join("\n")) end' "$json"
+printf '\n'
+jq -r '[.benchmarks[] | select(.error_occurred != true and .updates == 0)] | if length == 0 then empty else
+	"Points where no update completed (their update figures are absent, not 0):\n" + (map("- `\((.run_name // .name) | sub("/iterations:1/manual_time$"; ""))` (\(.label))") | join("\n")) end' "$json"
 printf '\n## Oversubscribed points\n\n'
 jq -r '[.benchmarks[] | select(.oversubscribed == 1)] | "\(length) measured points had more participants than online CPUs (label \"oversubscribed\" in the JSON, shaded in the plots); every latency there includes preemption."' "$json"

@@ -15,10 +15,11 @@
 #   what=sweep     "threads value" of series at scenario, updater, sweep rate
 #   what=rate      "rate value" of series at scenario, threads = online CPUs,
 #                  updater loop
-#   what=bar       "index value title" per series: metric at scenario,
+#   what=bar       "index value title colour" per series: metric at scenario,
 #                  threads = online CPUs, updater loop, sweep rate
 #   what=rw        "readers value" of series with writers = $w
-#   what=rwbar     "index value title" per series: metric at readers 1, writers 0
+#   what=rwbar     "index value title colour" per series: metric at readers 1, writers 0
+# (colour: the series' place in the poll-loop series, as in the line plots)
 
 def arg($n): $ARGS.named[$n] // "";
 def kv: split(":") | {(.[0]): .[1]};
@@ -74,12 +75,14 @@ def title($s): $s | split(":") | if .[1] == "defer" then "\(.[0]) (defer)" else 
   elif arg("what") == "bar" then
 	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.updater == "loop"
 			  and .p.threads == $cpus and .p.rate == $sweep and .[$m] != null)]
-	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""
+	| series_of("poll") as $all
+	| to_entries[] | . as $e | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\" \(($all | index([$e.value.p.series]) // $e.key) + 1)"
   elif arg("what") == "rw" then
 	blocks("rw"; . as $s | [$rows[] | select(.p.fam == "rw" and .p.series == $s and .p.writers == (arg("w") | tonumber)
 			  and .[$m] != null)]
 		| sort_by(.p.readers)[] | "\(.p.readers) \(.[$m])")
   elif arg("what") == "rwbar" then
 	[$rows[] | select(.p.fam == "rw" and .p.readers == 1 and .p.writers == 0 and .[$m] != null)]
-	| to_entries[] | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\""
+	| (series_of("poll") | if length == 0 then series_of("rw") else . end) as $all
+	| to_entries[] | . as $e | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\" \(($all | index([$e.value.p.series]) // $e.key) + 1)"
   else error("data.jq: unknown --arg what \(arg("what"))") end

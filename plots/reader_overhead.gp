@@ -24,13 +24,13 @@ do for [fmt in "png svg"] {
 	set ylabel "CPU ns per event, minus none's"
 	set xzeroaxis lt -1 lw 1
 	plot data(sprintf("--arg what bar --arg scen %s --arg metric reader_overhead_ns", BSC)) \
-		using 1:2:($1 + 1):xtic(3) with boxes lc variable
+		using 1:2:4:xtic(3) with boxes lc variable
 	set title "readers/writers: 1 reader, no writer"
 	set ylabel "ns per read"
 	set logscale y 10
 	set format y "%.0s%c"
 	if (NRW > 0) {
-		plot data("--arg what rwbar --arg metric ns_per_read") using 1:2:($1 + 1):xtic(3) with boxes lc variable
+		plot data("--arg what rwbar --arg metric ns_per_read") using 1:2:4:xtic(3) with boxes lc variable
 	} else {
 		set label 2 "no readers/writers point with 1 reader and no writer in this run" at graph 0.5, 0.5 center
 		unset xtics
