@@ -10,6 +10,11 @@
 /* --- declarations: one line per strategy --- */
 extern const struct sync_ops sync_none;
 extern const struct sync_ops sync_rwlock;
+extern const struct sync_ops sync_wake_all;
+extern const struct sync_ops sync_harmless_mask;
+extern const struct sync_ops sync_isolate_full;
+extern const struct sync_ops sync_tgroups;
+extern const struct sync_ops sync_harmless_membarrier;
 extern const struct sync_ops sync_qsbr;
 extern const struct sync_ops sync_ebr;
 extern const struct sync_ops sync_urcu_qsbr;
@@ -21,6 +26,11 @@ const struct sync_ops *const sync_registry[] = {
 	/* --- entries: one line per strategy --- */
 	&sync_none,
 	&sync_rwlock,
+	&sync_wake_all,
+	&sync_harmless_mask,
+	&sync_isolate_full,
+	&sync_tgroups,
+	&sync_harmless_membarrier,
 	&sync_qsbr,
 	&sync_ebr,
 	&sync_urcu_qsbr,

@@ -1,0 +1,258 @@
+/*
+ * harmless_mask.c - HAProxy's rendez-vous point: a thread that wants to touch
+ * the shared state alone waits until every other thread has promised, through
+ * a bit in the harmless mask, not to touch it. Sleeping threads are never
+ * woken: they marked themselves harmless before entering the poller.
+ *
+ * Origin: HAProxy 1.9, commit 60b639ccb (seed 002, backported to 1.8.14);
+ * release in the non-waiting "race to idle" form of 2021 (f519cfaa6); threads
+ * not started yet or exited count as harmless (739281b3d); an isolated thread
+ * never waits on its own request (a9a9e9aac, f63a18550). Re-implemented from
+ * the semantics, not copied.
+ *
+ * Per thread, its bits in (want_rdv, harmless):
+ *
+ *	want_rdv | harmless | meaning
+ *	---------+----------+--------------------------------------------------
+ *	    0    |    0     | running, possibly touching the shared state
+ *	    0    |    1     | harmless (polling; not started; exited)
+ *	    1    |    1     | asked to be alone, waiting for its turn
+ *	    1    |    0     | isolated: the only thread touching the state
+ *
+ * Steps:
+ *  1. harmless_now (poll_enter, thread_deinit): set own harmless bit.
+ *  2. harmless_end (poll_leave, thread_init): loop { clear own harmless bit;
+ *     if no other thread wants a rendez-vous, done; else set the bit again
+ *     and wait while another thread wants one }.
+ *  3. isolate: set own harmless bit; set own want_rdv bit; loop { h = harmless;
+ *     if every thread is harmless, CAS harmless from h to h without own bit:
+ *     success = isolated (the CAS both checks and claims, so two isolators
+ *     cannot both win); else relax }. Waiting isolators are harmless, so
+ *     several isolators never deadlock: each in turn finds all harmless.
+ *  4. release: clear own want_rdv bit; do not wait (the thread is now
+ *     running; a waiting isolator takes its turn when it next polls).
+ *
+ * Memory order: steps 2 and 3 form a Dekker pair (clear harmless then read
+ * want_rdv, against set want_rdv then read harmless). Every access of the
+ * pair is sequentially consistent, so the total order forbids both sides
+ * missing each other (HAProxy 1.8 relied on x86's locked instructions; C11
+ * does not promise that for weaker orders). Both masks are shared
+ * read-modify-write words: every poll costs two RMWs on one cache line that
+ * every thread writes (what harmless_membarrier avoids).
+ *
+ * Limit: one bit per thread in a 64-bit word, 64 participants including the
+ * outside updater; domain_create refuses more.
+ *
+ * Deliberate breaks for the tests (never defined in a normal build):
+ *  SYNC_BREAK_HARMLESS_END  harmless_end does not re-park;
+ *  SYNC_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
+ *                           plain store.
+ */
+#include "strategies/sync.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <time.h>
+
+struct hm_domain {
+	struct sync_domain base;
+	uint64_t all;	/* one bit per participant; constant after create */
+	/* Written by every thread (poll_enter/leave, isolate), read by isolators. */
+	_Atomic uint64_t harmless SYNC_ALIGNED;
+	/* Written by isolators, read by every thread in poll_leave. */
+	_Atomic uint64_t want_rdv SYNC_ALIGNED;
+};
+
+struct hm_thread {
+	struct sync_thread base;
+	uint64_t bit;
+};
+
+static struct hm_domain *hm_dom(struct sync_thread *t)
+{
+	return (struct hm_domain *)t->dom;
+}
+
+static uint64_t hm_bit(struct sync_thread *t)
+{
+	return ((struct hm_thread *)t)->bit;
+}
+
+static void hm_harmless_now(struct sync_thread *t)
+{
+	atomic_fetch_or(&hm_dom(t)->harmless, hm_bit(t));
+}
+
+static void hm_harmless_end(struct sync_thread *t)
+{
+	struct hm_domain *d = hm_dom(t);
+	uint64_t me = hm_bit(t);
+
+	for (;;) {
+		atomic_fetch_and(&d->harmless, ~me);
+#ifdef SYNC_BREAK_HARMLESS_END
+		return;
+#endif
+		/* Own bit excluded: an isolated thread never waits on itself. */
+		if (!(atomic_load(&d->want_rdv) & ~me))
+			return;
+		/* Re-park: harmless again while the rendez-vous runs. */
+		atomic_fetch_or(&d->harmless, me);
+		sync_wait_begin(t, SYNC_WAIT_REPARK);
+		while (atomic_load(&d->want_rdv) & ~me)
+			sched_yield();
+		sync_wait_end(t);
+	}
+}
+
+static void hm_isolate(struct sync_thread *t)
+{
+	struct hm_domain *d = hm_dom(t);
+	uint64_t me = hm_bit(t);
+	uint64_t h;
+
+	/* Harmless first, so other waiting isolators can go before us. */
+	atomic_fetch_or(&d->harmless, me);
+	atomic_fetch_or(&d->want_rdv, me);
+	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	for (;;) {
+		h = atomic_load(&d->harmless);
+		if ((h & d->all) == d->all) {
+#ifdef SYNC_BREAK_CAS
+			/* A preemption between check and claim, made likely. */
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			atomic_store(&d->harmless, h & ~me);
+			break;
+#else
+			if (atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
+				break;
+			continue;
+#endif
+		}
+		sched_yield();
+	}
+	sync_wait_end(t);
+}
+
+static void hm_release(struct sync_thread *t)
+{
+	/* Race to idle: running again (0,0) at once, no waiting. */
+	atomic_fetch_and(&hm_dom(t)->want_rdv, ~hm_bit(t));
+}
+
+static int hm_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	/* Leaving the not-started (harmless) state must respect a pending isolation. */
+	hm_harmless_end(t);
+	return 0;
+}
+
+static void hm_thread_deinit(struct sync_thread *t)
+{
+	hm_harmless_now(t);
+}
+
+static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen);
+
+static void hm_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int hm_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int hm_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			   char *err, size_t errlen)
+{
+	struct hm_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "harmless_mask: out of memory for thread %u", tid);
+		return -1;
+	}
+	t->bit = 1ull << tid;
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static void hm_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void hm_dump(struct sync_domain *sd, FILE *out)
+{
+	struct hm_domain *d = (struct hm_domain *)sd;
+	uint64_t h = atomic_load(&d->harmless), w = atomic_load(&d->want_rdv);
+
+	fprintf(out, "harmless_mask: all %#llx harmless %#llx want_rdv %#llx\n",
+		(unsigned long long)d->all, (unsigned long long)h, (unsigned long long)w);
+	for (unsigned i = 0; i < sd->nthreads; i++) {
+		int hb = (int)(h >> i & 1), wb = (int)(w >> i & 1);
+
+		fprintf(out, "  thread %u: want_rdv %d harmless %d (%s)\n", i, wb, hb,
+			wb ? (hb ? "waiting for its turn" : "isolated") :
+			     (hb ? "harmless" : "running"));
+	}
+}
+
+const struct sync_ops sync_harmless_mask = {
+	.name = "harmless_mask",
+	.family = "exclusive",
+	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
+	.max_threads = 64,
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = hm_domain_create,
+	.domain_destroy = hm_domain_destroy,
+	.wake_fd = hm_wake_fd,
+	.thread_alloc = hm_thread_alloc,
+	.thread_init = hm_thread_init,
+	.thread_deinit = hm_thread_deinit,
+	.thread_free = hm_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = hm_harmless_now,
+	.poll_leave = hm_harmless_end,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = hm_isolate,
+	.release = hm_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = hm_dump,
+	.summary = NULL,
+};
+
+static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen)
+{
+	struct hm_domain *d;
+
+	if (sync_check_params(&sync_harmless_mask, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (!d || sync_domain_init(&d->base, &sync_harmless_mask, p)) {
+		free(d);
+		snprintf(err, errlen, "harmless_mask: out of memory");
+		return -1;
+	}
+	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
+	/* Threads not started yet count as harmless (739281b3d). */
+	atomic_init(&d->harmless, d->all);
+	atomic_init(&d->want_rdv, 0);
+	*out = &d->base;
+	return 0;
+}

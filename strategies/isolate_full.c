@@ -1,0 +1,260 @@
+/*
+ * isolate_full.c - harmless_mask's rendez-vous plus an idle mask: the isolator
+ * waits until every other thread is idle (inside the poller, outside any
+ * task) AND harmless. "Harmless" alone can be promised around any slow call
+ * in the middle of a task; an isolator freeing an object such a task still
+ * references would pull it out from under it. "Idle" says no task is running.
+ *
+ * Origin: HAProxy 2.5, commit 88d1c5d3f (thread_isolate_full, first used by
+ * "del server"), on top of the rendez-vous of 1.9 (60b639ccb, seed 002).
+ * Re-implemented from the semantics, not copied.
+ *
+ * Per thread, bits (want_rdv, idle, harmless):
+ *
+ *	want_rdv | idle | harmless | meaning
+ *	---------+------+----------+-----------------------------------------
+ *	    0    |  0   |    0     | running a task
+ *	    0    |  1   |    0     | in the poller, outside the syscall
+ *	    0    |  1   |    1     | in the poll syscall; not started; exited
+ *	    1    |  1   |    1     | waiting for a full isolation
+ *	    1    |  0   |    0     | isolated
+ *
+ * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end.
+ * Steps:
+ *  1. idle_enter = idle_now: set own idle bit.
+ *  2. poll_enter = harmless_now: set own harmless bit.
+ *  3. poll_leave = harmless_end: loop { clear own harmless bit; if no other
+ *     thread wants a rendez-vous, done; else set it again and wait while one
+ *     does } (as harmless_mask; the wait is harmless and idle).
+ *  4. idle_leave = idle_end: clear own idle bit. It needs no wait: the thread
+ *     got here through step 3 with its harmless bit clear, and a full
+ *     isolation needs that bit set (step 5), so no isolation can be claimed
+ *     while the thread is between step 3 and its next step 2, which comes
+ *     after step 1. The non-idle window is therefore always inside the
+ *     harmful one, which isolations already exclude.
+ *  5. isolate = isolate_full: set own idle and harmless bits; set own
+ *     want_rdv bit; loop { h = harmless; if every thread is harmless and
+ *     every thread is idle, CAS harmless from h to h without own bit:
+ *     success = isolated; else relax }; clear own idle bit.
+ *  6. release: clear own want_rdv bit, no wait (race to idle, f519cfaa6).
+ * Threads not started or exited count as idle and harmless (both masks start
+ * full; thread_init is steps 3 then 4; thread_deinit is steps 1 then 2).
+ *
+ * Memory order: sequentially consistent everywhere (the Dekker pair of steps
+ * 3 and 5, as in harmless_mask; the idle bits are read in the same loop).
+ * Limit: 64 participants including the outside updater.
+ *
+ * Deliberate break for the tests: SYNC_BREAK_HARMLESS_END (step 3 does not
+ * re-park).
+ */
+#include "strategies/sync.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+struct if_domain {
+	struct sync_domain base;
+	uint64_t all;	/* one bit per participant; constant after create */
+	/* Written by every thread around its poll, read by isolators. */
+	_Atomic uint64_t harmless SYNC_ALIGNED;
+	/* Written by every thread around its poller, read by isolators. */
+	_Atomic uint64_t idle SYNC_ALIGNED;
+	/* Written by isolators, read by every thread in poll_leave. */
+	_Atomic uint64_t want_rdv SYNC_ALIGNED;
+};
+
+struct if_thread {
+	struct sync_thread base;
+	uint64_t bit;
+};
+
+static struct if_domain *if_dom(struct sync_thread *t)
+{
+	return (struct if_domain *)t->dom;
+}
+
+static uint64_t if_bit(struct sync_thread *t)
+{
+	return ((struct if_thread *)t)->bit;
+}
+
+static void if_idle_now(struct sync_thread *t)
+{
+	atomic_fetch_or(&if_dom(t)->idle, if_bit(t));
+}
+
+static void if_idle_end(struct sync_thread *t)
+{
+	atomic_fetch_and(&if_dom(t)->idle, ~if_bit(t));
+}
+
+static void if_harmless_now(struct sync_thread *t)
+{
+	atomic_fetch_or(&if_dom(t)->harmless, if_bit(t));
+}
+
+static void if_harmless_end(struct sync_thread *t)
+{
+	struct if_domain *d = if_dom(t);
+	uint64_t me = if_bit(t);
+
+	for (;;) {
+		atomic_fetch_and(&d->harmless, ~me);
+#ifdef SYNC_BREAK_HARMLESS_END
+		return;
+#endif
+		/* Own bit excluded: an isolated thread never waits on itself. */
+		if (!(atomic_load(&d->want_rdv) & ~me))
+			return;
+		atomic_fetch_or(&d->harmless, me);
+		sync_wait_begin(t, SYNC_WAIT_REPARK);
+		while (atomic_load(&d->want_rdv) & ~me)
+			sched_yield();
+		sync_wait_end(t);
+	}
+}
+
+static void if_isolate(struct sync_thread *t)
+{
+	struct if_domain *d = if_dom(t);
+	uint64_t me = if_bit(t);
+	uint64_t h;
+
+	/* Idle and harmless while waiting, so other isolators can go first. */
+	atomic_fetch_or(&d->idle, me);
+	atomic_fetch_or(&d->harmless, me);
+	atomic_fetch_or(&d->want_rdv, me);
+	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	for (;;) {
+		h = atomic_load(&d->harmless);
+		if ((h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all &&
+		    atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
+			break;
+		sched_yield();
+	}
+	sync_wait_end(t);
+	/* Running alone now; others waiting for us see us busy until we poll. */
+	atomic_fetch_and(&d->idle, ~me);
+}
+
+static void if_release(struct sync_thread *t)
+{
+	atomic_fetch_and(&if_dom(t)->want_rdv, ~if_bit(t));
+}
+
+static int if_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	if_harmless_end(t);
+	if_idle_end(t);
+	return 0;
+}
+
+static void if_thread_deinit(struct sync_thread *t)
+{
+	if_idle_now(t);
+	if_harmless_now(t);
+}
+
+static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen);
+
+static void if_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int if_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int if_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			   char *err, size_t errlen)
+{
+	struct if_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "isolate_full: out of memory for thread %u", tid);
+		return -1;
+	}
+	t->bit = 1ull << tid;
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static void if_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void if_dump(struct sync_domain *sd, FILE *out)
+{
+	struct if_domain *d = (struct if_domain *)sd;
+	uint64_t h = atomic_load(&d->harmless), i = atomic_load(&d->idle);
+	uint64_t w = atomic_load(&d->want_rdv);
+
+	fprintf(out, "isolate_full: all %#llx harmless %#llx idle %#llx want_rdv %#llx\n",
+		(unsigned long long)d->all, (unsigned long long)h, (unsigned long long)i,
+		(unsigned long long)w);
+	for (unsigned k = 0; k < sd->nthreads; k++)
+		fprintf(out, "  thread %u: want_rdv %d idle %d harmless %d\n", k, (int)(w >> k & 1),
+			(int)(i >> k & 1), (int)(h >> k & 1));
+}
+
+const struct sync_ops sync_isolate_full = {
+	.name = "isolate_full",
+	.family = "exclusive",
+	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
+	.max_threads = 64,
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = if_domain_create,
+	.domain_destroy = if_domain_destroy,
+	.wake_fd = if_wake_fd,
+	.thread_alloc = if_thread_alloc,
+	.thread_init = if_thread_init,
+	.thread_deinit = if_thread_deinit,
+	.thread_free = if_thread_free,
+	.idle_enter = if_idle_now,
+	.poll_enter = if_harmless_now,
+	.poll_leave = if_harmless_end,
+	.idle_leave = if_idle_end,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = if_isolate,
+	.release = if_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = if_dump,
+	.summary = NULL,
+};
+
+static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen)
+{
+	struct if_domain *d;
+
+	if (sync_check_params(&sync_isolate_full, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (!d || sync_domain_init(&d->base, &sync_isolate_full, p)) {
+		free(d);
+		snprintf(err, errlen, "isolate_full: out of memory");
+		return -1;
+	}
+	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
+	/* Threads not started yet count as idle and harmless (739281b3d). */
+	atomic_init(&d->harmless, d->all);
+	atomic_init(&d->idle, d->all);
+	atomic_init(&d->want_rdv, 0);
+	*out = &d->base;
+	return 0;
+}

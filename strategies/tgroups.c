@@ -1,0 +1,296 @@
+/*
+ * tgroups.c - the rendez-vous beyond 64 threads: threads are split into groups
+ * of at most 64, each group with its own 64-bit harmless mask on its own cache
+ * line; a global counter of pending rendez-vous requests replaces the want_rdv
+ * mask, and a global word names the one isolated thread (~0: none).
+ *
+ * Origin: HAProxy 2.7, commit 598cf3f22 (thread groups for isolation), with
+ * the 2023 fix 8fc707390 (re-verify every group after winning the claim).
+ * Re-implemented from the semantics, not copied.
+ *
+ * Per thread: harmless bit h (in its group's mask); globals: rdv (pending
+ * requests), iso (isolated thread id or ~0).
+ *
+ *	h | rdv > 0 | iso     | meaning
+ *	--+---------+---------+-----------------------------------------------
+ *	0 |   no    | ~0      | running, possibly harmful
+ *	1 |   any   | not me  | harmless (polling, not started, exited, or an
+ *	  |         |         | isolator waiting for its turn)
+ *	0 |   yes   | me      | isolated
+ *
+ * Steps:
+ *  1. poll_enter (harmless_now), thread_deinit: set own bit in the group mask.
+ *  2. poll_leave (harmless_end), thread_init: loop { clear own bit; if rdv is
+ *     0, done; else set the bit again and wait while rdv > 0 and iso is not
+ *     me (an isolated thread never waits on itself) }.
+ *  3. isolate: set own bit; rdv++; loop {
+ *       a. wait until every group's mask is full (scanned one group after the
+ *          other: the scan is not a snapshot);
+ *       b. if iso == me: done (the scan of a. ran entirely after our claim);
+ *       c. if iso == ~0 and CAS(iso, ~0 -> me) succeeds: go back to a. once
+ *          more (8fc707390: the scan that led to the claim may have seen a
+ *          group harmless before a thread of it finished an isolation of its
+ *          own, released it and went back to harmful work; once iso is ours
+ *          no one else can be isolated, and rdv > 0 keeps every thread seen
+ *          harmless from then on harmless, so a full scan after the claim
+ *          is a proof);
+ *       d. else relax }; clear own bit.
+ *  4. release: iso = ~0; rdv--. No wait (the thread runs on; waiting
+ *     isolators see its bit clear until it polls).
+ * Waiting isolators are harmless: several isolators never deadlock.
+ *
+ * Memory order: sequentially consistent everywhere: 2 and 3 form the Dekker
+ * pair (clear own bit then read rdv, against rdv++ then read the masks).
+ * No idle masks: HAProxy 2.7 keeps per-group idle masks too, but only for
+ * thread_isolate_full; this strategy's isolate is thread_isolate, which never
+ * reads them, so maintaining them would add two shared RMWs per loop that
+ * nothing uses (isolate_full.c shows the idle variant, up to 64 threads).
+ * Limit: 1024 participants including the outside updater (16 groups).
+ *
+ * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (step 2 does not
+ * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS).
+ */
+#include "strategies/sync.h"
+
+#include <sched.h>
+#include <stdlib.h>
+
+#define TG_MAX_THREADS 1024
+#define TG_GROUP 64
+#define TG_MAX_GROUPS (TG_MAX_THREADS / TG_GROUP)
+#define TG_NONE (~0u)
+
+struct tg_group {
+	/* Written by the group's threads around their poll, read by isolators. */
+	_Atomic uint64_t harmless;
+	uint64_t enabled;	/* the group's threads; constant after create */
+} SYNC_ALIGNED;
+
+struct tg_domain {
+	struct sync_domain base;
+	unsigned ngroups;
+	/* Written by isolators (++ then -- on release), read in every poll_leave. */
+	_Atomic unsigned rdv SYNC_ALIGNED;
+	/* Written by isolators (claim, release), read by waiting isolators. */
+	_Atomic unsigned iso SYNC_ALIGNED;
+	struct tg_group group[TG_MAX_GROUPS];
+};
+
+struct tg_thread {
+	struct sync_thread base;
+	struct tg_group *grp;
+	uint64_t bit;	/* within its group */
+};
+
+static struct tg_domain *tg_dom(struct sync_thread *t)
+{
+	return (struct tg_domain *)t->dom;
+}
+
+static struct tg_thread *tg_thr(struct sync_thread *t)
+{
+	return (struct tg_thread *)t;
+}
+
+static void tg_harmless_now(struct sync_thread *t)
+{
+	atomic_fetch_or(&tg_thr(t)->grp->harmless, tg_thr(t)->bit);
+}
+
+static void tg_harmless_end(struct sync_thread *t)
+{
+	struct tg_domain *d = tg_dom(t);
+	struct tg_thread *me = tg_thr(t);
+
+	for (;;) {
+		atomic_fetch_and(&me->grp->harmless, ~me->bit);
+#ifdef SYNC_BREAK_HARMLESS_END
+		return;
+#endif
+		if (atomic_load(&d->rdv) == 0)
+			return;
+		atomic_fetch_or(&me->grp->harmless, me->bit);
+		sync_wait_begin(t, SYNC_WAIT_REPARK);
+		while (atomic_load(&d->rdv) != 0 && atomic_load(&d->iso) != t->tid)
+			sched_yield();
+		sync_wait_end(t);
+		if (atomic_load(&d->iso) == t->tid) {
+			/* Isolated and harmless_end'ing: leave the bit clear, no wait. */
+			atomic_fetch_and(&me->grp->harmless, ~me->bit);
+			return;
+		}
+	}
+}
+
+/* True when every group's enabled threads are all harmless, scanned in turn. */
+static int tg_all_harmless(struct tg_domain *d)
+{
+	for (unsigned g = 0; g < d->ngroups; g++) {
+		struct tg_group *grp = &d->group[g];
+
+		if ((atomic_load(&grp->harmless) & grp->enabled) != grp->enabled)
+			return 0;
+	}
+	return 1;
+}
+
+static void tg_isolate(struct sync_thread *t)
+{
+	struct tg_domain *d = tg_dom(t);
+	struct tg_thread *me = tg_thr(t);
+
+	atomic_fetch_or(&me->grp->harmless, me->bit);
+	atomic_fetch_add(&d->rdv, 1);
+	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	for (;;) {
+		unsigned cur;
+
+		if (!tg_all_harmless(d)) {
+			sched_yield();
+			continue;
+		}
+		cur = atomic_load(&d->iso);
+		if (cur == t->tid)
+			break;
+		if (cur == TG_NONE && atomic_compare_exchange_strong(&d->iso, &cur, t->tid)) {
+#ifdef SYNC_BREAK_REVERIFY
+			break;
+#endif
+			continue;	/* re-verify every group (8fc707390) */
+		}
+		sched_yield();
+	}
+	sync_wait_end(t);
+	atomic_fetch_and(&me->grp->harmless, ~me->bit);
+}
+
+static void tg_release(struct sync_thread *t)
+{
+	struct tg_domain *d = tg_dom(t);
+
+	atomic_store(&d->iso, TG_NONE);
+	atomic_fetch_sub(&d->rdv, 1);
+}
+
+static int tg_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	tg_harmless_end(t);
+	return 0;
+}
+
+static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen);
+
+static void tg_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int tg_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
+}
+
+static int tg_thread_alloc(struct sync_domain *sd, unsigned tid, struct sync_thread **out,
+			   char *err, size_t errlen)
+{
+	struct tg_domain *d = (struct tg_domain *)sd;
+	struct tg_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "tgroups: out of memory for thread %u", tid);
+		return -1;
+	}
+	t->grp = &d->group[tid / TG_GROUP];
+	t->bit = 1ull << (tid % TG_GROUP);
+	sync_thread_attach(sd, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static void tg_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void tg_dump(struct sync_domain *sd, FILE *out)
+{
+	struct tg_domain *d = (struct tg_domain *)sd;
+	unsigned iso = atomic_load(&d->iso);
+
+	fprintf(out, "tgroups: %u groups, rdv requests %u, isolated thread %s%u\n", d->ngroups,
+		atomic_load(&d->rdv), iso == TG_NONE ? "none " : "", iso == TG_NONE ? 0 : iso);
+	for (unsigned g = 0; g < d->ngroups; g++) {
+		uint64_t h = atomic_load(&d->group[g].harmless);
+
+		fprintf(out, "  group %u: enabled %#llx harmless %#llx\n", g,
+			(unsigned long long)d->group[g].enabled, (unsigned long long)h);
+		for (unsigned k = 0; k < TG_GROUP && g * TG_GROUP + k < sd->nthreads; k++)
+			fprintf(out, "    thread %u: harmless %d%s\n", g * TG_GROUP + k, (int)(h >> k & 1),
+				iso == g * TG_GROUP + k ? " isolated" : "");
+	}
+}
+
+const struct sync_ops sync_tgroups = {
+	.name = "tgroups",
+	.family = "exclusive",
+	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
+	.max_threads = TG_MAX_THREADS,
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = tg_domain_create,
+	.domain_destroy = tg_domain_destroy,
+	.wake_fd = tg_wake_fd,
+	.thread_alloc = tg_thread_alloc,
+	.thread_init = tg_thread_init,
+	.thread_deinit = tg_harmless_now,
+	.thread_free = tg_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = tg_harmless_now,
+	.poll_leave = tg_harmless_end,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = sync_nop,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = tg_isolate,
+	.release = tg_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = tg_dump,
+	.summary = NULL,
+};
+
+static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen)
+{
+	struct tg_domain *d;
+
+	if (sync_check_params(&sync_tgroups, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (!d || sync_domain_init(&d->base, &sync_tgroups, p)) {
+		free(d);
+		snprintf(err, errlen, "tgroups: out of memory");
+		return -1;
+	}
+	d->ngroups = (p->nthreads + TG_GROUP - 1) / TG_GROUP;
+	for (unsigned g = 0; g < TG_MAX_GROUPS; g++) {
+		unsigned first = g * TG_GROUP, n = 0;
+
+		if (first < p->nthreads)
+			n = p->nthreads - first > TG_GROUP ? TG_GROUP : p->nthreads - first;
+		d->group[g].enabled = n == TG_GROUP ? ~0ull : (1ull << n) - 1;
+		/* Threads not started yet count as harmless (739281b3d). */
+		atomic_init(&d->group[g].harmless, d->group[g].enabled);
+	}
+	atomic_init(&d->rdv, 0);
+	atomic_init(&d->iso, TG_NONE);
+	*out = &d->base;
+	return 0;
+}

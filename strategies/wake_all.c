@@ -1,0 +1,386 @@
+/*
+ * wake_all.c - HAProxy 1.8's sync point: a thread that needs the shared state
+ * alone raises its bit in want_sync; the first raise writes one byte to an
+ * eventfd that every thread's epoll set watches, so every sleeping thread
+ * wakes (N-1 wakeups per sync); every thread then meets the others at two
+ * barriers, and the requesters run their updates between them one at a time
+ * under a lock.
+ *
+ * Origin: HAProxy 1.8, commit 339fff8a1 (the sync point), 81991d328 (only the
+ * 0 -> non-zero transition writes, so the pipe never holds more than one
+ * byte), 3ea2490b4 (waiting yields instead of spinning). Replaced in 1.9 by
+ * the rendez-vous (harmless_mask). Re-implemented from the semantics, not
+ * copied; the membership rules for threads that start or exit while a sync is
+ * pending are this project's (1.8 started all threads before any sync).
+ *
+ * State: all (members: threads between thread_init and thread_deinit),
+ * want_sync (requesters), barrier words b1 and b2, lock (the requester
+ * running its update), inround (threads inside a sync round), joining (a
+ * thread waiting to become a member), the eventfd.
+ *
+ * Barrier(b): if (b & all) == all (the previous round left it full), CAS it to
+ * 0; OR own bit into b; wait (yielding) until (b & all) == all. A round's b1
+ * can be reset by its first arrival because nobody still reads the previous
+ * round's b1: everyone has passed the b2 in between, which needed everyone.
+ *
+ * Steps:
+ *  1. isolate: inround++ (backing off, serving rounds, while a thread is
+ *     joining); want_sync |= me, and if it was 0, write one byte; barrier b1;
+ *     take the lock: isolated.
+ *  2. release: want_sync &= ~me, and if it became 0, drain the byte; unlock;
+ *     barrier b2; inround--.
+ *  3. loop_iter (every thread, every loop, outside any event): if want_sync
+ *     is non-zero: inround++; barrier b1; barrier b2; inround--.
+ *  4. A woken thread finds the byte (level-triggered; it stays until drained)
+ *     and reaches step 3 at the end of its iteration; wake_event does nothing.
+ * Why the byte is never written twice: the only write is by the thread that
+ * turns want_sync from 0 to non-zero; the only clear to 0 is the last
+ * requester's, which happens after b1 completed, when every member is inside
+ * the round (waiting at a barrier or at the lock) and none can request until
+ * b2, which the drainer reaches only after draining.
+ *
+ * Membership (threads not started or exited are not in all, so never waited
+ * for):
+ *  - thread_deinit: all &= ~me. Safe at any time: an exiting thread is not in
+ *    a round (it left its last loop_iter), and barrier waiters re-read all on
+ *    every check, so a round waiting for it completes. A word left full with
+ *    the exited bit still counts as full ((b & all) == all) for the reset.
+ *  - thread_init: joining = 1 (one joiner at a time); wait until inround is 0;
+ *    reset b1 = b2 = 0; all |= me; joining = 0. Joining in the middle of a
+ *    round would let the new thread run while someone is isolated, and stale
+ *    full barrier words (full for the old all, not for the new one) could
+ *    never be reset; so a joiner waits for the end of every round in
+ *    progress, and requesters do not start new rounds while it waits (their
+ *    inround++ and its read of inround, and its joining = 1 and their read of
+ *    joining, form a Dekker pair: one side always sees the other).
+ *
+ * Memory order: sequentially consistent everywhere except where noted (the
+ * barrier words carry the isolation's writes from the releaser to everyone
+ * past b2; the Dekker pairs above need the total order).
+ * Limit: 64 participants including the outside updater (bits in one word).
+ *
+ * Deliberate breaks for the tests: SYNC_BREAK_WAKE_EVERY_REQUEST (every
+ * request writes a byte), SYNC_BREAK_NO_EXIT_BARRIER (release skips b2).
+ */
+#include "strategies/sync.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define WA_NONE (~0u)
+
+struct wa_domain {
+	struct sync_domain base;
+	int efd;
+	/* Written by thread_init/deinit, read by every barrier waiter. */
+	_Atomic uint64_t all SYNC_ALIGNED;
+	/* Written by requesters, read by every thread in loop_iter. */
+	_Atomic uint64_t want_sync SYNC_ALIGNED;
+	/* Written and read by every member at each round. */
+	_Atomic uint64_t b1 SYNC_ALIGNED;
+	_Atomic uint64_t b2 SYNC_ALIGNED;
+	/* Written and read by requesters. */
+	_Atomic unsigned lock SYNC_ALIGNED;
+	/* Written by round participants, read by joiners. */
+	_Atomic unsigned inround SYNC_ALIGNED;
+	/* Written by joiners, read by requesters. */
+	_Atomic int joining SYNC_ALIGNED;
+	/* Statistics for tests and SUMMARY (relaxed: counts, read at the end). */
+	_Atomic uint64_t writes SYNC_ALIGNED;
+	_Atomic uint64_t drains;
+	_Atomic int64_t pending;
+	_Atomic int64_t max_pending;
+};
+
+struct wa_thread {
+	struct sync_thread base;
+	uint64_t bit;
+};
+
+static struct wa_domain *wa_dom(struct sync_thread *t)
+{
+	return (struct wa_domain *)t->dom;
+}
+
+static uint64_t wa_bit(struct sync_thread *t)
+{
+	return ((struct wa_thread *)t)->bit;
+}
+
+static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
+{
+	struct wa_domain *d = wa_dom(t);
+	uint64_t all = atomic_load(&d->all), old = atomic_load(b);
+
+	/* Left full by the previous round: clear it (one arrival wins). */
+	if ((old & all) == all)
+		atomic_compare_exchange_strong(b, &old, 0);
+	atomic_fetch_or(b, wa_bit(t));
+	sync_wait_begin(t, SYNC_WAIT_BARRIER);
+	for (;;) {
+		all = atomic_load(&d->all);
+		if ((atomic_load(b) & all) == all)
+			break;
+		sched_yield();
+	}
+	sync_wait_end(t);
+}
+
+static void wa_round(struct sync_thread *t)
+{
+	struct wa_domain *d = wa_dom(t);
+
+	atomic_fetch_add(&d->inround, 1);
+	wa_barrier(t, &d->b1);
+	wa_barrier(t, &d->b2);
+	atomic_fetch_sub(&d->inround, 1);
+}
+
+static void wa_loop_iter(struct sync_thread *t)
+{
+	/*
+	 * Relaxed: a stale 0 only sends us to poll, where the byte (written
+	 * after the bit and drained only once the round, which needs us, is
+	 * over) wakes us at once.
+	 */
+	if (atomic_load_explicit(&wa_dom(t)->want_sync, memory_order_relaxed))
+		wa_round(t);
+}
+
+static void wa_write_byte(struct wa_domain *d)
+{
+	uint64_t one = 1;
+	int64_t p, m;
+
+	if (write(d->efd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		return; /* eventfd counter overflow only: cannot happen with 1-byte writes */
+	atomic_fetch_add_explicit(&d->writes, 1, memory_order_relaxed);
+	p = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
+	m = atomic_load_explicit(&d->max_pending, memory_order_relaxed);
+	while (p > m && !atomic_compare_exchange_weak_explicit(&d->max_pending, &m, p,
+							       memory_order_relaxed, memory_order_relaxed))
+		;
+}
+
+static void wa_drain(struct wa_domain *d)
+{
+	uint64_t v = 0;
+
+	if (read(d->efd, &v, sizeof(v)) == (ssize_t)sizeof(v)) {
+		atomic_fetch_add_explicit(&d->drains, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&d->pending, (int64_t)v, memory_order_relaxed);
+	}
+}
+
+static void wa_isolate(struct sync_thread *t)
+{
+	struct wa_domain *d = wa_dom(t);
+	uint64_t me = wa_bit(t), old;
+	unsigned none;
+
+	for (;;) {
+		atomic_fetch_add(&d->inround, 1);
+		if (!atomic_load(&d->joining))
+			break;
+		/* A thread is joining: let it in first, serving rounds meanwhile. */
+		atomic_fetch_sub(&d->inround, 1);
+		while (atomic_load(&d->joining)) {
+			if (atomic_load(&d->want_sync))
+				wa_round(t);
+			else
+				sched_yield();
+		}
+	}
+	old = atomic_fetch_or(&d->want_sync, me);
+#ifdef SYNC_BREAK_WAKE_EVERY_REQUEST
+	old = 0;
+#endif
+	if (old == 0)
+		wa_write_byte(d);
+	wa_barrier(t, &d->b1);
+	sync_wait_begin(t, SYNC_WAIT_LOCK);
+	for (;;) {
+		none = WA_NONE;
+		if (atomic_compare_exchange_weak(&d->lock, &none, t->tid))
+			break;
+		sched_yield();
+	}
+	sync_wait_end(t);
+}
+
+static void wa_release(struct sync_thread *t)
+{
+	struct wa_domain *d = wa_dom(t);
+	uint64_t me = wa_bit(t);
+
+	if ((atomic_fetch_and(&d->want_sync, ~me) & ~me) == 0)
+		wa_drain(d);
+	atomic_store(&d->lock, WA_NONE);
+#ifndef SYNC_BREAK_NO_EXIT_BARRIER
+	wa_barrier(t, &d->b2);
+#endif
+	atomic_fetch_sub(&d->inround, 1);
+}
+
+static int wa_thread_init(struct sync_thread *t, char *err, size_t errlen)
+{
+	struct wa_domain *d = wa_dom(t);
+
+	(void)err;
+	(void)errlen;
+	sync_wait_begin(t, SYNC_WAIT_BARRIER);
+	while (atomic_exchange(&d->joining, 1))
+		sched_yield();
+	while (atomic_load(&d->inround))
+		sched_yield();
+	sync_wait_end(t);
+	/* No round in progress and none can start: nobody reads the words. */
+	atomic_store(&d->b1, 0);
+	atomic_store(&d->b2, 0);
+	atomic_fetch_or(&d->all, wa_bit(t));
+	atomic_store(&d->joining, 0);
+	return 0;
+}
+
+static void wa_thread_deinit(struct sync_thread *t)
+{
+	atomic_fetch_and(&wa_dom(t)->all, ~wa_bit(t));
+}
+
+static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen);
+
+static void wa_domain_destroy(struct sync_domain *sd)
+{
+	struct wa_domain *d = (struct wa_domain *)sd;
+
+	close(d->efd);
+	sync_domain_fini(sd);
+	free(d);
+}
+
+static int wa_wake_fd(struct sync_domain *sd)
+{
+	return ((struct wa_domain *)sd)->efd;
+}
+
+static int wa_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
+			   char *err, size_t errlen)
+{
+	struct wa_thread *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		snprintf(err, errlen, "wake_all: out of memory for thread %u", tid);
+		return -1;
+	}
+	t->bit = 1ull << tid;
+	sync_thread_attach(d, &t->base, tid);
+	*out = &t->base;
+	return 0;
+}
+
+static void wa_thread_free(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+static void wa_dump(struct sync_domain *sd, FILE *out)
+{
+	struct wa_domain *d = (struct wa_domain *)sd;
+	uint64_t all = atomic_load(&d->all), w = atomic_load(&d->want_sync);
+	uint64_t b1 = atomic_load(&d->b1), b2 = atomic_load(&d->b2);
+	unsigned lock = atomic_load(&d->lock);
+
+	fprintf(out,
+		"wake_all: all %#llx want_sync %#llx b1 %#llx b2 %#llx lock %s%u inround %u joining %d "
+		"writes %llu drains %llu pending %lld\n",
+		(unsigned long long)all, (unsigned long long)w, (unsigned long long)b1,
+		(unsigned long long)b2, lock == WA_NONE ? "none " : "", lock == WA_NONE ? 0 : lock,
+		atomic_load(&d->inround), atomic_load(&d->joining),
+		(unsigned long long)atomic_load(&d->writes), (unsigned long long)atomic_load(&d->drains),
+		(long long)atomic_load(&d->pending));
+	for (unsigned k = 0; k < sd->nthreads; k++)
+		fprintf(out, "  thread %u: member %d want_sync %d at_b1 %d at_b2 %d%s\n", k,
+			(int)(all >> k & 1), (int)(w >> k & 1), (int)(b1 >> k & 1), (int)(b2 >> k & 1),
+			lock == k ? " isolated" : "");
+}
+
+static void wa_summary(struct sync_domain *sd, FILE *out)
+{
+	struct wa_domain *d = (struct wa_domain *)sd;
+
+	fprintf(out, "wake_writes %llu wake_drains %llu wake_max_pending %lld want_sync %llx",
+		(unsigned long long)atomic_load(&d->writes), (unsigned long long)atomic_load(&d->drains),
+		(long long)atomic_load(&d->max_pending),
+		(unsigned long long)atomic_load(&d->want_sync));
+}
+
+const struct sync_ops sync_wake_all = {
+	.name = "wake_all",
+	.family = "exclusive",
+	.origin = "HAProxy 1.8 sync point, commits 339fff8a1, 81991d328, 3ea2490b4",
+	.max_threads = 64,
+	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS,
+	.domain_create = wa_domain_create,
+	.domain_destroy = wa_domain_destroy,
+	.wake_fd = wa_wake_fd,
+	.thread_alloc = wa_thread_alloc,
+	.thread_init = wa_thread_init,
+	.thread_deinit = wa_thread_deinit,
+	.thread_free = wa_thread_free,
+	.idle_enter = sync_nop,
+	.poll_enter = sync_nop,
+	.poll_leave = sync_nop,
+	.idle_leave = sync_nop,
+	.wake_event = sync_nop,
+	.loop_iter = wa_loop_iter,
+	.read_begin = sync_nop,
+	.read_end = sync_nop,
+	.isolate = wa_isolate,
+	.release = wa_release,
+	.synchronize = sync_nop,
+	.defer_free = sync_nop_defer,
+	.barrier = sync_nop,
+	.dump = wa_dump,
+	.summary = wa_summary,
+};
+
+static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
+			    char *err, size_t errlen)
+{
+	struct wa_domain *d;
+
+	if (sync_check_params(&sync_wake_all, p, err, errlen))
+		return -1;
+	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
+	if (!d || sync_domain_init(&d->base, &sync_wake_all, p)) {
+		free(d);
+		snprintf(err, errlen, "wake_all: out of memory");
+		return -1;
+	}
+	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->efd < 0) {
+		snprintf(err, errlen, "wake_all: eventfd: %s", strerror(errno));
+		sync_domain_fini(&d->base);
+		free(d);
+		return -1;
+	}
+	atomic_init(&d->all, 0);
+	atomic_init(&d->want_sync, 0);
+	atomic_init(&d->b1, 0);
+	atomic_init(&d->b2, 0);
+	atomic_init(&d->lock, WA_NONE);
+	atomic_init(&d->inround, 0);
+	atomic_init(&d->joining, 0);
+	atomic_init(&d->writes, 0);
+	atomic_init(&d->drains, 0);
+	atomic_init(&d->pending, 0);
+	atomic_init(&d->max_pending, 0);
+	*out = &d->base;
+	return 0;
+}
