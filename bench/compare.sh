@@ -82,10 +82,10 @@ duration="" repetitions=1 placement=none root=${COMPARE_RESULTS_ROOT:-} plots=1 
 for a in "$@"; do
 	case $a in
 	--quick) quick=1 ;;
-	--strategies=*) strategies=${a#*=} ;;
-	--scenarios=*) scenarios=${a#*=} ;;
-	--threads=*) threads=${a#*=} ;;
-	--updaters=*) updaters=${a#*=} ;;
+	--strategies=*) strategies=${a#*=}; [ -n "$strategies" ] || die_usage --strategies "" "a non-empty comma-separated list (see --help)" ;;
+	--scenarios=*) scenarios=${a#*=}; [ -n "$scenarios" ] || die_usage --scenarios "" "a non-empty comma-separated list (see --help)" ;;
+	--threads=*) threads=${a#*=}; [ -n "$threads" ] || die_usage --threads "" "a non-empty comma-separated list (see --help)" ;;
+	--updaters=*) updaters=${a#*=}; [ -n "$updaters" ] || die_usage --updaters "" "a non-empty comma-separated list (see --help)" ;;
 	--no-rw) no_rw=1 ;;
 	--no-rates) no_rates=1 ;;
 	--duration=*) duration=${a#*=} ;;
@@ -280,7 +280,9 @@ trap 'on_signal TERM' TERM
 echo '{}' >"$tmp/gb_context.json"
 have_ctx=0
 : >"$tmp/bench.log"
-jq -n '[]' >"$tmp/points.json"
+# Every finished point's JSON, renamed into points/ (numbered in run order)
+# the moment it is complete; 00000.json is an empty start.
+mkdir "$tmp/points" && echo '{"benchmarks": []}' >"$tmp/points/00000.json"
 t_start=$(date +%s.%N)
 done_n=0
 last_merge=0
@@ -289,10 +291,9 @@ failed_n=0
 
 # Rewrites benchmarks.json (and summary.txt, bench.log) from what finished so far.
 merge() { # incomplete(true|false)
-	jq -n --slurpfile pts "$tmp/points.json" --slurpfile suite "$tmp/suite.json" \
-		--slurpfile gbc "$tmp/gb_context.json" \
+	jq -n --slurpfile suite "$tmp/suite.json" --slurpfile gbc "$tmp/gb_context.json" \
 		--argjson incomplete "$1" --arg finished "$(date -u +%FT%TZ)" --argjson done "$done_n" \
-		--arg interrupted "$interrupted" -f "$MERGE_JQ" >"$tmp/benchmarks.json" &&
+		--arg interrupted "$interrupted" -f "$MERGE_JQ" "$tmp"/points/*.json >"$tmp/benchmarks.json" &&
 		publish benchmarks.json "$tmp/benchmarks.json"
 	cp "$tmp/summary.txt" "$tmp/summary.txt.pub" && publish summary.txt "$tmp/summary.txt.pub"
 	cp "$tmp/bench.log" "$tmp/bench.log.pub" && publish bench.log "$tmp/bench.log.pub"
@@ -327,21 +328,27 @@ while IFS= read -r name; do
 	if [ -n "$interrupted" ]; then
 		break # the point did not finish: nothing of it is kept
 	fi
-	# Appends the point's entries to points.json; prints its result line
-	# and, last, "1" when a run of it was skipped, "0" otherwise.
-	if [ $status -eq 0 ] && jq -c --slurpfile p "$tmp/points.json" \
-		'if (.benchmarks | length) > 0 then $p[0] + .benchmarks else error("no benchmarks") end' \
-		"$tmp/point.json" >"$tmp/points.new" 2>/dev/null; then
+	# The point's result line(s) on stderr from its JSON, which also
+	# proves the JSON complete; the last line says whether a run of it was
+	# skipped (1) or not (0).
+	if [ $status -eq 0 ] && jq -r 'if (.benchmarks | length) == 0 then error("no benchmarks") else . end
+		| [.benchmarks[] | select(.run_type != "aggregate")] as $r
+		| ($r[] | if .error_occurred then "    skipped: \(.error_message)"
+		  elif .updates == 0 then "    no update completed (\(.label // ""))"
+		  elif .update_p50_ns != null then "    update p50 \(.update_p50_ns | floor) ns, p99 \(.update_p99_ns | floor) ns, \(.sync_wakeups_per_update * 100 | round / 100) sync wakeups/update\(if .oversubscribed == 1 then " (oversubscribed)" else "" end)"
+		  elif .reads_per_s != null then "    \(.reads_per_s | floor) reads/s, \(.writes_per_s | floor) writes/s"
+		  else "    done" end),
+		  (if any($r[]; .error_occurred == true) then 1 else 0 end)' "$tmp/point.json" >"$tmp/point.line" 2>/dev/null; then
 		# The first finished point gives Google Benchmark's own context.
 		if [ $have_ctx = 0 ]; then
 			jq '.context' "$tmp/point.json" >"$tmp/gb_context.json" && have_ctx=1
 		fi
 	else
 		# The process failed (the watchdog exits 3, a crash): the point is
-		# kept as an error entry with the last line it printed.
+		# kept as an error entry. The first diagnostic line says why (the
+		# watchdog's verdict), the last how it ended; both, cut to stay one
+		# readable line.
 		failed_n=$((failed_n + 1))
-		# The first diagnostic line says why (the watchdog's verdict), the
-		# last how it ended; both, cut to stay one readable line.
 		first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer' | cut -c 1-240)
 		last=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1 | cut -c 1-240)
 		why="compare_bench exited with status $status${first:+: $first}"
@@ -350,24 +357,16 @@ while IFS= read -r name; do
 			'{benchmarks: [{name: $n, run_name: $n, run_type: "iteration", repetitions: 1,
 			   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}' \
 			>"$tmp/point.json"
-		jq -c --slurpfile p "$tmp/points.json" '$p[0] + .benchmarks' "$tmp/point.json" >"$tmp/points.new"
+		printf '    skipped: %s\n1\n' "$why" >"$tmp/point.line"
 	fi
-	mv -f "$tmp/points.new" "$tmp/points.json"
+	mv -f "$tmp/point.json" "$tmp/points/$(printf '%05d' "$i").json"
 	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt"
 	done_n=$((done_n + 1))
-	# One line of result per point: the headline, or why it was skipped.
-	jq -r '[.benchmarks[] | select(.run_type != "aggregate")] as $r
-		| ($r[] | if .error_occurred then "    skipped: \(.error_message // "process failed")"
-		  elif .updates == 0 then "    no update completed (\(.label // ""))"
-		  elif .update_p50_ns != null then "    update p50 \(.update_p50_ns | floor) ns, p99 \(.update_p99_ns | floor) ns, \(.sync_wakeups_per_update * 100 | round / 100) sync wakeups/update\(if .oversubscribed == 1 then " (oversubscribed)" else "" end)"
-		  elif .reads_per_s != null then "    \(.reads_per_s | floor) reads/s, \(.writes_per_s | floor) writes/s"
-		  else "    done" end),
-		  (if any($r[]; .error_occurred == true) then 1 else 0 end)' "$tmp/point.json" >"$tmp/point.line"
 	sed '$d' "$tmp/point.line" >&2
 	[ "$(tail -n 1 "$tmp/point.line")" = 0 ] || skipped_n=$((skipped_n + 1))
 	# benchmarks.json is rewritten (valid, "incomplete": true) at most every
 	# few seconds: each rewrite reads everything so far. An interrupt merges
-	# at once below; points.json in .tmp/ always has every finished point.
+	# at once below; .tmp/points/ always has every finished point.
 	now_s=$(date +%s)
 	if [ $((now_s - last_merge)) -ge 5 ]; then
 		merge true

@@ -1,8 +1,8 @@
 # merge.jq - one Google Benchmark JSON out of the run's finished points
 # (bench/compare.sh runs it after every point, so the file is always valid).
 #
-# Inputs (jq -n with):
-#   $pts[0]    every finished point's benchmark entries, in run order
+# Inputs (jq -n ... -f merge.jq .tmp/points/*.json):
+#   inputs     every finished point's Google Benchmark JSON, in run order
 #   $gbc[0]    Google Benchmark's own context (from the first finished point)
 #   $suite[0]  the suite's context (CPU model, kernel, compiler, commit, ...)
 #   $incomplete, $finished, $done, $interrupted
@@ -21,7 +21,7 @@ def median: sort | if length == 0 then null
 	elif length % 2 == 1 then .[length / 2 | floor]
 	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 
-$pts[0] as $b
+[inputs | .benchmarks[]] as $b
 | ($b | map(select(.error_occurred != true and .run_type != "aggregate"
 		   and (fields | .[0] != "rw" and .[1] == "none") and .event_cpu_ns != null))
       | group_by(.run_name)
