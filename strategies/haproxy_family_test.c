@@ -15,7 +15,8 @@
  *    message, never silently capped;
  *  - wake_all: one eventfd write per sync round, never more than one byte
  *    pending, want_sync empty at the end (from its summary);
- *  - harmless_membarrier: refuses to run when membarrier is refused.
+ *  - harmless_membarrier: refuses to run when membarrier is refused;
+ *  - harmless_mask: its own isolated() agrees, after isolate() and release().
  *
  * With --expect-failure (the deliberately broken builds) the binary succeeds
  * only when some check fails: a broken strategy that passes is itself a test
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "strategies/harmless_mask.h"
 #include "strategies/harmless_membarrier.h"
 #include "strategies/stress.h"
 #include "strategies/sync.h"
@@ -42,6 +44,8 @@ extern const struct sync_ops sync_tgroups __attribute__((weak));
 extern const struct sync_ops sync_harmless_membarrier __attribute__((weak));
 /* Defined only when harmless_membarrier is linked; used only then. */
 #pragma weak sync_membarrier_call
+/* Defined only when harmless_mask is linked. */
+#pragma weak sync_harmless_mask_isolated
 
 static int expect_failure;
 static unsigned failures;
@@ -101,6 +105,7 @@ static int stress_poll(const char *scenario, const struct sync_ops *ops, unsigne
 		.flags = flags, .poll_timeout_ms = poll_ms,
 		/* A broken build is expected to hang: no need to wait long. */
 		.timeout_s = expect_failure ? 5.0 : TIMEOUT_S,
+		.isolated = ops == &sync_harmless_mask ? sync_harmless_mask_isolated : NULL,
 	};
 	char err[512] = "";
 

@@ -31,6 +31,8 @@
  *     several isolators never deadlock: each in turn finds all harmless.
  *  4. release: clear own want_rdv bit; do not wait (the thread is now
  *     running; a waiting isolator takes its turn when it next polls).
+ *  5. isolated(): want_rdv & ~harmless & own bit (sync_harmless_mask_isolated,
+ *     for tests).
  *
  * Memory order: steps 2 and 3 form a Dekker pair (clear harmless then read
  * want_rdv, against set want_rdv then read harmless). Every access of the
@@ -48,6 +50,7 @@
  *  SYNC_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
  *                           plain store.
  */
+#include "strategies/harmless_mask.h"
 #include "strategies/sync.h"
 
 #include <sched.h>
@@ -138,6 +141,18 @@ static void hm_release(struct sync_thread *t)
 {
 	/* Race to idle: running again (0,0) at once, no waiting. */
 	atomic_fetch_and(&hm_dom(t)->want_rdv, ~hm_bit(t));
+}
+
+/*
+ * isolated(): want_rdv & ~harmless & own bit: the strategy's own view of
+ * "this thread is isolated". For tests (declared in harmless_mask.h); reads
+ * only, from the thread itself.
+ */
+int sync_harmless_mask_isolated(struct sync_thread *t)
+{
+	struct hm_domain *d = hm_dom(t);
+
+	return !!(atomic_load(&d->want_rdv) & ~atomic_load(&d->harmless) & hm_bit(t));
 }
 
 static int hm_thread_init(struct sync_thread *t, char *err, size_t errlen)

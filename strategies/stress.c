@@ -119,6 +119,8 @@ static void isolate_once(struct stress_ctx *c, struct sync_thread *t, unsigned t
 	if (was)
 		violation(c, "thread %u isolated while %d other thread(s) were isolated", tid, was);
 	check_alone(c, tid, "at the start of");
+	if (c->cfg->isolated && !c->cfg->isolated(t))
+		violation(c, "thread %u: the strategy's isolated() says no after isolate()", tid);
 
 	/* The update, written in two halves with a yield between: torn if not alone. */
 	uint64_t v = c->table[0] + 1;
@@ -152,6 +154,8 @@ static void isolate_once(struct stress_ctx *c, struct sync_thread *t, unsigned t
 	check_alone(c, tid, "at the end of");
 	atomic_fetch_sub(&c->isolated, 1);
 	ops->release(t);
+	if (c->cfg->isolated && c->cfg->isolated(t))
+		violation(c, "thread %u: the strategy's isolated() still says yes after release()", tid);
 	atomic_fetch_add(&c->isolations, 1);
 	/* "Release, then immediately work". */
 	active_enter(c, tid, "right after its release");

@@ -35,6 +35,11 @@ struct stress_cfg {
 	unsigned flags;       /* STRESS_* */
 	int poll_timeout_ms;  /* epoll_wait timeout of every loop */
 	double timeout_s;     /* no isolation and no exit for this long: stuck */
+	/*
+	 * Optional: the strategy's own isolated() view; checked true after
+	 * isolate() and false after release(), on the isolating thread.
+	 */
+	int (*isolated)(struct sync_thread *t);
 };
 
 struct stress_result {
