@@ -268,10 +268,10 @@ bad compare stray $cl stray
 bad compare --duration $cl --duration
 bad compare --quick $cl --quick=1
 # empty values: a missing value, not "the default"
-xbad compare --strategies $cl --strategies=
-xbad compare --scenarios $cl --scenarios=
-xbad compare --threads $cl --threads=
-xbad compare --updaters $cl --updaters=
+bad compare --strategies $cl --strategies=
+bad compare --scenarios $cl --scenarios=
+bad compare --threads $cl --threads=
+bad compare --updaters $cl --updaters=
 xbad compare --results-root $cl --results-root=
 
 # ---- //bench:compare_bench (its own flags; Google Benchmark's --benchmark_*) ----
