@@ -157,8 +157,14 @@ static void isolate_once(struct stress_ctx *c, struct sync_thread *t, unsigned t
 	if (c->cfg->isolated && c->cfg->isolated(t))
 		violation(c, "thread %u: the strategy's isolated() still says yes after release()", tid);
 	atomic_fetch_add(&c->isolations, 1);
-	/* "Release, then immediately work". */
+	/*
+	 * "Release, then immediately work", for a while: a strategy that
+	 * lets another isolator in on a stale view of this thread (one taken
+	 * before our isolation) is caught here.
+	 */
 	active_enter(c, tid, "right after its release");
+	work(c, tid);
+	sched_yield();
 	work(c, tid);
 }
 

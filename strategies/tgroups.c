@@ -48,12 +48,16 @@
  * Limit: 1024 participants including the outside updater (16 groups).
  *
  * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (step 2 does not
- * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS).
+ * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS, and
+ * odd threads sleep 1 ms between the scan and the claim to widen the race;
+ * the validate test catches it in about 2 runs of 3 only, so it has no
+ * permanent broken target).
  */
 #include "strategies/sync.h"
 
 #include <sched.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define TG_MAX_THREADS 1024
 #define TG_GROUP 64
@@ -149,6 +153,11 @@ static void tg_isolate(struct sync_thread *t)
 			sched_yield();
 			continue;
 		}
+#ifdef SYNC_BREAK_REVERIFY
+		/* A preemption between the scan and the claim (odd threads). */
+		if (t->tid & 1)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+#endif
 		cur = atomic_load(&d->iso);
 		if (cur == t->tid)
 			break;
