@@ -66,7 +66,7 @@ ctx=$(jq -r '.context | "- machine: \(.cpu_model // "?"), \(.online_cpus // .num
 floors=$(jq -r 'def median: sort | if length == 0 then null else .[length / 2 | floor] end;
 	[.benchmarks[] | select(.floor_cacheline_rtt_ns != null and .floor_cacheline_rtt_ns > 0)] as $b
 	| if ($b | length) == 0 then "- floors: not measured" else
-	"- floors measured at each run'"'"'s start (median over the points): cache-line round trip \($b | map(.floor_cacheline_rtt_ns) | median | round) ns, sleep->wake round trip \($b | map(.floor_wake_rtt_ns) | median | round) ns" end' "$json")
+	"- floors measured at each run'"'"'s start (median over the points): cache-line round trip \($b | map(.floor_cacheline_rtt_ns) | median | . / 10 | round / 100) us, sleep->wake round trip \($b | map(.floor_wake_rtt_ns) | median | . / 10 | round / 100) us" end' "$json")
 incomplete=$(jq -r '.context | if .incomplete then "**INCOMPLETE**: interrupted (\(.interrupted_by // "unknown")) after \(.points_finished) of \(.points_selected) points; the figures below cover the finished points only." else "" end' "$json")
 cpus=$(jq -r '.context.online_cpus // .context.num_cpus' "$json")
 rate=$(jq -r '.context.sweep_rate // 200' "$json")
@@ -91,8 +91,9 @@ thread, $rate updates/s scheduled (open loop). Latencies run from the scheduled 
 minus the same point's no-update baseline (negative: below the baseline's noise). Reader overhead
 is the CPU per event of the point's no-update baseline (read side and per-iteration hooks) minus
 \`none\`'s at the same point, in this run. Best per column in **bold** (\`none\` is the unsafe
-floor and is not eligible; negative differences are noise and not eligible either). Figures: plots/latency-<scenario>.png, wakeups.png, cpu.png, event_delay.png,
-reader_overhead.png, rw.png.
+floor and is not eligible; negative differences are noise and not eligible either).
+Figures: plots/latency-<scenario>.png, wakeups.png, cpu.png, event_delay.png, reader_overhead.png,
+rw.png. Points marked oversubscribed (more participants than CPUs) are shaded there.
 
 ## Update latency p99 per strategy and scenario ($cpus threads)
 
