@@ -183,17 +183,28 @@ static void wa_isolate(struct sync_thread *t)
 	unsigned none;
 
 	for (;;) {
+		int waiting = 0;
+
 		atomic_fetch_add(&d->inround, 1);
 		if (!atomic_load(&d->joining))
 			break;
 		/* A thread is joining: let it in first, serving rounds meanwhile. */
 		atomic_fetch_sub(&d->inround, 1);
 		while (atomic_load(&d->joining)) {
-			if (atomic_load(&d->want_sync))
+			if (atomic_load(&d->want_sync)) {
+				if (waiting)
+					sync_wait_end(t);
+				waiting = 0;
 				wa_round(t);
-			else
+			} else {
+				if (!waiting)
+					sync_wait_begin(t, SYNC_WAIT_BARRIER);
+				waiting = 1;
 				sched_yield();
+			}
 		}
+		if (waiting)
+			sync_wait_end(t);
 	}
 	old = atomic_fetch_or(&d->want_sync, me);
 #ifdef SYNC_BREAK_WAKE_EVERY_REQUEST
