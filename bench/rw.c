@@ -314,6 +314,7 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 
 		ops->isolate(t);
 		t1 = sync_now_ns();
+		/* Relaxed: in place, the pointer never changes after rw_run set it. */
 		o = atomic_load_explicit(&run->shared, memory_order_relaxed);
 		/* Held between the halves: a reader let in during it sees a tear. */
 		obj_write_range(o, gen, 0, RW_FIELDS / 2);
@@ -672,7 +673,8 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 
 	/*
 	 * The duration starts once every thread is in its loop: a slow start
-	 * (sanitizers, many threads) must not eat the run.
+	 * (sanitizers, many threads) must not eat the run. Relaxed: counts
+	 * only, nothing is read through them.
 	 */
 	while (atomic_load_explicit(&run->started, memory_order_relaxed) +
 		       atomic_load_explicit(&run->exited, memory_order_relaxed) < run->nthreads) {
@@ -686,6 +688,7 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		watchdog_check(run, cfg->watchdog_s, "during the run");
 		sleep_ns(end - now < RW_TICK_NS ? end - now : RW_TICK_NS);
 	}
+	/* Relaxed: see stopped(); the workers' figures come back through the join. */
 	atomic_store_explicit(&run->stop, 1, memory_order_relaxed);
 	res->wall_s = (double)(sync_now_ns() - t0) / 1e9;
 	/* Shutdown: every thread must end; a stuck barrier or grace period must not hang us. */
