@@ -225,7 +225,9 @@ commit=$(git -C "$gitdir" rev-parse --short HEAD 2>/dev/null || echo nocommit)
 dirty=false
 [ -z "$(git -C "$gitdir" status --porcelain --untracked-files=no 2>/dev/null)" ] || dirty=true
 host=$(hostname -s 2>/dev/null || hostname)
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
+# COMPARE_STAMP replaces the date-time (tests use it to make two runs want
+# the same folder name).
+stamp=${COMPARE_STAMP:-$(date -u +%Y%m%dT%H%M%SZ)}
 base=$root/$stamp-$host-$commit
 out=$base
 n=1

@@ -55,12 +55,16 @@ done
 sum1=$(cat "$d1/benchmarks.json" "$d1/summary.md" | cksum)
 
 # ---- 2. a second run never overwrites the first ----
-"$compare" $args >"$tmp/run2.out" 2>"$tmp/run2.err" || fail "second run exited $?"
+# Same date-time as the first run (COMPARE_STAMP), so that both want the
+# same folder name: the second must take another one (suffix -2).
+stamp1=$(basename "$d1" | cut -d- -f1)
+COMPARE_STAMP=$stamp1 "$compare" $args --no-plots >"$tmp/run2.out" 2>"$tmp/run2.err" || fail "second run exited $?"
 runs=$(ls -d "$COMPARE_RESULTS_ROOT"/*/ | wc -l)
 [ "$runs" -eq 2 ] && ok "second run, second folder" || fail "expected 2 results folders, found $runs"
 [ "$(cat "$d1/benchmarks.json" "$d1/summary.md" | cksum)" = "$sum1" ] || fail "the first run's files changed"
 d2=$(ls -d "$COMPARE_RESULTS_ROOT"/*/ | grep -v "^$d1/\$" | head -n 1)
 d2=${d2%/}
+case $d2 in "$d1"-2) ok "same date-time: suffix -2" ;; *) fail "second folder is $d2, expected $d1-2" ;; esac
 
 # ---- 3. compare_runs ----
 "$compare_runs" "$d1" "$d2" >"$tmp/cmp.out" 2>&1 || fail "compare_runs exited $?"
