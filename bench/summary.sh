@@ -82,13 +82,15 @@ cat <<EOF
 
 $ctx
 $floors
-
+${incomplete:+
 $incomplete
-
+}
 Headline setting: **$cpus loop threads** (= online CPUs: not oversubscribed), updater in a loop
 thread, $rate updates/s scheduled (open loop). Latencies run from the scheduled time to done
 (isolation released, or grace period over and the old version freed). CPU/update is process CPU
-minus the same point's no-update baseline (negative: below the baseline's noise). Reader overhead
+minus the same point's no-update baseline (negative: below the baseline's noise; in saturated and
+mixed the busy loops use all their CPU with or without updates, so CPU/update there is mostly
+noise: read it in idle and bursty). Reader overhead
 is the CPU per event of the point's no-update baseline (read side and per-iteration hooks) minus
 \`none\`'s at the same point, in this run. Best per column in **bold** (\`none\` is the unsafe
 floor and is not eligible; negative differences are noise and not eligible either).
