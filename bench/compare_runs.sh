@@ -71,4 +71,4 @@ jq -rn --slurpfile o "$old" --slurpfile n "$new" --arg metric "$metric" '
 		     elif (($r - 1) | fabs) > 2 * $noise then "EXCEEDS noise (cv \($noise | pct), \($x.k)+\($y.k) repetitions)"
 		     else "within noise (cv \($noise | pct))" end)
 		  end
-	     end)' | awk -F'\t' '/^#/ { print; next } { printf "%-78s %-15s %14s %14s %8s  %s\n", $1, $2, $3, $4, $5, $6 }'
+	     end)' | awk -F'\t' '/^#/ { print; next } { o = $3; n = $4; if (o ~ /^-?[0-9.e+]+$/) o = sprintf("%.6g", o); if (n ~ /^-?[0-9.e+]+$/) n = sprintf("%.6g", n); printf "%-78s %-15s %14s %14s %8s  %s\n", $1, $2, o, n, $5, $6 }'
