@@ -5,7 +5,7 @@
  * (set per Bazel target, so a deliberately broken build of a strategy links
  * here just like the real one); the first argument picks the reclaim mode.
  *
- *   grace_test sync|defer [--phase=all|stress|offline|batch] [--expect-fail]
+ *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback] [--expect-fail]
  *
  * What it proves (each phase on a fresh domain):
  *  stress  R readers and W writers run the poll loop's calls for 1.5 s (up to
@@ -31,6 +31,10 @@
  *          caller must still get a full grace period (the order check), and
  *          when the strategy's summary reports "grace_periods N" and
  *          "synchronize_calls M", N < M (callers were batched).
+ *  piggyback (sync mode) a scripted run: a synchronize that arrives while
+ *          another caller's grace period runs must not return with it when
+ *          a reader section that began before the call (but after that grace
+ *          period started) is still open (phase_piggyback has the steps).
  * With --expect-fail the harness runs itself in a child process and succeeds
  * only if the child fails (the permanent "broken variant must fail" targets).
  */
@@ -60,6 +64,7 @@ static const struct sync_ops *ops = &TEST_OPS;
 #define STRESS_MAX_NS (4000ull * 1000000ull)
 #define STRESS_OVERLAPS 1000
 #define BATCH_NS (1000ull * 1000000ull)
+#define PIGGYBACK_NS (200ull * 1000000ull)
 #define OFFLINE_BOUND_NS (10ull * 1000000000ull)
 
 struct obj {
@@ -154,10 +159,11 @@ struct worker {
 	int efd;
 	_Atomic int done;
 	_Atomic uint64_t progress_ns; /* offline phase: last update finished */
+	_Atomic int step;             /* piggyback phase: main's command, thread's progress */
 	struct sync_thread *t;
 };
 
-enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER };
+enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER, ROLE_HELD_READER, ROLE_ONE_SYNC };
 
 static void start_thread(struct worker *w)
 {
@@ -271,6 +277,25 @@ static void update_once(struct sync_thread *t)
 	atomic_fetch_add(&g.updates, 1);
 }
 
+/*
+ * w->step only grows: main raises it to give a command, the thread to report
+ * progress; raising never lowers a command main already gave.
+ */
+static void raise_step(struct worker *w, int v)
+{
+	int cur = atomic_load(&w->step);
+
+	while (cur < v && !atomic_compare_exchange_weak(&w->step, &cur, v))
+		;
+}
+
+/* Waits (sleeping: the thread may be inside a section) until main says v. */
+static void wait_step(struct worker *w, int v)
+{
+	while (atomic_load(&w->step) < v)
+		usleep(200);
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -310,6 +335,30 @@ static void *worker_main(void *arg)
 		}
 		if (g.reclaim == SYNC_RECLAIM_DEFER && !g.isolate_mode)
 			ops->barrier(w->t);
+		break;
+	case ROLE_HELD_READER:
+		/* Piggyback phase, driven by main through w->step (see there). */
+		wait_step(w, 1);
+		ops->loop_iter(w->t);
+		ops->read_begin(w->t);
+		raise_step(w, 2); /* section open */
+		wait_step(w, 3);
+		ops->read_end(w->t);
+		ops->loop_iter(w->t);
+		ops->poll_enter(w->t);
+		raise_step(w, 4); /* section closed, offline */
+		wait_step(w, 5);
+		ops->poll_leave(w->t);
+		break;
+	case ROLE_ONE_SYNC:
+		wait_step(w, 1);
+		ops->synchronize(w->t);
+		atomic_store(&w->progress_ns, now_ns());
+		raise_step(w, 2); /* returned */
+		ops->loop_iter(w->t);
+		ops->poll_enter(w->t);
+		wait_step(w, 5);
+		ops->poll_leave(w->t);
 		break;
 	case ROLE_SLEEPER:
 		ops->idle_enter(w->t);
@@ -524,6 +573,110 @@ static void phase_batch(void)
 	domain_down();
 }
 
+/* Waits until cond(w) holds, at most OFFLINE_BOUND_NS; false on timeout. */
+static bool wait_for(struct worker *w, bool (*cond)(struct worker *))
+{
+	uint64_t end = now_ns() + OFFLINE_BOUND_NS;
+
+	while (!cond(w))
+		if (now_ns() > end)
+			return false;
+		else
+			usleep(200);
+	return true;
+}
+
+static bool is_waiting(struct worker *w)
+{
+	return atomic_load(&w->t->wait_since_ns) != 0 || atomic_load(&w->step) >= 2;
+}
+
+static bool step_is_2(struct worker *w)
+{
+	return atomic_load(&w->step) >= 2;
+}
+
+/*
+ * A caller may share a grace period only if that period STARTED after the
+ * call. Scripted, with four participants:
+ *  1. reader A opens a section; caller L calls synchronize (waits for A);
+ *  2. reader B passes a quiescent state and opens a section: it began after
+ *     L's grace period started, so that period need not wait for it;
+ *  3. caller C calls synchronize while L's grace period still runs;
+ *  4. A closes its section: L may return. C must not: B's section began
+ *     before C's call and is still open. Checked for PIGGYBACK_NS;
+ *  5. B closes its section: L and C return (bounded).
+ * The waits between steps only give a broken strategy time to show itself;
+ * a correct one passes whatever the timing.
+ */
+static void phase_piggyback(void)
+{
+	enum { A, B, L, C, N };
+	struct worker w[N];
+	bool ok = true;
+
+	domain_up(N);
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < N; i++) {
+		w[i].tid = i;
+		w[i].role = i == A || i == B ? ROLE_HELD_READER : ROLE_ONE_SYNC;
+		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+	raise_step(&w[A], 1);
+	if (!wait_for(&w[A], step_is_2)) {
+		FAIL("piggyback: reader A never opened its section");
+		ok = false;
+	}
+	raise_step(&w[L], 1);
+	if (ok && !wait_for(&w[L], is_waiting)) {
+		FAIL("piggyback: caller L never started waiting");
+		ok = false;
+	}
+	usleep(50000); /* let L's grace period start */
+	raise_step(&w[B], 1);
+	if (ok && !wait_for(&w[B], step_is_2)) {
+		FAIL("piggyback: reader B never opened its section");
+		ok = false;
+	}
+	raise_step(&w[C], 1);
+	if (ok && !wait_for(&w[C], is_waiting)) {
+		FAIL("piggyback: caller C never started waiting");
+		ok = false;
+	}
+	usleep(50000); /* let C find L's grace period running */
+	if (ok && (atomic_load(&w[L].step) >= 2 || atomic_load(&w[C].step) >= 2)) {
+		FAIL("piggyback: synchronize returned while reader A's section, open before the call, "
+		     "was still open");
+		ok = false;
+	}
+	raise_step(&w[A], 3);
+	/*
+	 * L may return now (it need not: an implementation may also wait for
+	 * sections that began after its call, as ck_epoch's does for B).
+	 */
+	usleep(PIGGYBACK_NS / 1000);
+	if (ok && atomic_load(&w[C].step) >= 2) {
+		FAIL("piggyback: caller C returned while reader B's section, which began before C's call, "
+		     "was still open (it shared a grace period that started before the call)");
+		ok = false;
+	}
+	raise_step(&w[B], 3);
+	if (!wait_for(&w[C], step_is_2) || !wait_for(&w[L], step_is_2)) {
+		FAIL("piggyback: callers did not return within %llu s after both sections closed; "
+		     "strategy state:", OFFLINE_BOUND_NS / 1000000000ull);
+		ops->dump(g.dom, stdout);
+		_exit(1);
+	}
+	printf("%s piggyback: %s\n", ops->name,
+	       ok ? "no caller returned while a section that began before its call was open" : "FAILED (above)");
+	for (unsigned i = 0; i < N; i++)
+		raise_step(&w[i], 5);
+	for (unsigned i = 0; i < N; i++)
+		pthread_join(w[i].th, NULL);
+	domain_down();
+}
+
 static int run(const char *phase)
 {
 	bool all = strcmp(phase, "all") == 0;
@@ -535,6 +688,9 @@ static int run(const char *phase)
 	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
 	    (all || strcmp(phase, "batch") == 0))
 		phase_batch();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
+	    (all || strcmp(phase, "piggyback") == 0))
+		phase_piggyback();
 	if (failures) {
 		printf("%s: %d check(s) FAILED\n", ops->name, failures);
 		return 1;
@@ -586,12 +742,13 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strncmp(argv[i], "--phase=", 8) == 0 &&
 		    (!strcmp(argv[i] + 8, "all") || !strcmp(argv[i] + 8, "stress") ||
-		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch"))) {
+		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch") ||
+		     !strcmp(argv[i] + 8, "piggyback"))) {
 			phase = argv[i] + 8;
 		} else if (strcmp(argv[i], "--expect-fail") == 0) {
 			xfail = true;
 		} else {
-			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch, "
+			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback, "
 				"--expect-fail\n", argv[i]);
 			return 2;
 		}
