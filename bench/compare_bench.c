@@ -273,7 +273,7 @@ static void bm_poll(struct gb_state *st, void *user)
 	const struct point *p = user;
 	struct pollsim_config cfg, base_cfg;
 	struct pollsim_result *res, *base;
-	char err[512], label[768];
+	char err[512], label[1024];
 	double p50, p99, p999, cl, wk, base_scale, vcsw;
 	uint64_t t0 = sync_now_ns();
 
@@ -401,12 +401,15 @@ static void bm_poll(struct gb_state *st, void *user)
 	gb_counter(st, "event_delay_p99_x_wake",
 		   ratio((double)hist_quantile(&res->event_delay, 0.99), wk), 0);
 
-	snprintf(label, sizeof(label), "%s%s%s%s%s",
+	/* The placement used (e.g. "compact:0,1,0,1") when threads were pinned. */
+	snprintf(label, sizeof(label), "%s%s%s%s%s%s%s",
 		 res->oversubscribed ? "oversubscribed" : "",
 		 res->oversubscribed && !res->updates ? "; " : "",
 		 res->updates ? "" : "no update completed",
 		 (res->oversubscribed || !res->updates) && res->strategy_extra[0] ? "; " : "",
-		 res->strategy_extra);
+		 res->strategy_extra,
+		 opt.placement != POLLSIM_PLACE_NONE ? "; placement " : "",
+		 opt.placement != POLLSIM_PLACE_NONE ? res->placement_desc : "");
 	gb_set_label(st, label);
 	free(res);
 	progress(p, "done", t0);
