@@ -48,6 +48,11 @@
  *     callers share advances (the CAS of one serves all).
  *  6. barrier: advance and collect until the caller's three lists are empty;
  *     thread_deinit runs it, so no object outlives its thread.
+ *
+ * Deliberate breaks for the tests (never in a real build), -D flags, each with
+ * a *_broken_*_test target in BUILD that must fail:
+ *   EBR_BREAK_ACTIVE     advance without looking at active readers;
+ *   EBR_BREAK_ONE_EPOCH  free a limbo list one epoch early (E >= tag + 1).
  */
 #include "strategies/sync.h"
 

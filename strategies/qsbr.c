@@ -68,6 +68,14 @@
  * orphans; thread_deinit hands unfinished batches to the domain's orphan list
  * (freed by the next barrier() or by domain_destroy, when no thread is left).
  * Pending objects and their peak are counted and reported by summary().
+ *
+ * Deliberate breaks for the tests (never in a real build), -D flags, each with
+ * a *_broken_*_test target in BUILD that must fail:
+ *   QSBR_BREAK_NOWAIT   grace periods end at once (sync and defer modes);
+ *   QSBR_BREAK_OFFLINE  poll_enter/poll_leave do nothing: asleep but online;
+ *   QSBR_BREAK_BATCH    a caller shares the grace period running at its
+ *                       arrival (which started before its call);
+ *   QSBR_BREAK_NOBATCH  every caller runs its own grace period.
  */
 #include "strategies/sync.h"
 

@@ -20,6 +20,9 @@
  * unlock); the strategy adds no atomics of its own beyond the watchdog's.
  * Waits are bracketed for the watchdog only when the try-lock fails, so the
  * uncontended read path costs one rdlock/unlock pair and no clock reads.
+ *
+ * Deliberate break for the tests (-DRWLOCK_BREAK_NOLOCK, never in a real
+ * build; rwlock_broken_nolock_test must fail): readers take no lock.
  */
 #include "strategies/sync.h"
 
