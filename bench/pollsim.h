@@ -96,7 +96,6 @@ struct pollsim_result {
 	/* events */
 	uint64_t events;
 	struct hist event_delay;          /* handling start - scheduled time, ns */
-	uint64_t read_ns_total;           /* time inside read_begin..read_end, sampled */
 	uint64_t reads;
 
 	/* deferred reclamation */
