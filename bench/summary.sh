@@ -19,6 +19,8 @@ table() {
 	awk -F'\t' '
 	function fmt(v, h) {
 		if (v == "" || v == "-") return "-"
+		# Words (e.g. "skipped") are shown as they are, never as numbers.
+		if (v !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) return v
 		if (h ~ /\(ns\)$/) {
 			a = v < 0 ? -v : v
 			if (a < 1e3) return sprintf("%.0f ns", v)
