@@ -212,6 +212,8 @@ bad pollsim --fail $ps --fail=abc
 bad pollsim --fail $ps --fail=deinit:0
 bad pollsim --fail $ps --fail=alloc:-1
 bad pollsim --fail $ps --fail=alloc:99
+bad pollsim --fail $ps --fail=spawn:99
+bad pollsim --fail $ps --fail=spawn:
 bad pollsim --bogus $ps --bogus=1
 bad pollsim --bogus $ps --bogus
 bad pollsim stray $ps stray

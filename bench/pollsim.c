@@ -81,7 +81,15 @@
  *         pollsim_resources.
  * --fail=alloc:T fails strategy_thread's ALLOC on thread T (so
  * pollsim_resources is unwound), --fail=init:T fails pollsim_loop's INIT (so
- * the strategy's init and alloc are unwound). After the lifecycle's start
+ * the strategy's init and alloc are unwound), --fail=spawn:T refuses
+ * participant T's pthread_create with EAGAIN before it is called (we run as
+ * root: RLIMIT_NPROC cannot provoke it); like a real refusal it goes through
+ * lc_fail, which releases the participants already waiting in
+ * lc_thread_start (each unwinds its own start), and the run fails with
+ * "alloc phase: pthread_create failed for thread T: ...". Resource exhaustion
+ * (a low RLIMIT_NOFILE) fails pollsim_resources' ALLOC with the call named
+ * ("epoll_create1: Too many open files"), or, before any thread, the setup
+ * phase's control eventfds. After the lifecycle's start
  * barrier a second gate gives every participant the same start time t0.
  * Stopping has two phases so that no update is in flight when threads leave:
  * (1) stop_updates: the updater finishes (barrier() for defer) and says so;
@@ -89,7 +97,10 @@
  *
  * Watchdog: a thread scans dom->threads[] (only threads between the end of
  * their INIT and their FREE, under wd_lock, so it never reads freed memory);
- * when a wait exceeds --watchdog seconds, or the stop takes far too long, it
+ * when a wait exceeds --watchdog seconds, or the stop takes far too long
+ * (over 2 x --watchdog + 5 s + POLLSIM_STOP_NS_PER_PARTICIPANT (50 ms) per
+ * participant after the end: a hang guard that scales with the threads to
+ * stop, so a loaded 64-thread run is not mistaken for a stuck one), it
  * prints which threads hold the run up and what each was doing, then the
  * strategy's dump(), and exits the process with status 3.
  *
@@ -1005,6 +1016,12 @@ static _Noreturn void watchdog_fire(struct sim *s, const char *why)
 	_exit(3);
 }
 
+/* How long after its end a run may take to stop (see POLLSIM_STOP_NS_PER_PARTICIPANT). */
+static uint64_t stop_bound_ns(const struct sim *s)
+{
+	return (uint64_t)((2 * s->cfg->watchdog_s + 5) * NS) + (uint64_t)s->P * POLLSIM_STOP_NS_PER_PARTICIPANT;
+}
+
 static void *watchdog_main(void *arg)
 {
 	struct sim *s = arg;
@@ -1045,8 +1062,10 @@ static void *watchdog_main(void *arg)
 		dl = atomic_load_explicit(&s->shutdown_deadline_ns, memory_order_relaxed);
 		if (dl && now > dl) {
 			snprintf(why, sizeof(why),
-				 "the run did not stop within %.3f s of its end (no strategy wait over the bound)",
-				 (double)(now - dl) / NS + 2 * s->cfg->watchdog_s + 5);
+				 "the run did not stop within %.3f s of its end (bound %.3f s: 2 x --watchdog + 5 s "
+				 "+ %.3f s per participant x %u; no strategy wait over the bound)",
+				 (double)(now - dl + stop_bound_ns(s)) / NS, (double)stop_bound_ns(s) / NS,
+				 POLLSIM_STOP_NS_PER_PARTICIPANT / NS, s->P);
 			watchdog_fire(s, why);
 		}
 		ts.tv_sec = (time_t)(next / 1000000000u);
@@ -1232,8 +1251,9 @@ static int check_fields(const struct pollsim_config *c, const char **flag, char 
 		BAD("--stall", "THREAD:MS with THREAD a loop thread from 0 to %u", c->threads - 1);
 	if (c->stall_thread >= 0 && !(c->stall_ms > 0))
 		BAD("--stall", "THREAD:MS with MS more than 0 (or inf)");
-	if (c->fail_phase != -1 && c->fail_phase != LC_ALLOC && c->fail_phase != LC_INIT)
-		BAD("--fail", "PHASE:THREAD with PHASE alloc or init");
+	if (c->fail_phase != -1 && c->fail_phase != LC_ALLOC && c->fail_phase != LC_INIT &&
+	    c->fail_phase != POLLSIM_FAIL_SPAWN)
+		BAD("--fail", "PHASE:THREAD with PHASE alloc, init or spawn");
 	if (c->fail_phase != -1 && (c->fail_thread < 0 || c->fail_thread >= (int)P))
 		BAD("--fail", "PHASE:THREAD with THREAD a participant from 0 to %u", P - 1);
 	if (!(c->floors_budget_s >= 0) || !(c->floors_budget_s <= FLOORS_MAX_BUDGET_S))
@@ -1491,7 +1511,7 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->updfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->stopfd < 0 || s->updfd < 0) {
-		snprintf(err, errlen, "eventfd (simulator control): %s", strerror(errno));
+		snprintf(err, errlen, "setup phase: eventfd (simulator control) failed: %s", strerror(errno));
 		goto out;
 	}
 
@@ -1514,14 +1534,28 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 		int e = pthread_create(&s->wd_th, NULL, watchdog_main, s);
 
 		if (e) {
-			snprintf(err, errlen, "pthread_create (watchdog): %s", strerror(e));
+			snprintf(err, errlen, "setup phase: pthread_create (watchdog) failed: %s", strerror(e));
 			goto out;
 		}
 	}
 	for (; created < s->P; created++) {
-		int e = pthread_create(&s->pts[created].th, NULL, participant_main, &s->pts[created]);
+		int e;
 
+		if (cfg->fail_phase == POLLSIM_FAIL_SPAWN && cfg->fail_thread == (int)created) {
+			/* injected: refused before the call, as RLIMIT_NPROC would */
+			char msg[128];
+
+			snprintf(msg, sizeof(msg), "%s (injected, --fail=spawn:%u)", strerror(EAGAIN), created);
+			lc_fail(s->lc, LC_ALLOC, "pthread_create", created, msg);
+			break;
+		}
+		e = pthread_create(&s->pts[created].th, NULL, participant_main, &s->pts[created]);
 		if (e) {
+			/*
+			 * This participant never reaches lc_thread_start: lc_fail
+			 * releases the ones already waiting there (they unwind
+			 * themselves), and the gate below waits only for them.
+			 */
 			lc_fail(s->lc, LC_ALLOC, "pthread_create", created, strerror(e));
 			break;
 		}
@@ -1557,9 +1591,13 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 		pcpu1 = process_cpu_ns();
 		res->wall_s = (double)(t_end - t0) / NS;
 		res->process_cpu_ns = pcpu1 - pcpu0;
-		/* bounds the stop: a stop that never ends is reported, not waited for */
-		atomic_store_explicit(&s->shutdown_deadline_ns,
-				      t_end + (uint64_t)((2 * cfg->watchdog_s + 5) * NS), memory_order_relaxed);
+		/*
+		 * Bounds the stop: a stop that never ends is reported, not
+		 * waited for. The bound grows with the participants (each must
+		 * be scheduled to leave its loop and run DEINIT/FREE, slow on a
+		 * loaded, oversubscribed machine) but stays finite.
+		 */
+		atomic_store_explicit(&s->shutdown_deadline_ns, t_end + stop_bound_ns(s), memory_order_relaxed);
 
 		/* phase 1: no more updates; the updater finishes and says so */
 		atomic_store(&s->stop_updates, 1);
@@ -1703,7 +1741,8 @@ void pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct
 	kv_d(o, "watchdog_s", c->watchdog_s);
 	fprintf(o, " stall_thread %d", c->stall_thread);
 	kv_d(o, "stall_ms", c->stall_thread >= 0 ? c->stall_ms : 0);
-	kv_s(o, "fail", c->fail_phase == LC_ALLOC ? "alloc" : c->fail_phase == LC_INIT ? "init" : "none");
+	kv_s(o, "fail", c->fail_phase == LC_ALLOC ? "alloc" : c->fail_phase == LC_INIT ? "init" :
+			c->fail_phase == POLLSIM_FAIL_SPAWN ? "spawn" : "none");
 	fprintf(o, " fail_thread %d", c->fail_phase >= 0 ? c->fail_thread : -1);
 	kv_u(o, "seed", c->seed);
 	kv_s(o, "baseline", r->baseline_process_cpu_ns ? "yes" : "no");

@@ -42,6 +42,20 @@ enum pollsim_arrival {
 
 #define POLLSIM_MAX_THREADS 1024
 
+/*
+ * fail_phase value (not an lc_phase): pthread_create for participant
+ * fail_thread is refused with EAGAIN (fault injection, --fail=spawn:T), the
+ * way RLIMIT_NPROC would refuse it; the run unwinds as after a real refusal.
+ */
+#define POLLSIM_FAIL_SPAWN 100
+
+/*
+ * Hang guard on the stop: the stop must end within 2 x --watchdog + 5 s plus
+ * this much per participant (a loaded machine needs longer to run every
+ * thread's DEINIT/FREE and join it; still bounded).
+ */
+#define POLLSIM_STOP_NS_PER_PARTICIPANT 50000000ull
+
 struct pollsim_config {
 	const struct sync_ops *strategy;
 	unsigned threads;                 /* loop threads, 1..POLLSIM_MAX_THREADS */
@@ -58,7 +72,7 @@ struct pollsim_config {
 	double watchdog_s;                /* bound on any synchronization wait (default 2) */
 	int stall_thread;                 /* -1: none; else stall inside a read section */
 	double stall_ms;                  /* how long; INFINITY: forever */
-	int fail_phase;                   /* -1: none; else enum lc_phase (ALLOC or INIT) */
+	int fail_phase;                   /* -1: none; else enum lc_phase (ALLOC or INIT) or POLLSIM_FAIL_SPAWN */
 	int fail_thread;
 	uint64_t seed;
 	int quiet;                        /* no progress on stderr */

@@ -6,8 +6,9 @@
  *
  * Every flag is validated strictly (bench/flags.h): a bad value is ONE line
  * "pollsim: --flag 'value': what is allowed" on stderr and exit status 2.
- * Exit status: 0 done; 1 the run failed (lifecycle callback, resource); 2 bad
- * flag; 3 the watchdog fired (the run was stuck).
+ * Exit status: 0 done; 1 the run failed (lifecycle callback, resource, thread
+ * creation refused); 2 bad flag; 3 the watchdog fired (the run was stuck, or
+ * its stop overran the hang guard, see POLLSIM_STOP_NS_PER_PARTICIPANT).
  *
  * --baseline=auto (default): when --update-rate > 0, the same configuration
  * is also run with --update-rate 0 for the same duration (after the measured
@@ -29,7 +30,7 @@
 #define PROG "pollsim"
 
 static const char *const baseline_names[] = { "auto", "off", NULL };
-static const char *const fail_phase_names[] = { "alloc", "init", NULL };
+static const char *const fail_phase_names[] = { "alloc", "init", "spawn", NULL };
 
 static void usage(FILE *o)
 {
@@ -65,7 +66,8 @@ static void usage(FILE *o)
 		"                           over it: a report of who holds the run up, exit status 3\n"
 		"  --stall=T:MS           loop thread T stalls once, %g ms after the start, inside a\n"
 		"                           read section for MS ms, (0, 3600000] or inf\n"
-		"  --fail=PHASE:T         alloc|init callback fails on participant T (fault injection)\n"
+		"  --fail=PHASE:T         fault injection on participant T: alloc|init, its callback\n"
+		"                           fails; spawn, its pthread_create is refused (EAGAIN)\n"
 		"  --seed=N               random seed, 0..2^64-1 (default 1)\n"
 		"  --baseline=auto|off    auto: also run without updates to get cpu_ns_per_update\n"
 		"  --quiet                no progress on stderr\n"
@@ -229,8 +231,8 @@ int main(int argc, char **argv)
 			if (flags_split_pair(optarg, a, sizeof(a), b, sizeof(b)) ||
 			    flags_parse_choice(a, fail_phase_names, &idx) ||
 			    flags_parse_unsigned(b, 0, POLLSIM_MAX_THREADS, &u))
-				flags_die(PROG, "--fail", optarg, "PHASE:THREAD, PHASE alloc or init, THREAD a participant");
-			cfg.fail_phase = idx == 0 ? LC_ALLOC : LC_INIT;
+				flags_die(PROG, "--fail", optarg, "PHASE:THREAD, PHASE alloc, init or spawn, THREAD a participant");
+			cfg.fail_phase = idx == 0 ? LC_ALLOC : idx == 1 ? LC_INIT : POLLSIM_FAIL_SPAWN;
 			cfg.fail_thread = (int)u;
 			break;
 		case O_SEED:
