@@ -61,29 +61,12 @@ static int tw_wake_fd(struct sync_domain *d)
 static int tw_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
 			   size_t errlen)
 {
-	struct sync_thread *t = calloc(1, sizeof(*t));
+	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "testwake: out of memory");
+	if (!t)
 		return -1;
-	}
-	sync_thread_attach(d, t, tid);
 	*out = t;
 	return 0;
-}
-
-static int tw_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void tw_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void tw_wake_event(struct sync_thread *t)
@@ -110,9 +93,9 @@ static const struct sync_ops testwake = {
 	.domain_destroy = tw_domain_destroy,
 	.wake_fd = tw_wake_fd,
 	.thread_alloc = tw_thread_alloc,
-	.thread_init = tw_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = tw_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

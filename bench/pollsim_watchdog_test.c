@@ -73,39 +73,16 @@ static void tg_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int tg_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int tg_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
 			   size_t errlen)
 {
-	struct tg_thread *t = calloc(1, sizeof(*t));
+	struct tg_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "testgate: out of memory");
+	if (!t)
 		return -1;
-	}
 	atomic_init(&t->in_read, 0);
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static int tg_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void tg_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void tg_read_begin(struct sync_thread *st)
@@ -168,11 +145,11 @@ static const struct sync_ops testgate = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = tg_domain_create,
 	.domain_destroy = tg_domain_destroy,
-	.wake_fd = tg_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = tg_thread_alloc,
-	.thread_init = tg_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = tg_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

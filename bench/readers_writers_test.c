@@ -46,38 +46,15 @@ static void broken_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int broken_wake_fd(struct sync_domain *d)
+static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
+			   size_t errlen)
 {
-	(void)d;
-	return -1;
-}
+	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			       char *err, size_t errlen)
-{
-	struct sync_thread *t = calloc(1, sizeof(*t));
-
-	if (!t) {
-		snprintf(err, errlen, "broken_grace: out of memory");
+	if (!t)
 		return -1;
-	}
-	sync_thread_attach(d, t, tid);
 	*out = t;
 	return 0;
-}
-
-static int broken_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void broken_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 /* THE BREAK: the "grace period" does not wait for anyone. */
@@ -99,11 +76,11 @@ static const struct sync_ops broken_grace = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = broken_grace_domain_create,
 	.domain_destroy = broken_domain_destroy,
-	.wake_fd = broken_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = broken_thread_alloc,
-	.thread_init = broken_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = broken_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,
@@ -128,11 +105,11 @@ static const struct sync_ops broken_isolate = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = broken_isolate_domain_create,
 	.domain_destroy = broken_domain_destroy,
-	.wake_fd = broken_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = broken_thread_alloc,
-	.thread_init = broken_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = broken_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

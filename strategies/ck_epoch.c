@@ -85,23 +85,14 @@ static void cke_domain_destroy(struct sync_domain *dd)
 	free(d);
 }
 
-static int cke_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			    char *err, size_t errlen)
 {
-	struct ck_epoch_thread *t = calloc(1, sizeof(*t));
+	struct ck_epoch_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "ck_epoch: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->rec = &cke_dom(d)->records[tid];
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
 }
@@ -127,12 +118,6 @@ static void cke_thread_deinit(struct sync_thread *t)
 	if (cke_thr(t)->npending)
 		cke_barrier(t);
 	ck_epoch_unregister(cke_thr(t)->rec);
-}
-
-static void cke_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void cke_read_begin(struct sync_thread *t)
@@ -236,11 +221,11 @@ const struct sync_ops sync_ck_epoch = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = cke_domain_create,
 	.domain_destroy = cke_domain_destroy,
-	.wake_fd = cke_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = cke_thread_alloc,
 	.thread_init = cke_thread_init,
 	.thread_deinit = cke_thread_deinit,
-	.thread_free = cke_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

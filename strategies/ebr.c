@@ -307,43 +307,20 @@ static void ebr_domain_destroy(struct sync_domain *dd)
 	free(d);
 }
 
-static int ebr_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int ebr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			    char *err, size_t errlen)
 {
-	struct ebr_thread *t = calloc(1, sizeof(*t));
+	struct ebr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "ebr: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
-	return 0;
-}
-
-static int ebr_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
 	return 0;
 }
 
 static void ebr_thread_deinit(struct sync_thread *t)
 {
 	ebr_barrier(t);
-}
-
-static void ebr_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void ebr_dump(struct sync_domain *dd, FILE *out)
@@ -388,11 +365,11 @@ const struct sync_ops sync_ebr = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = ebr_domain_create,
 	.domain_destroy = ebr_domain_destroy,
-	.wake_fd = ebr_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = ebr_thread_alloc,
-	.thread_init = ebr_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = ebr_thread_deinit,
-	.thread_free = ebr_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

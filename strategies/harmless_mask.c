@@ -178,31 +178,16 @@ static void hm_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int hm_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int hm_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct hm_thread *t = calloc(1, sizeof(*t));
+	struct hm_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "harmless_mask: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->bit = 1ull << tid;
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static void hm_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void hm_dump(struct sync_domain *sd, FILE *out)
@@ -229,11 +214,11 @@ const struct sync_ops sync_harmless_mask = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = hm_domain_create,
 	.domain_destroy = hm_domain_destroy,
-	.wake_fd = hm_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = hm_thread_alloc,
 	.thread_init = hm_thread_init,
 	.thread_deinit = hm_thread_deinit,
-	.thread_free = hm_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = hm_harmless_now,
 	.poll_leave = hm_harmless_end,

@@ -247,31 +247,16 @@ static void hb_domain_destroy(struct sync_domain *sd)
 	free(d);
 }
 
-static int hb_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int hb_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct hb_thread *t = calloc(1, sizeof(*t));
+	struct hb_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "harmless_membarrier: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->bit = 1ull << tid;
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static void hb_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void hb_dump(struct sync_domain *sd, FILE *out)
@@ -305,11 +290,11 @@ const struct sync_ops sync_harmless_membarrier = {
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_NEEDS_MEMBARRIER,
 	.domain_create = hb_domain_create,
 	.domain_destroy = hb_domain_destroy,
-	.wake_fd = hb_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = hb_thread_alloc,
 	.thread_init = hb_thread_init,
 	.thread_deinit = hb_harmless_now,
-	.thread_free = hb_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = hb_harmless_now,
 	.poll_leave = hb_harmless_end,

@@ -166,31 +166,16 @@ static void if_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int if_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int if_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct if_thread *t = calloc(1, sizeof(*t));
+	struct if_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "isolate_full: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->bit = 1ull << tid;
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static void if_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void if_dump(struct sync_domain *sd, FILE *out)
@@ -215,11 +200,11 @@ const struct sync_ops sync_isolate_full = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = if_domain_create,
 	.domain_destroy = if_domain_destroy,
-	.wake_fd = if_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = if_thread_alloc,
 	.thread_init = if_thread_init,
 	.thread_deinit = if_thread_deinit,
-	.thread_free = if_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = if_idle_now,
 	.poll_enter = if_harmless_now,
 	.poll_leave = if_harmless_end,

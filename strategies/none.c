@@ -21,38 +21,15 @@ static void none_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int none_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int none_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			     char *err, size_t errlen)
 {
-	struct none_thread *t = calloc(1, sizeof(*t));
+	struct none_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "none: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static int none_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void none_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void none_dump(struct sync_domain *d, FILE *out)
@@ -68,11 +45,11 @@ const struct sync_ops sync_none = {
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
 	.domain_create = none_domain_create,
 	.domain_destroy = none_domain_destroy,
-	.wake_fd = none_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = none_thread_alloc,
-	.thread_init = none_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = none_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

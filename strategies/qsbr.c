@@ -441,22 +441,13 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	free(d);
 }
 
-static int qsbr_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int qsbr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			     char *err, size_t errlen)
 {
-	struct qsbr_thread *t = calloc(1, sizeof(*t));
+	struct qsbr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "qsbr: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
 }
@@ -484,12 +475,6 @@ static void qsbr_thread_deinit(struct sync_thread *t)
 		qt->sealed = qt->sealed_tail = NULL;
 	}
 	qsbr_offline(d, q_slot(t));
-}
-
-static void qsbr_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void qsbr_poll_enter(struct sync_thread *t)
@@ -562,11 +547,11 @@ const struct sync_ops sync_qsbr = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = qsbr_domain_create,
 	.domain_destroy = qsbr_domain_destroy,
-	.wake_fd = qsbr_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = qsbr_thread_alloc,
 	.thread_init = qsbr_thread_init,
 	.thread_deinit = qsbr_thread_deinit,
-	.thread_free = qsbr_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = qsbr_poll_enter,
 	.poll_leave = qsbr_poll_leave,

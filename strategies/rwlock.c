@@ -63,40 +63,16 @@ static void rwlock_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int rwlock_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			       char *err, size_t errlen)
 {
-	struct rwlock_thread *t = aligned_alloc(SYNC_CACHELINE, sizeof(*t));
+	struct rwlock_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "rwlock: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
-	memset(t, 0, sizeof(*t));
 	atomic_init(&t->holding, 0);
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static int rwlock_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-static void rwlock_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void rwlock_read_begin(struct sync_thread *t)
@@ -178,11 +154,11 @@ const struct sync_ops sync_rwlock = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = rwlock_domain_create,
 	.domain_destroy = rwlock_domain_destroy,
-	.wake_fd = rwlock_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = rwlock_thread_alloc,
-	.thread_init = rwlock_thread_init,
+	.thread_init = sync_thread_init_nop,
 	.thread_deinit = sync_nop,
-	.thread_free = rwlock_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

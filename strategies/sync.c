@@ -5,6 +5,7 @@
 #include "strategies/sync.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 int sync_domain_init(struct sync_domain *d, const struct sync_ops *ops,
 		     const struct sync_params *p)
@@ -37,6 +38,41 @@ void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned t
 void sync_thread_detach(struct sync_thread *t)
 {
 	atomic_store_explicit(&t->dom->threads[t->tid], NULL, memory_order_release);
+}
+
+void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *err, size_t errlen)
+{
+	/* aligned_alloc wants a multiple of the alignment. */
+	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
+	struct sync_thread *t = aligned_alloc(SYNC_CACHELINE, rounded);
+
+	if (!t) {
+		snprintf(err, errlen, "%s: out of memory for thread %u", d->ops->name, tid);
+		return NULL;
+	}
+	memset(t, 0, rounded);
+	sync_thread_attach(d, t, tid);
+	return t;
+}
+
+void sync_thread_delete(struct sync_thread *t)
+{
+	sync_thread_detach(t);
+	free(t);
+}
+
+int sync_thread_init_nop(struct sync_thread *t, char *err, size_t errlen)
+{
+	(void)t;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+int sync_no_wake_fd(struct sync_domain *d)
+{
+	(void)d;
+	return -1;
 }
 
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,

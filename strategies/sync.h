@@ -278,6 +278,22 @@ void sync_domain_fini(struct sync_domain *d);
 void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid);
 void sync_thread_detach(struct sync_thread *t);
 
+/*
+ * The usual thread_alloc and thread_free: sync_thread_new allocates a zeroed,
+ * cache-line aligned per-thread state of `size` bytes (the strategy's struct,
+ * whose first member is struct sync_thread) and attaches it as thread tid;
+ * NULL with "<strategy>: out of memory for thread N" in err. The strategy
+ * then fills its own fields. sync_thread_delete detaches and frees it.
+ */
+void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *err, size_t errlen);
+void sync_thread_delete(struct sync_thread *t);
+
+/* thread_init of a strategy with nothing to register. */
+int sync_thread_init_nop(struct sync_thread *t, char *err, size_t errlen);
+
+/* wake_fd of every strategy that never wakes a sleeping thread. */
+int sync_no_wake_fd(struct sync_domain *d);
+
 /* Common checks for domain_create: thread limit and reclaim mode. */
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);

@@ -198,33 +198,18 @@ static void tg_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int tg_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int tg_thread_alloc(struct sync_domain *sd, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
 	struct tg_domain *d = (struct tg_domain *)sd;
-	struct tg_thread *t = calloc(1, sizeof(*t));
+	struct tg_thread *t = sync_thread_new(sd, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "tgroups: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->grp = &d->group[tid / TG_GROUP];
 	t->bit = 1ull << (tid % TG_GROUP);
-	sync_thread_attach(sd, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static void tg_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void tg_dump(struct sync_domain *sd, FILE *out)
@@ -253,11 +238,11 @@ const struct sync_ops sync_tgroups = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = tg_domain_create,
 	.domain_destroy = tg_domain_destroy,
-	.wake_fd = tg_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = tg_thread_alloc,
 	.thread_init = tg_thread_init,
 	.thread_deinit = tg_harmless_now,
-	.thread_free = tg_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = tg_harmless_now,
 	.poll_leave = tg_harmless_end,

@@ -98,23 +98,14 @@ static void um_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int um_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int um_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct urcu_memb_thread *t = calloc(1, sizeof(*t));
+	struct urcu_memb_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "urcu_memb: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	atomic_init(&t->state, UM_UNREGISTERED);
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
 }
@@ -138,12 +129,6 @@ static void um_thread_deinit(struct sync_thread *t)
 {
 	urcu_memb_unregister_thread();
 	um_set_state(t, UM_UNREGISTERED);
-}
-
-static void um_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void um_read_begin(struct sync_thread *t)
@@ -249,11 +234,11 @@ const struct sync_ops sync_urcu_memb = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = um_domain_create,
 	.domain_destroy = um_domain_destroy,
-	.wake_fd = um_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = um_thread_alloc,
 	.thread_init = um_thread_init,
 	.thread_deinit = um_thread_deinit,
-	.thread_free = um_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,

@@ -84,23 +84,14 @@ static void uq_domain_destroy(struct sync_domain *d)
 	free(d);
 }
 
-static int uq_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
-}
-
 static int uq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct urcu_qsbr_thread *t = calloc(1, sizeof(*t));
+	struct urcu_qsbr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "urcu_qsbr: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	atomic_init(&t->state, UQ_UNREGISTERED);
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
 }
@@ -118,12 +109,6 @@ static void uq_thread_deinit(struct sync_thread *t)
 {
 	urcu_qsbr_unregister_thread();
 	uq_set_state(t, UQ_UNREGISTERED);
-}
-
-static void uq_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void uq_poll_enter(struct sync_thread *t)
@@ -238,11 +223,11 @@ const struct sync_ops sync_urcu_qsbr = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = uq_domain_create,
 	.domain_destroy = uq_domain_destroy,
-	.wake_fd = uq_wake_fd,
+	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = uq_thread_alloc,
 	.thread_init = uq_thread_init,
 	.thread_deinit = uq_thread_deinit,
-	.thread_free = uq_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = uq_poll_enter,
 	.poll_leave = uq_poll_leave,

@@ -282,22 +282,13 @@ static int wa_wake_fd(struct sync_domain *sd)
 static int wa_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
-	struct wa_thread *t = calloc(1, sizeof(*t));
+	struct wa_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
 
-	if (!t) {
-		snprintf(err, errlen, "wake_all: out of memory for thread %u", tid);
+	if (!t)
 		return -1;
-	}
 	t->bit = 1ull << tid;
-	sync_thread_attach(d, &t->base, tid);
 	*out = &t->base;
 	return 0;
-}
-
-static void wa_thread_free(struct sync_thread *t)
-{
-	sync_thread_detach(t);
-	free(t);
 }
 
 static void wa_dump(struct sync_domain *sd, FILE *out)
@@ -343,7 +334,7 @@ const struct sync_ops sync_wake_all = {
 	.thread_alloc = wa_thread_alloc,
 	.thread_init = wa_thread_init,
 	.thread_deinit = wa_thread_deinit,
-	.thread_free = wa_thread_free,
+	.thread_free = sync_thread_delete,
 	.idle_enter = sync_nop,
 	.poll_enter = sync_nop,
 	.poll_leave = sync_nop,
