@@ -108,7 +108,11 @@
  *   POLLSIM_BREAK_CLASSIFY  every epoll return with a ready fd counts as a
  *                           sync wakeup (pollsim_wakeups_test must fail);
  *   POLLSIM_BREAK_WATCHDOG  the watchdog never fires (pollsim_watchdog_test
- *                           must fail).
+ *                           must fail);
+ *   POLLSIM_BREAK_SPAWN_NO_FAIL  a refused pthread_create is not reported
+ *                           with lc_fail: the participants already started
+ *                           wait for the missing one forever
+ *                           (pollsim_exhaustion_test must fail: a hang).
  *
  * Fault injection: --stall=T:MS makes loop thread T, POLLSIM_STALL_AT_S (20 ms)
  * after the start, enter a read section and stay there MS milliseconds (inf:
@@ -1546,7 +1550,9 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 			char msg[128];
 
 			snprintf(msg, sizeof(msg), "%s (injected, --fail=spawn:%u)", strerror(EAGAIN), created);
+#ifndef POLLSIM_BREAK_SPAWN_NO_FAIL
 			lc_fail(s->lc, LC_ALLOC, "pthread_create", created, msg);
+#endif
 			break;
 		}
 		e = pthread_create(&s->pts[created].th, NULL, participant_main, &s->pts[created]);
