@@ -32,7 +32,11 @@ do for [fmt in "png svg"] {
 		set bmargin at screen 1 - (70 + (row + 1) * RH - 60) / H
 		if (LOGY) {
 			np = int(system(sprintf("jq -r '[.benchmarks[] | select(.error_occurred != true and .%s != null and .%s <= 0) | (.run_name // .name) | split(\"/\") | select(.[0] == \"%s\" and .[3] == \"updater:loop\" and .[5] == \"rate:%s\")] | length' '%s'", METRIC, METRIC, sc, SWEEP, JSON)))
+			npos = int(system(sprintf("jq -r '[.benchmarks[] | select(.error_occurred != true and .%s != null and .%s > 0) | (.run_name // .name) | split(\"/\") | select(.[0] == \"%s\" and .[3] == \"updater:loop\" and .[5] == \"rate:%s\")] | length' '%s'", METRIC, METRIC, sc, SWEEP, JSON)))
 			set title (np > 0 ? sprintf("%s (%d points <= 0 not drawn)", sc, np) : sc)
+			# No point can be drawn on the log axis: an empty panel with a
+			# fixed range (autoscaling nothing is an error in gnuplot).
+			if (npos == 0) { set yrange [1:10]; set title sprintf("%s (no point > 0 to draw: %d points <= 0)", sc, np) } else { set autoscale y }
 		} else {
 			set title sc
 		}

@@ -31,9 +31,26 @@ status=0
 for gp in "$pd"/*.gp; do
 	case $gp in */style.gp | */panels.gp) continue ;; esac # shared, not figures
 	if ! gnuplot -e "$pre" -c "$gp" "$dir/benchmarks.json" "$tmp" "$pd" 2>"$tmp/.err"; then
-		echo "$prog: $(basename "$gp") failed:" >&2
-		cat "$tmp/.err" >&2
-		status=1
+		fig=$(basename "$gp" .gp)
+		why=$(grep -v 'warning: Skipping data file' "$tmp/.err" | grep -v '^$' | tail -n 1 | sed 's/^"[^"]*" line [0-9]*: //')
+		if grep -qE 'all points y value undefined|x range is invalid|y range is invalid' "$tmp/.err"; then
+			# The run holds no point this figure can draw (e.g. a narrowed
+			# matrix, or no update completed): say so in a placeholder
+			# figure rather than leaving a hole, and on stderr in one line.
+			echo "$prog: $fig: nothing to draw in this run ($why); placeholder figure written" >&2
+			# Files the script wrote before it failed are incomplete.
+			rm -f "$tmp/$fig".* "$tmp/$fig"-*
+			for fmt in png svg; do
+				case $fmt in png) term="pngcairo size 800,200" ;; svg) term="svg size 800,200" ;; esac
+				gnuplot -e "set terminal $term; set output '$tmp/$fig.$fmt'; unset border; unset tics; unset key; \
+					set label 1 \"$fig: nothing to draw in this run\\n($why)\" at graph 0.5, 0.5 center; \
+					set xrange [0:1]; set yrange [0:1]; plot 2 notitle" 2>/dev/null || status=1
+			done
+		else
+			echo "$prog: $(basename "$gp") failed:" >&2
+			cat "$tmp/.err" >&2
+			status=1
+		fi
 	elif grep -v '^$' "$tmp/.err" | grep -qv 'warning: Skipping data file with no valid points'; then
 		# gnuplot warnings other than an absent series are worth seeing
 		sed "s|^|$prog: $(basename "$gp"): |" "$tmp/.err" >&2
