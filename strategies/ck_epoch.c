@@ -47,7 +47,7 @@ struct ck_epoch_domain {
 	ck_epoch_t epoch;
 	ck_epoch_record_t *records; /* nthreads, cache-line aligned, domain-owned */
 	/* Statistics; relaxed, they order nothing. */
-	_Atomic uint64_t sync_calls, deferred, pending, peak_pending SYNC_ALIGNED;
+	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
 
 struct ck_epoch_thread {
@@ -132,7 +132,7 @@ static void cke_read_end(struct sync_thread *t)
 
 static void cke_synchronize(struct sync_thread *t)
 {
-	atomic_fetch_add_explicit(&cke_dom(t->dom)->sync_calls, 1, memory_order_relaxed);
+	sync_stats_synchronize(&cke_dom(t->dom)->stats);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
 	ck_epoch_synchronize(cke_thr(t)->rec);
 	sync_wait_end(t);
@@ -145,7 +145,7 @@ static void cke_free_node(ck_epoch_entry_t *e)
 
 	n->fn(n->p);
 	n->owner->npending--;
-	atomic_fetch_sub_explicit(&d->pending, 1, memory_order_relaxed);
+	sync_stats_freed(&d->stats, 1);
 	free(n);
 }
 
@@ -153,7 +153,6 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct ck_epoch_domain *d = cke_dom(t->dom);
 	struct ck_epoch_node *n = malloc(sizeof(*n));
-	uint64_t pend;
 
 	if (!n) {
 		/* No memory for the node: reclaim synchronously instead. */
@@ -165,12 +164,7 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->fn = fn;
 	n->owner = cke_thr(t);
 	cke_thr(t)->npending++;
-	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
-	pend = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
-	for (uint64_t peak = atomic_load_explicit(&d->peak_pending, memory_order_relaxed);
-	     peak < pend && !atomic_compare_exchange_weak_explicit(&d->peak_pending, &peak, pend,
-								   memory_order_relaxed, memory_order_relaxed);)
-		;
+	sync_stats_deferred(&d->stats);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
 	ck_epoch_poll(cke_thr(t)->rec);
 }
@@ -187,8 +181,8 @@ static void cke_dump(struct sync_domain *dd, FILE *out)
 
 	fprintf(out, "ck_epoch: global epoch %u, %llu synchronize calls, %llu pending\n",
 		ck_pr_load_uint(&d->epoch.epoch),
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+		(unsigned long long)atomic_load_explicit(&d->stats.sync_calls, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
 	for (unsigned i = 0; i < dd->nthreads; i++) {
 		ck_epoch_record_t *r = &d->records[i];
 		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
@@ -205,12 +199,7 @@ static void cke_summary(struct sync_domain *dd, FILE *out)
 {
 	struct ck_epoch_domain *d = cke_dom(dd);
 
-	fprintf(out, "synchronize_calls %llu",
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
-	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
-			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
 const struct sync_ops sync_ck_epoch = {

@@ -98,7 +98,8 @@ struct ebr_domain {
 	/* The global epoch: advanced by any thread (CAS), read by all. */
 	_Atomic uint64_t epoch SYNC_ALIGNED;
 	/* Statistics; relaxed, they order nothing. */
-	_Atomic uint64_t advances, sync_calls, pending, peak_pending, deferred SYNC_ALIGNED;
+	_Atomic uint64_t advances SYNC_ALIGNED;
+	struct sync_reclaim_stats stats;
 };
 
 struct ebr_thread {
@@ -110,22 +111,6 @@ struct ebr_thread {
 
 static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen);
-
-/*
- * Full store-load fence. ThreadSanitizer does not model atomic_thread_fence
- * (gcc warns under -fsanitize=thread); there a seq_cst RMW on a thread-local
- * dummy stands in (a locked instruction, also a full fence on x86).
- */
-static inline void ebr_full_fence(void)
-{
-#if defined(__SANITIZE_THREAD__)
-	static _Thread_local _Atomic int dummy;
-
-	atomic_fetch_add(&dummy, 0);
-#else
-	atomic_thread_fence(memory_order_seq_cst);
-#endif
-}
 
 static struct ebr_domain *e_dom(struct sync_domain *d)
 {
@@ -144,7 +129,7 @@ static void ebr_read_begin(struct sync_thread *t)
 
 	/* Relaxed: the fence below orders it before every later load. */
 	atomic_store_explicit(&s->active, 1, memory_order_relaxed);
-	ebr_full_fence();
+	sync_full_fence();
 	atomic_store_explicit(&s->epoch, atomic_load_explicit(&e_dom(t->dom)->epoch, memory_order_acquire),
 			      memory_order_release);
 }
@@ -208,7 +193,7 @@ static void ebr_free_list(struct ebr_domain *d, struct ebr_thread *et, struct eb
 			c->e[i].fn(c->e[i].p);
 		free(c);
 	}
-	atomic_fetch_sub_explicit(&d->pending, l->n, memory_order_relaxed);
+	sync_stats_freed(&d->stats, l->n);
 	et->npending -= l->n;
 	l->n = 0;
 }
@@ -232,7 +217,7 @@ static void ebr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct ebr_thread *et = (struct ebr_thread *)t;
 	struct ebr_domain *d = e_dom(t->dom);
-	uint64_t e = atomic_load(&d->epoch), n;
+	uint64_t e = atomic_load(&d->epoch);
 	struct ebr_limbo *l = &et->limbo[e % EBR_EPOCHS];
 	struct ebr_chunk *c;
 
@@ -257,12 +242,7 @@ static void ebr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	c->n++;
 	l->n++;
 	et->npending++;
-	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
-	n = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
-	for (uint64_t peak = atomic_load_explicit(&d->peak_pending, memory_order_relaxed);
-	     peak < n && !atomic_compare_exchange_weak_explicit(&d->peak_pending, &peak, n,
-								memory_order_relaxed, memory_order_relaxed);)
-		;
+	sync_stats_deferred(&d->stats);
 	ebr_collect(et, true);
 }
 
@@ -280,7 +260,7 @@ static void ebr_synchronize(struct sync_thread *t)
 	struct ebr_domain *d = e_dom(t->dom);
 	uint64_t s = atomic_load(&d->epoch); /* seq_cst: after the caller's unpublish */
 
-	atomic_fetch_add_explicit(&d->sync_calls, 1, memory_order_relaxed);
+	sync_stats_synchronize(&d->stats);
 	ebr_advance_to(t, s + EBR_GRACE, SYNC_WAIT_EPOCH);
 }
 
@@ -330,7 +310,7 @@ static void ebr_dump(struct sync_domain *dd, FILE *out)
 
 	fprintf(out, "ebr: epoch %llu, %llu advances, %llu pending\n", (unsigned long long)e,
 		(unsigned long long)atomic_load_explicit(&d->advances, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
 	for (unsigned i = 0; i < dd->nthreads; i++) {
 		struct ebr_slot *s = &d->slots[i];
 		uint64_t a = atomic_load_explicit(&s->active, memory_order_relaxed);
@@ -348,13 +328,9 @@ static void ebr_summary(struct sync_domain *dd, FILE *out)
 {
 	struct ebr_domain *d = e_dom(dd);
 
-	fprintf(out, "epoch_advances %llu synchronize_calls %llu",
-		(unsigned long long)atomic_load_explicit(&d->advances, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
-	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
-			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+	fprintf(out, "epoch_advances %llu ",
+		(unsigned long long)atomic_load_explicit(&d->advances, memory_order_relaxed));
+	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
 const struct sync_ops sync_ebr = {

@@ -124,8 +124,8 @@ struct qsbr_domain {
 	/* Written by leaders under gp_lock, read under gp_lock and by dump(). */
 	_Atomic uint64_t completed;
 	/* Statistics; relaxed, they order nothing. */
-	_Atomic uint64_t grace_periods, sync_calls, defer_seals, futex_waits, futex_wakes SYNC_ALIGNED;
-	_Atomic uint64_t pending, peak_pending, deferred;
+	_Atomic uint64_t grace_periods, defer_seals, futex_waits, futex_wakes SYNC_ALIGNED;
+	struct sync_reclaim_stats stats;
 	/* Batches of exited threads, freed by barrier() or domain_destroy. */
 	pthread_mutex_t orphan_lock;
 	struct qsbr_batch *orphans;
@@ -140,22 +140,6 @@ struct qsbr_thread {
 
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen);
-
-/*
- * Full store-load fence. ThreadSanitizer does not model atomic_thread_fence
- * (gcc warns under -fsanitize=thread); there a seq_cst RMW on a thread-local
- * dummy stands in (a locked instruction, also a full fence on x86).
- */
-static inline void qsbr_full_fence(void)
-{
-#if defined(__SANITIZE_THREAD__)
-	static _Thread_local _Atomic int dummy;
-
-	atomic_fetch_add(&dummy, 0);
-#else
-	atomic_thread_fence(memory_order_seq_cst);
-#endif
-}
 
 static struct qsbr_domain *q_dom(struct sync_domain *d)
 {
@@ -195,7 +179,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 	if (atomic_load_explicit(&s->ctr, memory_order_relaxed) == g)
 		return;
 	atomic_store_explicit(&s->ctr, g, memory_order_release);
-	qsbr_full_fence(); /* ctr store before the futex load */
+	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
 }
 
@@ -203,7 +187,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
 {
 	atomic_store_explicit(&s->ctr, 0, memory_order_release);
-	qsbr_full_fence(); /* ctr store before the futex load */
+	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
 }
 
@@ -212,7 +196,7 @@ static void qsbr_online(struct qsbr_domain *d, struct qsbr_slot *s)
 {
 	atomic_store_explicit(&s->ctr, atomic_load_explicit(&d->gp, memory_order_acquire),
 			      memory_order_relaxed);
-	qsbr_full_fence(); /* ctr visible before any shared read */
+	sync_full_fence(); /* ctr visible before any shared read */
 }
 
 static bool qsbr_slot_done(struct qsbr_slot *s, uint64_t target)
@@ -297,7 +281,7 @@ static void qsbr_synchronize(struct sync_thread *t)
 	struct qsbr_slot *s = q_slot(t);
 	bool was_online = atomic_load_explicit(&s->ctr, memory_order_relaxed) != 0;
 
-	atomic_fetch_add_explicit(&d->sync_calls, 1, memory_order_relaxed);
+	sync_stats_synchronize(&d->stats);
 	if (was_online)
 		qsbr_offline(d, s);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
@@ -313,7 +297,7 @@ static void qsbr_run_batch(struct qsbr_domain *d, struct qsbr_batch *b)
 {
 	for (unsigned i = 0; i < b->n; i++)
 		b->e[i].fn(b->e[i].p);
-	atomic_fetch_sub_explicit(&d->pending, b->n, memory_order_relaxed);
+	sync_stats_freed(&d->stats, b->n);
 	free(b);
 }
 
@@ -354,7 +338,6 @@ static void qsbr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct qsbr_thread *qt = (struct qsbr_thread *)t;
 	struct qsbr_domain *d = q_dom(t->dom);
-	uint64_t n;
 
 	if (!qt->open) {
 		qt->open = malloc(sizeof(*qt->open));
@@ -369,9 +352,7 @@ static void qsbr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	qt->open->e[qt->open->n].p = p;
 	qt->open->e[qt->open->n].fn = fn;
 	qt->open->n++;
-	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
-	n = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
-	atomic_max_relaxed(&d->peak_pending, n);
+	sync_stats_deferred(&d->stats);
 	if (qt->open->n == QSBR_BATCH)
 		qsbr_seal(qt);
 	qsbr_reclaim_ready(qt);
@@ -505,7 +486,7 @@ static void qsbr_dump(struct sync_domain *dd, FILE *out)
 		(unsigned long long)atomic_load_explicit(&d->completed, memory_order_relaxed),
 		(unsigned)atomic_load_explicit(&d->futex, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->grace_periods, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
 	for (unsigned i = 0; i < dd->nthreads; i++) {
 		uint64_t c = atomic_load_explicit(&d->slots[i].ctr, memory_order_relaxed);
 		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
@@ -527,16 +508,14 @@ static void qsbr_summary(struct sync_domain *dd, FILE *out)
 {
 	struct qsbr_domain *d = q_dom(dd);
 
-	fprintf(out, "grace_periods %llu synchronize_calls %llu futex_waits %llu futex_wakes %llu",
+	fprintf(out, "grace_periods %llu futex_waits %llu futex_wakes %llu ",
 		(unsigned long long)atomic_load_explicit(&d->grace_periods, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->futex_waits, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->futex_wakes, memory_order_relaxed));
+	sync_stats_summary(&d->stats, dd->reclaim, out);
 	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " defer_batches %llu deferred_total %llu deferred_peak_pending %llu",
-			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+		fprintf(out, " defer_batches %llu",
+			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed));
 }
 
 const struct sync_ops sync_qsbr = {

@@ -75,6 +75,19 @@ int sync_no_wake_fd(struct sync_domain *d)
 	return -1;
 }
 
+void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out)
+{
+	/* The loads only read: cast away const for C11's atomic_load on old compilers. */
+	struct sync_reclaim_stats *m = (struct sync_reclaim_stats *)s;
+
+	fprintf(out, "synchronize_calls %llu",
+		(unsigned long long)atomic_load_explicit(&m->sync_calls, memory_order_relaxed));
+	if (reclaim == SYNC_RECLAIM_DEFER)
+		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
+			(unsigned long long)atomic_load_explicit(&m->deferred, memory_order_relaxed),
+			(unsigned long long)atomic_load_explicit(&m->peak_pending, memory_order_relaxed));
+}
+
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen)
 {

@@ -258,6 +258,23 @@ static inline void sync_wait_end(struct sync_thread *t)
 	atomic_store_explicit(&t->wait_kind, SYNC_WAIT_NONE, memory_order_relaxed);
 }
 
+/*
+ * Full store-load fence, for the Dekker-style pairs of the grace-period
+ * strategies. ThreadSanitizer does not model atomic_thread_fence (gcc warns
+ * under -fsanitize=thread); there a seq_cst RMW on a thread-local dummy stands
+ * in (a locked instruction, also a full fence on x86).
+ */
+static inline void sync_full_fence(void)
+{
+#if defined(__SANITIZE_THREAD__)
+	static _Thread_local _Atomic int dummy;
+
+	atomic_fetch_add(&dummy, 0);
+#else
+	atomic_thread_fence(memory_order_seq_cst);
+#endif
+}
+
 /* CPU relax in spin-wait loops. */
 static inline void sync_relax(void)
 {
@@ -305,6 +322,43 @@ void sync_nop_defer(struct sync_thread *t, void *p, void (*fn)(void *));
 /* Names for the watchdog's report. */
 const char *sync_wait_kind_name(int k);
 const char *sync_doing_name(int d);
+
+/*
+ * Counters every grace-period strategy keeps for its summary(): synchronize
+ * calls, deferred frees made, and the objects pending reclamation with their
+ * peak. Relaxed: statistics, read after the run or by the watchdog's report.
+ */
+struct sync_reclaim_stats {
+	_Atomic uint64_t sync_calls, deferred, pending, peak_pending;
+};
+
+static inline void sync_stats_synchronize(struct sync_reclaim_stats *s)
+{
+	atomic_fetch_add_explicit(&s->sync_calls, 1, memory_order_relaxed);
+}
+
+/* One more object handed to deferred reclamation. */
+static inline void sync_stats_deferred(struct sync_reclaim_stats *s)
+{
+	uint64_t n, peak;
+
+	atomic_fetch_add_explicit(&s->deferred, 1, memory_order_relaxed);
+	n = atomic_fetch_add_explicit(&s->pending, 1, memory_order_relaxed) + 1;
+	peak = atomic_load_explicit(&s->peak_pending, memory_order_relaxed);
+	while (peak < n && !atomic_compare_exchange_weak_explicit(&s->peak_pending, &peak, n,
+								  memory_order_relaxed,
+								  memory_order_relaxed))
+		;
+}
+
+/* n deferred objects were freed. */
+static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
+{
+	atomic_fetch_sub_explicit(&s->pending, n, memory_order_relaxed);
+}
+
+/* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
+void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
 
 /* ---- the registry (strategies/registry.c) ---- */
 

@@ -50,7 +50,7 @@ struct urcu_memb_domain {
 	struct sync_domain base;
 	const char *membarrier_mode; /* set once by domain_create */
 	/* Statistics; relaxed, they order nothing (callbacks run on liburcu's thread). */
-	_Atomic uint64_t sync_calls, deferred, pending, peak_pending SYNC_ALIGNED;
+	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
 
 struct urcu_memb_thread {
@@ -145,7 +145,7 @@ static void um_read_end(struct sync_thread *t)
 
 static void um_synchronize(struct sync_thread *t)
 {
-	atomic_fetch_add_explicit(&um_dom(t->dom)->sync_calls, 1, memory_order_relaxed);
+	sync_stats_synchronize(&um_dom(t->dom)->stats);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
 	urcu_memb_synchronize_rcu();
 	sync_wait_end(t);
@@ -156,7 +156,7 @@ static void um_free_node(struct rcu_head *head)
 	struct urcu_memb_node *n = caa_container_of(head, struct urcu_memb_node, head);
 
 	n->fn(n->p);
-	atomic_fetch_sub_explicit(&n->d->pending, 1, memory_order_relaxed);
+	sync_stats_freed(&n->d->stats, 1);
 	free(n);
 }
 
@@ -164,7 +164,6 @@ static void um_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct urcu_memb_domain *d = um_dom(t->dom);
 	struct urcu_memb_node *n = malloc(sizeof(*n));
-	uint64_t pend;
 
 	if (!n) {
 		/* No memory for the node: reclaim synchronously instead. */
@@ -175,12 +174,7 @@ static void um_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->p = p;
 	n->fn = fn;
 	n->d = d;
-	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
-	pend = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
-	for (uint64_t peak = atomic_load_explicit(&d->peak_pending, memory_order_relaxed);
-	     peak < pend && !atomic_compare_exchange_weak_explicit(&d->peak_pending, &peak, pend,
-								   memory_order_relaxed, memory_order_relaxed);)
-		;
+	sync_stats_deferred(&d->stats);
 	urcu_memb_call_rcu(&n->head, um_free_node);
 }
 
@@ -198,8 +192,8 @@ static void um_dump(struct sync_domain *dd, FILE *out)
 
 	fprintf(out, "urcu_memb: membarrier %s, liburcu gp ctr %#lx, %llu synchronize calls, %llu pending\n",
 		d->membarrier_mode, (unsigned long)CMM_LOAD_SHARED(urcu_memb_gp.ctr),
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+		(unsigned long long)atomic_load_explicit(&d->stats.sync_calls, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
 	for (unsigned i = 0; i < dd->nthreads; i++) {
 		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
 		int s;
@@ -218,12 +212,8 @@ static void um_summary(struct sync_domain *dd, FILE *out)
 {
 	struct urcu_memb_domain *d = um_dom(dd);
 
-	fprintf(out, "membarrier %s synchronize_calls %llu", d->membarrier_mode,
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
-	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
-			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+	fprintf(out, "membarrier %s ", d->membarrier_mode);
+	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
 const struct sync_ops sync_urcu_memb = {

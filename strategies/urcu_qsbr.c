@@ -45,7 +45,7 @@
 struct urcu_qsbr_domain {
 	struct sync_domain base;
 	/* Statistics; relaxed, they order nothing (callbacks run on liburcu's thread). */
-	_Atomic uint64_t sync_calls, deferred, pending, peak_pending SYNC_ALIGNED;
+	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
 
 struct urcu_qsbr_thread {
@@ -131,7 +131,7 @@ static void uq_loop_iter(struct sync_thread *t)
 
 static void uq_synchronize(struct sync_thread *t)
 {
-	atomic_fetch_add_explicit(&uq_dom(t->dom)->sync_calls, 1, memory_order_relaxed);
+	sync_stats_synchronize(&uq_dom(t->dom)->stats);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
 	urcu_qsbr_synchronize_rcu();
 	sync_wait_end(t);
@@ -142,7 +142,7 @@ static void uq_free_node(struct rcu_head *head)
 	struct urcu_qsbr_node *n = caa_container_of(head, struct urcu_qsbr_node, head);
 
 	n->fn(n->p);
-	atomic_fetch_sub_explicit(&n->d->pending, 1, memory_order_relaxed);
+	sync_stats_freed(&n->d->stats, 1);
 	free(n);
 }
 
@@ -150,7 +150,6 @@ static void uq_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct urcu_qsbr_domain *d = uq_dom(t->dom);
 	struct urcu_qsbr_node *n = malloc(sizeof(*n));
-	uint64_t pend;
 
 	if (!n) {
 		/* No memory for the node: reclaim synchronously instead. */
@@ -161,12 +160,7 @@ static void uq_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->p = p;
 	n->fn = fn;
 	n->d = d;
-	atomic_fetch_add_explicit(&d->deferred, 1, memory_order_relaxed);
-	pend = atomic_fetch_add_explicit(&d->pending, 1, memory_order_relaxed) + 1;
-	for (uint64_t peak = atomic_load_explicit(&d->peak_pending, memory_order_relaxed);
-	     peak < pend && !atomic_compare_exchange_weak_explicit(&d->peak_pending, &peak, pend,
-								   memory_order_relaxed, memory_order_relaxed);)
-		;
+	sync_stats_deferred(&d->stats);
 	urcu_qsbr_call_rcu(&n->head, uq_free_node);
 }
 
@@ -187,8 +181,8 @@ static void uq_dump(struct sync_domain *dd, FILE *out)
 
 	fprintf(out, "urcu_qsbr: liburcu gp ctr %lu, %llu synchronize calls, %llu pending\n",
 		(unsigned long)CMM_LOAD_SHARED(urcu_qsbr_gp.ctr),
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed),
-		(unsigned long long)atomic_load_explicit(&d->pending, memory_order_relaxed));
+		(unsigned long long)atomic_load_explicit(&d->stats.sync_calls, memory_order_relaxed),
+		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
 	for (unsigned i = 0; i < dd->nthreads; i++) {
 		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
 		int s;
@@ -207,12 +201,7 @@ static void uq_summary(struct sync_domain *dd, FILE *out)
 {
 	struct urcu_qsbr_domain *d = uq_dom(dd);
 
-	fprintf(out, "synchronize_calls %llu",
-		(unsigned long long)atomic_load_explicit(&d->sync_calls, memory_order_relaxed));
-	if (dd->reclaim == SYNC_RECLAIM_DEFER)
-		fprintf(out, " deferred_total %llu deferred_peak_pending %llu",
-			(unsigned long long)atomic_load_explicit(&d->deferred, memory_order_relaxed),
-			(unsigned long long)atomic_load_explicit(&d->peak_pending, memory_order_relaxed));
+	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
 const struct sync_ops sync_urcu_qsbr = {
