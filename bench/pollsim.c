@@ -20,7 +20,7 @@
  * would otherwise dominate every wake-up latency measured here.
  *
  * The loop (the comment at the top of strategies/sync.h):
- *   idle_enter, poll_enter, epoll_wait, poll_leave, idle_leave;
+ *   sync_loop_epoll (poll_enter, epoll_wait, poll_leave: strategies/loop.h);
  *   classify the return: sync (the wake_fd is among the ready fds; then
  *   wake_event), else event (own event source), else control (the simulator's
  *   stop), timeout (0 fds: a saturated thread's poll found nothing), EINTR;
@@ -119,6 +119,7 @@
  * until updates end), doing "event".
  */
 #include "bench/pollsim.h"
+#include "strategies/loop.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -437,7 +438,6 @@ static void table_set_gen(struct table *t, uint64_t g)
 static void do_update(struct pt *p, uint64_t sched)
 {
 	struct sim *s = p->sim;
-	const struct sync_ops *ops = s->ops;
 	struct sync_thread *st = p->st;
 	struct table *old, *n;
 	uint64_t t1, g;
@@ -449,10 +449,10 @@ static void do_update(struct pt *p, uint64_t sched)
 
 	if (s->isolate_path) {
 		t1 = now_ns();
-		ops->isolate(st);
+		sync_isolate(st);
 		hist_record(&p->hists[2], now_ns() - t1);
 		table_set_gen(old, g);
-		ops->release(st);
+		sync_release(st);
 	} else {
 		n = malloc(table_bytes(old->size));
 		if (!n) {
@@ -477,10 +477,10 @@ static void do_update(struct pt *p, uint64_t sched)
 				p->defer_peak_objs = (uint64_t)objs;
 			if (bytes > 0 && (uint64_t)bytes > p->defer_peak_bytes)
 				p->defer_peak_bytes = (uint64_t)bytes;
-			ops->defer_free(st, old, table_poison_free);
+			sync_defer_free(st, old, table_poison_free);
 		} else {
 			t1 = now_ns();
-			ops->synchronize(st);
+			sync_synchronize(st);
 			hist_record(&p->hists[2], now_ns() - t1);
 			table_poison_free(old);
 		}
@@ -495,15 +495,13 @@ static void do_update(struct pt *p, uint64_t sched)
 /* delay UINT64_MAX: none to record (a saturated thread's first event). */
 static void handle_event(struct pt *p, uint64_t delay)
 {
-	const struct sync_ops *ops = p->sim->ops;
-
 	if (delay != UINT64_MAX)
 		hist_record(&p->hists[0], delay);
-	ops->read_begin(p->st);
+	sync_read_begin(p->st);
 	read_table(p);
 	if (p->sim->iters_per_us_x1000)
 		p->checksum += spin_iters(p->sim->iters_per_us_x1000);
-	ops->read_end(p->st);
+	sync_read_end(p->st);
 	p->events++;
 	atomic_store_explicit(&p->prog_events, p->events, memory_order_relaxed);
 }
@@ -555,7 +553,7 @@ static void do_stall(struct pt *p)
 		fprintf(stderr, "pollsim: thread %u stalls inside a read section for %g ms (--stall)\n",
 			p->tid, ms);
 	set_doing(p->st, SYNC_DOING_EVENT);
-	s->ops->read_begin(p->st);
+	sync_read_begin(p->st);
 	pthread_mutex_lock(&s->stall_lock);
 	while (!atomic_load(&s->stop_updates)) {
 		if (until == UINT64_MAX) {
@@ -569,7 +567,7 @@ static void do_stall(struct pt *p)
 		pthread_cond_timedwait(&s->stall_cond, &s->stall_lock, &ts);
 	}
 	pthread_mutex_unlock(&s->stall_lock);
-	s->ops->read_end(p->st);
+	sync_read_end(p->st);
 	p->stalls = 0;
 }
 
@@ -618,7 +616,7 @@ static void finish_updates(struct pt *p)
 
 	set_doing(p->st, SYNC_DOING_UPDATE);
 	if (s->cfg->reclaim == SYNC_RECLAIM_DEFER)
-		s->ops->barrier(p->st);
+		sync_barrier(p->st);
 	p->upd_finished = 1;
 	pthread_mutex_lock(&s->upd_lock);
 	s->updates_done = 1;
@@ -630,7 +628,6 @@ static void run_loop(struct pt *p, uint64_t t0)
 {
 	struct sim *s = p->sim;
 	const struct pollsim_config *c = s->cfg;
-	const struct sync_ops *ops = s->ops;
 	struct sync_thread *st = p->st;
 	struct epoll_event evs[8];
 	struct rusage ru0, ru1;
@@ -661,12 +658,8 @@ static void run_loop(struct pt *p, uint64_t t0)
 
 		arm_timer(p);
 		set_doing(st, SYNC_DOING_POLLING);
-		ops->idle_enter(st);
-		ops->poll_enter(st);
-		n = epoll_wait(p->epfd, evs, 8, p->role == ROLE_SATURATED ? 0 : -1);
-		err = errno;
-		ops->poll_leave(st);
-		ops->idle_leave(st);
+		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED ? 0 : -1);
+		err = n < 0 ? -n : 0;
 		if (atomic_load(&s->stop))
 			break;
 
@@ -700,7 +693,7 @@ static void run_loop(struct pt *p, uint64_t t0)
 			p->w_ctl++;
 		}
 		if (sync)
-			ops->wake_event(st);
+			sync_loop_woken(st);
 		if (ctl)
 			drain(s->updfd); /* only the updater has it; stopfd is never drained */
 		if (src && p->role != ROLE_SATURATED) {
@@ -736,7 +729,7 @@ static void run_loop(struct pt *p, uint64_t t0)
 			}
 		}
 		set_doing(st, SYNC_DOING_LOOP);
-		ops->loop_iter(st);
+		sync_loop_end(st);
 	}
 	set_doing(st, SYNC_DOING_EXITING);
 	getrusage(RUSAGE_THREAD, &ru1);
@@ -847,7 +840,7 @@ static int cb_strategy_init(void *arg, unsigned tid, char *err, size_t errlen)
 {
 	struct sim *s = arg;
 
-	return s->ops->thread_init(s->pts[tid].st, err, errlen) ? -1 : 0;
+	return sync_thread_init(s->pts[tid].st, err, errlen) ? -1 : 0;
 }
 
 static int cb_strategy_deinit(void *arg, unsigned tid, char *err, size_t errlen)
@@ -856,7 +849,7 @@ static int cb_strategy_deinit(void *arg, unsigned tid, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	s->ops->thread_deinit(s->pts[tid].st);
+	sync_thread_deinit(s->pts[tid].st);
 	return 0;
 }
 
@@ -1502,7 +1495,7 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 			goto out;
 		}
 	}
-	s->wake_fd = s->ops->wake_fd(s->dom);
+	s->wake_fd = sync_wake_fd(s->dom);
 	{
 		struct table *t = table_new(s, cfg->table_size, 1);
 

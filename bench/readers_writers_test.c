@@ -57,6 +57,12 @@ static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_
 	return 0;
 }
 
+/* An update hook that does nothing (the test's deliberate lack of protection). */
+static void nothing(struct sync_thread *t)
+{
+	(void)t;
+}
+
 /* THE BREAK: the "grace period" does not wait for anyone. */
 static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
@@ -76,24 +82,11 @@ static const struct sync_ops broken_grace = {
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = broken_grace_domain_create,
 	.domain_destroy = broken_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = broken_thread_alloc,
-	.thread_init = sync_thread_init_nop,
-	.thread_deinit = sync_nop,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
-	.poll_enter = sync_nop,
-	.poll_leave = sync_nop,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
-	.isolate = sync_nop,
-	.release = sync_nop,
-	.synchronize = sync_nop,
+	.synchronize = nothing,
 	.defer_free = broken_defer_free,
-	.barrier = sync_nop,
+	.barrier = nothing,
 	.dump = broken_dump,
 };
 
@@ -105,24 +98,10 @@ static const struct sync_ops broken_isolate = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = broken_isolate_domain_create,
 	.domain_destroy = broken_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = broken_thread_alloc,
-	.thread_init = sync_thread_init_nop,
-	.thread_deinit = sync_nop,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
-	.poll_enter = sync_nop,
-	.poll_leave = sync_nop,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
-	.isolate = sync_nop,
-	.release = sync_nop,
-	.synchronize = sync_nop,
-	.defer_free = broken_defer_free,
-	.barrier = sync_nop,
+	.isolate = nothing,
+	.release = nothing,
 	.dump = broken_dump,
 };
 

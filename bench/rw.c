@@ -29,6 +29,7 @@
 #include "bench/rw.h"
 
 #include "bench/lifecycle.h"
+#include "strategies/loop.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -218,25 +219,26 @@ static void set_doing(struct sync_thread *t, enum sync_doing d)
  * HAProxy-family strategies get their harmless (and idle) window, qsbr its
  * quiescent state and offline period, wake_all its sync point.
  */
+static int poll_wake_fd(void *arg)
+{
+	struct rw_run *run = arg;
+	struct pollfd pfd = { .fd = run->wake_fd, .events = POLLIN };
+
+	if (run->wake_fd < 0)
+		return 0;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+}
+
 static void quiesce(struct rw_run *run, struct sync_thread *t)
 {
-	const struct sync_ops *ops = run->ops;
-	int woken = 0;
+	int woken;
 
 	set_doing(t, SYNC_DOING_POLLING);
-	ops->idle_enter(t);
-	ops->poll_enter(t);
-	if (run->wake_fd >= 0) {
-		struct pollfd pfd = { .fd = run->wake_fd, .events = POLLIN };
-
-		woken = poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
-	}
-	ops->poll_leave(t);
-	ops->idle_leave(t);
+	woken = sync_loop_poll(t, poll_wake_fd, run) > 0;
 	if (woken)
-		ops->wake_event(t);
+		sync_loop_woken(t);
 	set_doing(t, SYNC_DOING_LOOP);
-	ops->loop_iter(t);
+	sync_loop_end(t);
 }
 
 static int stopped(struct rw_run *run)
@@ -248,7 +250,6 @@ static int stopped(struct rw_run *run)
 static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 {
 	struct rw_run *run = w->run;
-	const struct sync_ops *ops = run->ops;
 	const unsigned every = run->cfg->quiesce_every;
 	const uint64_t delay = run->cfg->read_delay;
 	uint64_t reads = 0, torn = 0, poisoned = 0;
@@ -260,7 +261,7 @@ static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 			struct rw_obj *o;
 			uint64_t v0, bad_poison = 0, bad_tear = 0;
 
-			ops->read_begin(t);
+			sync_read_begin(t);
 			/* Acquire: pairs with the writer's publishing exchange. */
 			o = atomic_load_explicit(&run->shared, memory_order_acquire);
 			v0 = atomic_load_explicit(&o->f[0], memory_order_relaxed);
@@ -273,7 +274,7 @@ static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 				bad_poison |= v == RW_POISON;
 				bad_tear |= v != v0;
 			}
-			ops->read_end(t);
+			sync_read_end(t);
 			reads++;
 			if (bad_poison)
 				poisoned++;
@@ -304,7 +305,6 @@ static void pending_add(struct rw_run *run)
 static int write_one(struct rw_worker *w, struct sync_thread *t)
 {
 	struct rw_run *run = w->run;
-	const struct sync_ops *ops = run->ops;
 	/* Relaxed: the counter only makes generations distinct. */
 	uint64_t gen = atomic_fetch_add_explicit(&run->gen, 1, memory_order_relaxed) + 1;
 	uint64_t t0 = sync_now_ns(), t1, t2;
@@ -312,7 +312,7 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 	if (run->update == RW_UPDATE_INPLACE) {
 		struct rw_obj *o;
 
-		ops->isolate(t);
+		sync_isolate(t);
 		t1 = sync_now_ns();
 		/* Relaxed: in place, the pointer never changes after rw_run set it. */
 		o = atomic_load_explicit(&run->shared, memory_order_relaxed);
@@ -320,7 +320,7 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 		obj_write_range(o, gen, 0, RW_FIELDS / 2);
 		spin(run->cfg->write_hold);
 		obj_write_range(o, gen, RW_FIELDS / 2, RW_FIELDS);
-		ops->release(t);
+		sync_release(t);
 		hist_record(&w->wait_latency, t1 - t0);
 	} else {
 		struct rw_obj *n = obj_new(run, gen), *old;
@@ -332,13 +332,13 @@ static int write_one(struct rw_worker *w, struct sync_thread *t)
 		spin(run->cfg->write_hold);
 		if (run->cfg->reclaim == SYNC_RECLAIM_SYNC) {
 			t1 = sync_now_ns();
-			ops->synchronize(t);
+			sync_synchronize(t);
 			t2 = sync_now_ns();
 			hist_record(&w->wait_latency, t2 - t1);
 			obj_poison_free(old);
 		} else {
 			pending_add(run);
-			ops->defer_free(t, old, obj_reclaim_deferred);
+			sync_defer_free(t, old, obj_reclaim_deferred);
 		}
 	}
 	hist_record(&w->write_latency, sync_now_ns() - t0);
@@ -396,7 +396,7 @@ static int cb_init(void *arg, unsigned tid, char *err, size_t errlen)
 {
 	struct rw_run *run = arg;
 
-	return run->ops->thread_init(run->workers[tid].st, err, errlen);
+	return sync_thread_init(run->workers[tid].st, err, errlen);
 }
 
 /* Before the writer's deinit in defer mode: every defer_free made has run. */
@@ -407,7 +407,7 @@ static int cb_barrier(void *arg, unsigned tid, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	if (run->workers[tid].writer && run->cfg->reclaim == SYNC_RECLAIM_DEFER)
-		run->ops->barrier(run->workers[tid].st);
+		sync_barrier(run->workers[tid].st);
 	return 0;
 }
 
@@ -417,7 +417,7 @@ static int cb_deinit(void *arg, unsigned tid, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	run->ops->thread_deinit(run->workers[tid].st);
+	sync_thread_deinit(run->workers[tid].st);
 	return 0;
 }
 
@@ -633,7 +633,7 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	p.reclaim = cfg->reclaim;
 	if (run->ops->domain_create(&p, &run->dom, err, errlen))
 		goto out_free;
-	run->wake_fd = run->ops->wake_fd(run->dom);
+	run->wake_fd = sync_wake_fd(run->dom);
 
 	run->lc = lc_create(run->nthreads);
 	if (!run->lc) {

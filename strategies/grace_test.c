@@ -38,7 +38,7 @@
  * With --expect-fail the harness runs itself in a child process and succeeds
  * only if the child fails (the permanent "broken variant must fail" targets).
  */
-#include "strategies/sync.h"
+#include "strategies/loop.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -170,7 +170,7 @@ static void start_thread(struct worker *w)
 	char err[256];
 
 	if (ops->thread_alloc(g.dom, w->tid, &w->t, err, sizeof(err)) ||
-	    ops->thread_init(w->t, err, sizeof(err))) {
+	    sync_thread_init(w->t, err, sizeof(err))) {
 		fprintf(stderr, "grace_test: %s: thread %u: %s\n", ops->name, w->tid, err);
 		exit(1);
 	}
@@ -178,7 +178,7 @@ static void start_thread(struct worker *w)
 
 static void stop_thread(struct worker *w)
 {
-	ops->thread_deinit(w->t);
+	sync_thread_deinit(w->t);
 	ops->thread_free(w->t);
 }
 
@@ -190,6 +190,14 @@ static void spin_us(unsigned us)
 		sync_relax();
 }
 
+/* sync_loop_poll poller: a 1 us trip offline. */
+static int poll_spin_1us(void *arg)
+{
+	(void)arg;
+	spin_us(1);
+	return 0;
+}
+
 static void reader_loop(struct worker *w)
 {
 	struct sync_thread *t = w->t;
@@ -199,7 +207,7 @@ static void reader_loop(struct worker *w)
 		struct obj *o;
 		uint64_t b, gen, sum = 0, u0;
 
-		ops->read_begin(t);
+		sync_read_begin(t);
 		b = atomic_fetch_add(&g.seq, 1);
 		u0 = atomic_load_explicit(&g.updates, memory_order_relaxed);
 		o = atomic_load_explicit(&g.shared, memory_order_acquire);
@@ -230,22 +238,18 @@ static void reader_loop(struct worker *w)
 		}
 		if (atomic_load_explicit(&g.updates, memory_order_relaxed) != u0)
 			atomic_fetch_add_explicit(&g.overlaps, 1, memory_order_relaxed);
-		ops->read_end(t);
-		ops->loop_iter(t);
+		sync_read_end(t);
+		sync_loop_end(t);
 		n++;
 		/* Batch phase: stay online, so that every grace period waits for us. */
 		if ((n & 15) == 0 && !g.long_section_us) {
 			/* A short trip through the poller: offline, then online again. */
-			ops->idle_enter(t);
-			ops->poll_enter(t);
 			/*
 			 * No sched_yield here: yielding hands the CPU to a writer
 			 * for a whole time slice, and readers and writers then
 			 * take turns instead of overlapping.
 			 */
-			spin_us(1);
-			ops->poll_leave(t);
-			ops->idle_leave(t);
+			sync_loop_poll(t, poll_spin_1us, NULL);
 		}
 	}
 	atomic_fetch_add(&g.reads, n);
@@ -257,22 +261,22 @@ static void update_once(struct sync_thread *t)
 	struct obj *n = obj_new(), *old;
 
 	if (g.isolate_mode) {
-		ops->isolate(t);
+		sync_isolate(t);
 		old = atomic_exchange(&g.shared, n);
 		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
 		obj_reclaim(old);
-		ops->release(t);
+		sync_release(t);
 	} else if (g.reclaim == SYNC_RECLAIM_SYNC) {
 		old = atomic_exchange(&g.shared, n);
 		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
-		ops->synchronize(t);
+		sync_synchronize(t);
 		atomic_fetch_add(&g.sync_calls, 1);
 		obj_reclaim(old);
 	} else {
 		old = atomic_exchange(&g.shared, n);
 		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
 		atomic_fetch_add(&g.defers, 1);
-		ops->defer_free(t, old, obj_free_cb);
+		sync_defer_free(t, old, obj_free_cb);
 	}
 	atomic_fetch_add(&g.updates, 1);
 }
@@ -296,11 +300,34 @@ static void wait_step(struct worker *w, int v)
 		usleep(200);
 }
 
+/* Pollers for sync_loop_poll: what each role does while offline / harmless. */
+static int poll_held_offline(void *arg)
+{
+	raise_step(arg, 4); /* section closed, offline */
+	wait_step(arg, 5);
+	return 0;
+}
+
+static int poll_wait_step5(void *arg)
+{
+	wait_step(arg, 5);
+	return 0;
+}
+
+static int poll_sleep_on_efd(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t x;
+
+	if (read(w->efd, &x, sizeof(x)) != sizeof(x))
+		perror("grace_test: eventfd read");
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned seed = w->tid * 2654435761u + 1;
-	uint64_t x;
 
 	start_thread(w);
 	pthread_barrier_wait(&g.start);
@@ -319,7 +346,7 @@ static void *worker_main(void *arg)
 				/* Retire nothing: only the grace period's length is checked. */
 				uint64_t s = atomic_fetch_add(&g.seq, 1);
 
-				ops->synchronize(w->t);
+				sync_synchronize(w->t);
 				atomic_fetch_add(&g.sync_calls, 1);
 				atomic_max(&g.reclaimed_upto, s);
 				/*
@@ -327,47 +354,37 @@ static void *worker_main(void *arg)
 				 * some land while a grace period that cannot cover
 				 * them is finishing.
 				 */
-				ops->loop_iter(w->t);
+				sync_loop_end(w->t);
 				spin_us((unsigned)(rand_r(&seed) % 100));
 			}
 			atomic_store(&w->progress_ns, now_ns());
-			ops->loop_iter(w->t);
+			sync_loop_end(w->t);
 		}
 		if (g.reclaim == SYNC_RECLAIM_DEFER && !g.isolate_mode)
-			ops->barrier(w->t);
+			sync_barrier(w->t);
 		break;
 	case ROLE_HELD_READER:
 		/* Piggyback phase, driven by main through w->step (see there). */
 		wait_step(w, 1);
-		ops->loop_iter(w->t);
-		ops->read_begin(w->t);
+		sync_loop_end(w->t);
+		sync_read_begin(w->t);
 		raise_step(w, 2); /* section open */
 		wait_step(w, 3);
-		ops->read_end(w->t);
-		ops->loop_iter(w->t);
-		ops->poll_enter(w->t);
-		raise_step(w, 4); /* section closed, offline */
-		wait_step(w, 5);
-		ops->poll_leave(w->t);
+		sync_read_end(w->t);
+		sync_loop_end(w->t);
+		sync_loop_poll(w->t, poll_held_offline, w); /* steps 4 and 5 */
 		break;
 	case ROLE_ONE_SYNC:
 		wait_step(w, 1);
-		ops->synchronize(w->t);
+		sync_synchronize(w->t);
 		atomic_store(&w->progress_ns, now_ns());
 		raise_step(w, 2); /* returned */
-		ops->loop_iter(w->t);
-		ops->poll_enter(w->t);
-		wait_step(w, 5);
-		ops->poll_leave(w->t);
+		sync_loop_end(w->t);
+		sync_loop_poll(w->t, poll_wait_step5, w);
 		break;
 	case ROLE_SLEEPER:
-		ops->idle_enter(w->t);
-		ops->poll_enter(w->t);
 		/* Blocks until the test ends: nobody writes this eventfd before. */
-		if (read(w->efd, &x, sizeof(x)) != sizeof(x))
-			perror("grace_test: eventfd read");
-		ops->poll_leave(w->t);
-		ops->idle_leave(w->t);
+		sync_loop_poll(w->t, poll_sleep_on_efd, w);
 		break;
 	}
 	stop_thread(w);

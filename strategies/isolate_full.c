@@ -19,14 +19,17 @@
  *	    1    |  1   |    1     | waiting for a full isolation
  *	    1    |  0   |    0     | isolated
  *
- * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end.
+ * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end
+ * (poll_enter is steps 1 and 2, poll_leave steps 3 and 4). Inside a task, a
+ * slow call may be bracketed by harmless_begin/harmless_end (steps 2 and 3
+ * alone): harmless but not idle, so a full isolation still waits for it.
  * Steps:
- *  1. idle_enter = idle_now: set own idle bit.
- *  2. poll_enter = harmless_now: set own harmless bit.
- *  3. poll_leave = harmless_end: loop { clear own harmless bit; if no other
+ *  1. idle_now: set own idle bit.
+ *  2. harmless_now: set own harmless bit.
+ *  3. harmless_end: loop { clear own harmless bit; if no other
  *     thread wants a rendez-vous, done; else set it again and wait while one
  *     does } (as harmless_mask; the wait is harmless and idle).
- *  4. idle_leave = idle_end: clear own idle bit. It needs no wait: the thread
+ *  4. idle_end: clear own idle bit. It needs no wait: the thread
  *     got here through step 3 with its harmless bit clear, and a full
  *     isolation needs that bit set (step 5), so no isolation can be claimed
  *     while the thread is between step 3 and its next step 2, which comes
@@ -112,6 +115,20 @@ static void if_harmless_end(struct sync_thread *t)
 			sched_yield();
 		sync_wait_end(t);
 	}
+}
+
+/* Entering the poller: idle (step 1), then harmless (step 2). */
+static void if_poll_enter(struct sync_thread *t)
+{
+	if_idle_now(t);
+	if_harmless_now(t);
+}
+
+/* Leaving it: harmless_end (step 3, may wait), then idle_end (step 4). */
+static void if_poll_leave(struct sync_thread *t)
+{
+	if_harmless_end(t);
+	if_idle_end(t);
 }
 
 static void if_isolate(struct sync_thread *t)
@@ -200,26 +217,17 @@ const struct sync_ops sync_isolate_full = {
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = if_domain_create,
 	.domain_destroy = if_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = if_thread_alloc,
 	.thread_init = if_thread_init,
 	.thread_deinit = if_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = if_idle_now,
-	.poll_enter = if_harmless_now,
-	.poll_leave = if_harmless_end,
-	.idle_leave = if_idle_end,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
+	.poll_enter = if_poll_enter,
+	.poll_leave = if_poll_leave,
+	.harmless_begin = if_harmless_now,
+	.harmless_end = if_harmless_end,
 	.isolate = if_isolate,
 	.release = if_release,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
 	.dump = if_dump,
-	.summary = NULL,
 };
 
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
