@@ -7,7 +7,7 @@
  * it allows, then lets the C library convert, then checks errno, the end
  * pointer and the range.
  */
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <errno.h>
 #include <math.h>

@@ -33,7 +33,7 @@
  *   LC_BREAK_NO_WAIT   lc_thread_start does not wait for the other threads;
  *   LC_BREAK_NO_LOCK   ALLOC/INIT run without the mutex (threads interleave).
  */
-#include "bench/lifecycle.h"
+#include "bench/lib/lifecycle.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

@@ -4,7 +4,7 @@
  * "SUMMARY key value ..." on stdout; progress (at most one line a second) on
  * stderr unless --quiet.
  *
- * Every flag is validated strictly (bench/flags.h): a bad value is ONE line
+ * Every flag is validated strictly (bench/lib/flags.h): a bad value is ONE line
  * "pollsim: --flag 'value': what is allowed" on stderr and exit status 2.
  * Exit status: 0 done; 1 the run failed (lifecycle callback, resource, thread
  * creation refused); 2 bad flag; 3 the watchdog fired (the run was stuck, or
@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/flags.h"
-#include "bench/lifecycle.h"
-#include "bench/pollsim.h"
+#include "bench/lib/flags.h"
+#include "bench/lib/lifecycle.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define PROG "pollsim"

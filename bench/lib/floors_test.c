@@ -1,5 +1,5 @@
 /*
- * floors_test.c - sanity and behaviour of floors_measure (bench/floors.h),
+ * floors_test.c - sanity and behaviour of floors_measure (bench/lib/floors.h),
  * never speed: both floors come back finite and positive, with at least one
  * batch and one round trip each; the call returns within a generous bound
  * (no hang); a second call works; bad budgets (negative, NaN, infinite, too
@@ -8,7 +8,7 @@
  * Built against -DFLOORS_BREAK_NO_STOP the measurement hangs; the alarm turns
  * that into a failure with a message.
  */
-#include "bench/floors.h"
+#include "bench/lib/floors.h"
 
 #include <math.h>
 #include <signal.h>

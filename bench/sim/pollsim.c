@@ -71,7 +71,7 @@
  * updates end (reclaim=defer), long before its thread_deinit.
  *
  * Start and stop. Per-thread resources come and go through the lifecycle
- * (bench/lifecycle.h), callbacks named:
+ * (bench/lib/lifecycle.h), callbacks named:
  *   ALLOC pollsim_placement (bind to the CPU hwloc chose), pollsim_resources
  *         (epoll set, event source, histograms), strategy_thread
  *         (thread_alloc);
@@ -118,7 +118,7 @@
  * after the start, enter a read section and stay there MS milliseconds (inf:
  * until updates end), doing "event".
  */
-#include "bench/pollsim.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/loop.h"
 
 #include <errno.h>
@@ -136,8 +136,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "bench/floors.h"
-#include "bench/lifecycle.h"
+#include "bench/lib/floors.h"
+#include "bench/lib/lifecycle.h"
 
 #define TAG_WAKE 1u
 #define TAG_SRC 2u

@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/pollsim.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define BOUND_S 0.3

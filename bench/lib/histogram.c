@@ -15,7 +15,7 @@
  * Deliberate break for the tests (never in a real build): -DHIST_BREAK_INDEX
  * takes the sub-bucket from the wrong bits.
  */
-#include "bench/histogram.h"
+#include "bench/lib/histogram.h"
 
 #include <string.h>
 
