@@ -182,7 +182,6 @@ void pollsim_print_summary(FILE *out, const struct pollsim_config *cfg,
 			   const struct pollsim_result *res);
 
 const char *pollsim_scenario_name(enum pollsim_scenario s);
-int pollsim_scenario_parse(const char *s, enum pollsim_scenario *out);
 
 /* Names used by flags and SUMMARY; NULL-terminated lists for flags_parse_choice. */
 extern const char *const pollsim_scenario_names[];  /* idle saturated mixed bursty */
@@ -191,7 +190,7 @@ extern const char *const pollsim_placement_names[]; /* none compact scatter */
 extern const char *const pollsim_arrival_names[];   /* fixed poisson */
 extern const char *const pollsim_reclaim_names[];   /* sync defer */
 
-/* Scenario parameters (documented in pollsim.c's design note and --help). */
+/* Scenario parameters (documented in --help and the README). */
 #define POLLSIM_IDLE_EVENT_RATE 100.0     /* events/s per idle thread by default */
 #define POLLSIM_BURST_PERIOD_S 0.1        /* bursty: a burst on every thread every 100 ms */
 #define POLLSIM_BURST_EVENTS 32           /* bursty: events per thread per burst */
