@@ -90,7 +90,7 @@ void sim_stall(struct pt *p)
 	else
 		fprintf(stderr, "pollsim: thread %u stalls inside a read section for %g ms (--stall)\n",
 			p->tid, ms);
-	set_doing(p->st, SYNC_DOING_EVENT);
+	sync_set_doing(p->st, SYNC_DOING_EVENT);
 	sync_read_begin(p->st);
 	pthread_mutex_lock(&s->stall_lock);
 	while (!atomic_load(&s->stop_updates)) {

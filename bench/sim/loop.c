@@ -42,7 +42,7 @@ static void finish_updates(struct pt *p)
 {
 	struct sim *s = p->sim;
 
-	set_doing(p->st, SYNC_DOING_UPDATE);
+	sync_set_doing(p->st, SYNC_DOING_UPDATE);
 	if (s->cfg->reclaim == SYNC_RECLAIM_DEFER)
 		sync_barrier(p->st);
 	p->upd_finished = 1;
@@ -69,7 +69,7 @@ static void run_loop(struct pt *p, uint64_t t0)
 		uint64_t now;
 
 		sim_arm_timer(p);
-		set_doing(st, SYNC_DOING_POLLING);
+		sync_set_doing(st, SYNC_DOING_POLLING);
 		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED ? 0 : -1);
 		err = n < 0 ? -n : 0;
 		if (atomic_load(&s->stop))
@@ -115,11 +115,11 @@ static void run_loop(struct pt *p, uint64_t t0)
 
 		now = now_ns();
 		if (events_on && p->role == ROLE_SATURATED && src) {
-			set_doing(st, SYNC_DOING_EVENT);
+			sync_set_doing(st, SYNC_DOING_EVENT);
 			sim_handle_event(p, p->prev_end ? now - p->prev_end : UINT64_MAX);
 			p->prev_end = now_ns();
 		} else if (events_on && p->role == ROLE_IDLE && sim_next_event_time(p) <= now) {
-			set_doing(st, SYNC_DOING_EVENT);
+			sync_set_doing(st, SYNC_DOING_EVENT);
 			for (int k = 0; k < MAX_BATCH && sim_next_event_time(p) <= now; k++) {
 				uint64_t sched = sim_take_event(p);
 
@@ -140,10 +140,10 @@ static void run_loop(struct pt *p, uint64_t t0)
 				sim_update(p, sched);
 			}
 		}
-		set_doing(st, SYNC_DOING_LOOP);
+		sync_set_doing(st, SYNC_DOING_LOOP);
 		sync_loop_end(st);
 	}
-	set_doing(st, SYNC_DOING_EXITING);
+	sync_set_doing(st, SYNC_DOING_EXITING);
 	getrusage(RUSAGE_THREAD, &ru1);
 	p->cpu_ns = thread_cpu_ns() - cpu0;
 	p->vcsw = (uint64_t)(ru1.ru_nvcsw - ru0.ru_nvcsw);
@@ -175,7 +175,7 @@ void *sim_participant_main(void *arg)
 		return NULL; /* the lifecycle unwound this thread already */
 	if (go)
 		run_loop(p, t0);
-	set_doing(p->st, SYNC_DOING_EXITED);
+	sync_set_doing(p->st, SYNC_DOING_EXITED);
 	lc_thread_stop(s->lc, p->tid);
 	return NULL;
 }

@@ -171,9 +171,7 @@ static int cb_loop_init(void *arg, unsigned tid, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd write: %s", strerror(errno));
 		return -1;
 	}
-	pthread_mutex_lock(&s->wd_lock);
-	p->watched = 1;
-	pthread_mutex_unlock(&s->wd_lock);
+	watchdog_watch(s->wd, tid, p->st);
 	return 0;
 }
 
@@ -183,9 +181,7 @@ static int cb_unwatch_free(void *arg, unsigned tid, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	pthread_mutex_lock(&s->wd_lock);
-	s->pts[tid].watched = 0;
-	pthread_mutex_unlock(&s->wd_lock);
+	watchdog_unwatch(s->wd, tid);
 	return 0;
 }
 

@@ -11,6 +11,12 @@
  * lc_thread_start (each unwinds its own start). After the lifecycle's start
  * barrier a second gate gives every participant the same start time t0.
  *
+ * The watchdog (bench/lib/watchdog.h) watches each participant from the end
+ * of its INIT to its FREE, and bounds the stop: over 2 x --watchdog + 5 s +
+ * POLLSIM_STOP_NS_PER_PARTICIPANT per participant after the end (a bound that
+ * scales with the threads to stop, so a loaded 64-thread run is not mistaken
+ * for a stuck one) it reports and exits with status 3.
+ *
  * Stop, in two phases so that no update is in flight when threads leave:
  * (1) stop_updates: the updater finishes (barrier() for defer) and says so;
  * (2) stop: every participant leaves its loop and runs DEINIT then FREE.
@@ -33,6 +39,7 @@
 
 static void sim_free(struct sim *s)
 {
+	watchdog_stop(s->wd);
 	if (s->lc)
 		lc_destroy(s->lc);
 	if (s->dom)
@@ -57,9 +64,22 @@ static void sim_free(struct sim *s)
 	pthread_cond_destroy(&s->upd_cond);
 	pthread_mutex_destroy(&s->stall_lock);
 	pthread_cond_destroy(&s->stall_cond);
-	pthread_mutex_destroy(&s->wd_lock);
-	pthread_cond_destroy(&s->wd_cond);
 	free(s);
+}
+
+/* How long after its end a run may take to stop (see POLLSIM_STOP_NS_PER_PARTICIPANT). */
+static uint64_t stop_bound_ns(const struct sim *s)
+{
+	return (uint64_t)((2 * s->cfg->watchdog_s + 5) * NS) + (uint64_t)s->P * POLLSIM_STOP_NS_PER_PARTICIPANT;
+}
+
+/* The watchdog's name for participant tid: its role, and whether it updates. */
+static void watchdog_label(void *arg, unsigned tid, char *buf, size_t len)
+{
+	const struct sim *s = arg;
+	const struct pt *p = &s->pts[tid];
+
+	snprintf(buf, len, "%s%s", sim_role_names[p->role], p->is_updater ? ", updater" : "");
 }
 
 static void init_cond_monotonic(pthread_cond_t *c)
@@ -135,13 +155,10 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	pthread_cond_init(&s->upd_cond, NULL);
 	pthread_mutex_init(&s->stall_lock, NULL);
 	init_cond_monotonic(&s->stall_cond);
-	pthread_mutex_init(&s->wd_lock, NULL);
-	init_cond_monotonic(&s->wd_cond);
 	atomic_init(&s->stop, 0);
 	atomic_init(&s->stop_updates, 0);
 	atomic_init(&s->pending_objs, 0);
 	atomic_init(&s->pending_bytes, 0);
-	atomic_init(&s->shutdown_deadline_ns, 0);
 	atomic_init(&s->table, NULL);
 
 	/* the floors first, while this process runs nothing else */
@@ -235,12 +252,13 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	sim_register_callbacks(s);
 
 	{
-		int e = pthread_create(&s->wd_th, NULL, sim_watchdog_main, s);
+		struct watchdog_config wc = {
+			.prog = "pollsim", .bound_s = cfg->watchdog_s, .nthreads = s->P, .dom = s->dom,
+			.label = watchdog_label, .arg = s,
+		};
 
-		if (e) {
-			snprintf(err, errlen, "setup phase: pthread_create (watchdog) failed: %s", strerror(e));
+		if (watchdog_start(&s->wd, &wc, err, errlen))
 			goto out;
-		}
 	}
 	for (; created < s->P; created++) {
 		int e;
@@ -303,7 +321,14 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 		 * be scheduled to leave its loop and run DEINIT/FREE, slow on a
 		 * loaded, oversubscribed machine) but stays finite.
 		 */
-		atomic_store_explicit(&s->shutdown_deadline_ns, t_end + sim_stop_bound_ns(s), memory_order_relaxed);
+		{
+			uint64_t bound = stop_bound_ns(s);
+			char how[128];
+
+			snprintf(how, sizeof(how), "2 x --watchdog + 5 s + %.3f s per participant x %u",
+				 POLLSIM_STOP_NS_PER_PARTICIPANT / NS, s->P);
+			watchdog_stop_by(s->wd, t_end + bound, bound, how);
+		}
 
 		/* phase 1: no more updates; the updater finishes and says so */
 		atomic_store(&s->stop_updates, 1);
@@ -323,11 +348,8 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	for (unsigned i = 0; i < created; i++)
 		pthread_join(s->pts[i].th, NULL);
 
-	pthread_mutex_lock(&s->wd_lock);
-	s->wd_stop = 1;
-	pthread_cond_broadcast(&s->wd_cond);
-	pthread_mutex_unlock(&s->wd_lock);
-	pthread_join(s->wd_th, NULL);
+	watchdog_stop(s->wd);
+	s->wd = NULL;
 
 	lerr = lc_error(s->lc);
 	if (lerr) {

@@ -23,6 +23,7 @@
 
 #include "bench/lib/histogram.h"
 #include "bench/lib/lifecycle.h"
+#include "bench/lib/watchdog.h"
 #include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
@@ -72,8 +73,6 @@ struct pt {
 	int epfd, srcfd;
 	struct hist *hists;               /* [0] event delay, [1] update latency, [2] time to safe */
 	struct sync_thread *st;
-
-	int watched;                      /* under sim->wd_lock: the watchdog may read st */
 
 	/* loop state, thread-local */
 	uint64_t rng;
@@ -134,15 +133,11 @@ struct sim {
 	pthread_mutex_t stall_lock;
 	pthread_cond_t stall_cond;
 
-	/* watchdog: wd_stop and every pt.watched under wd_lock */
-	pthread_mutex_t wd_lock;
-	pthread_cond_t wd_cond;
-	int wd_stop;
-	_Atomic uint64_t shutdown_deadline_ns; /* 0: running; else the stop must end by then */
-	pthread_t wd_th;
+	/* watches each participant from the end of its INIT to its FREE */
+	struct watchdog *wd;
 };
 
-/* ---- clocks, random gaps, the watchdog's view of a thread ---- */
+/* ---- clocks and random gaps ---- */
 
 static inline uint64_t now_ns(void)
 {
@@ -189,15 +184,6 @@ static inline uint64_t gap(struct pt *p, uint64_t period_ns)
 	return period_ns;
 }
 
-static inline void set_doing(struct sync_thread *t, enum sync_doing d)
-{
-	/* Relaxed: only the watchdog reads these, to describe a stuck run. */
-	if (atomic_load_explicit(&t->doing, memory_order_relaxed) != (int)d) {
-		atomic_store_explicit(&t->doing_since_ns, now_ns(), memory_order_relaxed);
-		atomic_store_explicit(&t->doing, d, memory_order_relaxed);
-	}
-}
-
 /* n iterations of a xorshift the compiler cannot drop: the CPU an event costs. */
 static inline uint64_t spin_iters(uint64_t n)
 {
@@ -233,10 +219,6 @@ void *sim_participant_main(void *arg);
 
 /* resources.c: the lifecycle callbacks of every participant. */
 void sim_register_callbacks(struct sim *s);
-
-/* watchdog.c */
-void *sim_watchdog_main(void *arg);
-uint64_t sim_stop_bound_ns(const struct sim *s);
 
 /* placement.c */
 int sim_placement_compute(struct sim *s, char *desc, size_t desclen, char *err, size_t errlen);

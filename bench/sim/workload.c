@@ -105,7 +105,7 @@ void sim_update(struct pt *p, uint64_t sched)
 	struct table *old, *n;
 	uint64_t t1, g;
 
-	set_doing(st, SYNC_DOING_UPDATE);
+	sync_set_doing(st, SYNC_DOING_UPDATE);
 	/* Relaxed: the updater is the only writer of the pointer. */
 	old = atomic_load_explicit(&s->table, memory_order_relaxed);
 	g = atomic_load_explicit(&old->gen, memory_order_relaxed) + 1;
