@@ -47,17 +47,7 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		ts->voluntary_ctx_switches = p->vcsw;
 		ts->involuntary_ctx_switches = p->ivcsw;
 	}
-	if (s->ops->summary) {
-		FILE *m = fmemopen(res->strategy_extra, sizeof(res->strategy_extra) - 1, "w");
-
-		if (m) {
-			s->ops->summary(s->dom, m);
-			fclose(m);
-		}
-		for (char *q = res->strategy_extra; *q; q++)
-			if (*q == '\n')
-				*q = ' ';
-	}
+	sync_summary_string(s->dom, res->strategy_extra, sizeof(res->strategy_extra));
 }
 
 static void kv_s(FILE *o, const char *k, const char *v)
