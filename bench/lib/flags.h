@@ -2,7 +2,7 @@
  * flags.h - strict parsing of command-line values, shared by the binaries
  * (pollsim, readers_writers, compare).
  *
- * Every bad value ends the program the same way (issue 7): ONE line on stderr,
+ * Every bad value ends the program the same way: ONE line on stderr,
  * "prog: --flag 'value': what is allowed", and exit status 2. The parsers
  * below only say yes or no; the caller knows what is allowed and says it
  * through flags_die().
@@ -17,6 +17,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * One flag of a binary's table, for flags_next(): its name without the
+ * leading "--", whether it takes a value, and what the value may be (shown
+ * when it is missing).
+ */
+struct flags_spec {
+	const char *name;
+	int takes_value;
+	const char *allowed;
+};
+
+/*
+ * Steps through argv from *i (start at 1): returns the index in specs[n] of
+ * the next flag, its value in *val (NULL for a flag without one), and -1 after
+ * the last argument. Names match exactly ("--thr" is not "--threads"); a value
+ * comes as --name=value or --name value. Misuse ends the program with one
+ * line and exit 2 (flags_die_usage): an unknown flag, a missing value, a value
+ * given to a flag that takes none, an argument that is not a flag.
+ */
+int flags_next(const char *prog, int argc, char **argv, int *i, const struct flags_spec *specs, size_t n,
+	       const char **val);
 
 /* Options of flags_parse_double. */
 #define FLAGS_MIN_EXCLUSIVE 0x1u  /* value > min (else value >= min) */
