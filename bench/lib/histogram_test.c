@@ -7,7 +7,7 @@
  * two halves gives exactly the histogram of the whole; an empty histogram
  * answers 0. Deterministic: a fixed-seed xorshift generator.
  * Built with -DEXPECT_BROKEN against a deliberately broken histogram.c
- * (HIST_BREAK_INDEX), it exits 0 only if some check failed.
+ * (HISTOGRAM_BREAK_INDEX), it exits 0 only if some check failed.
  */
 #include "bench/lib/histogram.h"
 

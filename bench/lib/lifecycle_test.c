@@ -13,7 +13,7 @@
  *      start returns -1, lc_error names phase, callback and thread, no hang;
  *   4. lc_fail (thread creation refused) releases the others, no hang.
  * Built with -DEXPECT_BROKEN against a deliberately broken lifecycle.c
- * (LC_BREAK_*), it exits 0 only if some check failed.
+ * (LIFECYCLE_BREAK_*), it exits 0 only if some check failed.
  */
 #include "bench/lib/lifecycle.h"
 
