@@ -407,6 +407,13 @@ static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
 
+/*
+ * The strategy's summary() pairs as one line in buf (len bytes, always
+ * NUL-terminated): line breaks and tabs become spaces, the ends are trimmed.
+ * Empty when the strategy has no summary(). Returns buf.
+ */
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len);
+
 /* ---- the registry (strategies/registry.c) ---- */
 
 /* Every strategy, in a fixed order; NULL-terminated. */

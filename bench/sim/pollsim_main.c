@@ -4,7 +4,7 @@
  * "SUMMARY key value ..." on stdout; progress (at most one line a second) on
  * stderr unless --quiet.
  *
- * Every flag is validated strictly (bench/flags.h): a bad value is ONE line
+ * Every flag is validated strictly (bench/lib/flags.h), names exactly: a bad value is ONE line
  * "pollsim: --flag 'value': what is allowed" on stderr and exit status 2.
  * Exit status: 0 done; 1 the run failed (lifecycle callback, resource, thread
  * creation refused); 2 bad flag; 3 the watchdog fired (the run was stuck, or
@@ -16,15 +16,14 @@
  * of the run - baseline's process CPU scaled to the run's wall time) /
  * updates. --baseline=off skips it: cpu_ns_per_update is then nan.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/flags.h"
-#include "bench/lifecycle.h"
-#include "bench/pollsim.h"
+#include "bench/lib/flags.h"
+#include "bench/lib/lifecycle.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define PROG "pollsim"
@@ -115,93 +114,91 @@ static double number(const char *flag, const char *v, double min, double max, un
 int main(int argc, char **argv)
 {
 	enum {
-		O_STRATEGY = 256, O_THREADS, O_SCENARIO, O_DURATION, O_UPDATE_RATE, O_UPDATER,
-		O_PLACEMENT, O_ARRIVAL, O_RECLAIM, O_EVENT_COST, O_EVENT_RATE, O_NO_EVENTS,
-		O_TABLE_SIZE, O_WATCHDOG, O_STALL, O_FAIL, O_SEED, O_BASELINE, O_QUIET, O_LIST,
-		O_HELP,
+		O_STRATEGY, O_THREADS, O_SCENARIO, O_DURATION, O_UPDATE_RATE, O_UPDATER, O_PLACEMENT,
+		O_ARRIVAL, O_RECLAIM, O_EVENT_COST, O_EVENT_RATE, O_NO_EVENTS, O_TABLE_SIZE, O_WATCHDOG,
+		O_STALL, O_FAIL, O_SEED, O_BASELINE, O_QUIET, O_LIST, O_HELP,
 	};
-	static const struct option opts[] = {
-		{ "strategy", required_argument, NULL, O_STRATEGY },
-		{ "threads", required_argument, NULL, O_THREADS },
-		{ "scenario", required_argument, NULL, O_SCENARIO },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "update-rate", required_argument, NULL, O_UPDATE_RATE },
-		{ "updater", required_argument, NULL, O_UPDATER },
-		{ "placement", required_argument, NULL, O_PLACEMENT },
-		{ "arrival", required_argument, NULL, O_ARRIVAL },
-		{ "reclaim", required_argument, NULL, O_RECLAIM },
-		{ "event-cost-us", required_argument, NULL, O_EVENT_COST },
-		{ "event-rate", required_argument, NULL, O_EVENT_RATE },
-		{ "no-events", no_argument, NULL, O_NO_EVENTS },
-		{ "table-size", required_argument, NULL, O_TABLE_SIZE },
-		{ "watchdog", required_argument, NULL, O_WATCHDOG },
-		{ "stall", required_argument, NULL, O_STALL },
-		{ "fail", required_argument, NULL, O_FAIL },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "baseline", required_argument, NULL, O_BASELINE },
-		{ "quiet", no_argument, NULL, O_QUIET },
-		{ "list", no_argument, NULL, O_LIST },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
+	/* In the order of the enum above. */
+	static const struct flags_spec specs[] = {
+		{ "strategy", 1, "a strategy name, see --list" },
+		{ "threads", 1, "loop threads" },
+		{ "scenario", 1, "idle|saturated|mixed|bursty" },
+		{ "duration", 1, "seconds" },
+		{ "update-rate", 1, "updates per second" },
+		{ "updater", 1, "loop|outside" },
+		{ "placement", 1, "none|compact|scatter" },
+		{ "arrival", 1, "fixed|poisson" },
+		{ "reclaim", 1, "sync|defer" },
+		{ "event-cost-us", 1, "microseconds" },
+		{ "event-rate", 1, "events per second" },
+		{ "no-events", 0, NULL },
+		{ "table-size", 1, "entries" },
+		{ "watchdog", 1, "seconds" },
+		{ "stall", 1, "THREAD:MS" },
+		{ "fail", 1, "PHASE:THREAD" },
+		{ "seed", 1, "an integer" },
+		{ "baseline", 1, "auto|off" },
+		{ "quiet", 0, NULL },
+		{ "list", 0, NULL },
+		{ "help", 0, NULL },
 	};
 	struct pollsim_config cfg;
 	struct pollsim_result *res;
 	const char *stall_arg = NULL, *fail_arg = NULL, *threads_arg = NULL;
 	const char *strategy_arg = "none", *reclaim_arg = "sync";
-	int baseline = 0, c, idx;
+	int baseline = 0, argi = 1, k, idx;
 	char err[512], a[64], b[64];
-	const char *flag;
+	const char *flag, *v;
 	unsigned u;
 	uint64_t u64;
 
 	pollsim_config_default(&cfg);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, &idx)) != -1) {
-		switch (c) {
+	while ((k = flags_next(PROG, argc, argv, &argi, specs, sizeof(specs) / sizeof(specs[0]), &v)) >= 0) {
+		switch (k) {
 		case O_STRATEGY:
-			strategy_arg = optarg;
-			cfg.strategy = sync_find(optarg);
+			strategy_arg = v;
+			cfg.strategy = sync_find(v);
 			if (!cfg.strategy)
-				flags_die(PROG, "--strategy", optarg, "one of %s", sync_names());
+				flags_die(PROG, "--strategy", v, "one of %s", sync_names());
 			break;
 		case O_THREADS:
-			threads_arg = optarg;
-			if (flags_parse_unsigned(optarg, 1, POLLSIM_MAX_THREADS, &u))
-				flags_die(PROG, "--threads", optarg, "loop threads, an integer from 1 to %u",
+			threads_arg = v;
+			if (flags_parse_unsigned(v, 1, POLLSIM_MAX_THREADS, &u))
+				flags_die(PROG, "--threads", v, "loop threads, an integer from 1 to %u",
 					  POLLSIM_MAX_THREADS);
 			cfg.threads = u;
 			break;
 		case O_SCENARIO:
-			cfg.scenario = (enum pollsim_scenario)choice("--scenario", optarg, pollsim_scenario_names);
+			cfg.scenario = (enum pollsim_scenario)choice("--scenario", v, pollsim_scenario_names);
 			break;
 		case O_DURATION:
-			cfg.duration_s = number("--duration", optarg, 0, 3600, FLAGS_MIN_EXCLUSIVE,
+			cfg.duration_s = number("--duration", v, 0, 3600, FLAGS_MIN_EXCLUSIVE,
 						"seconds, more than 0 and at most 3600");
 			break;
 		case O_UPDATE_RATE:
-			cfg.update_rate = number("--update-rate", optarg, 0, 1e6, 0,
+			cfg.update_rate = number("--update-rate", v, 0, 1e6, 0,
 						 "updates per second from 0 (none) to 1000000");
 			break;
 		case O_UPDATER:
-			cfg.updater = (enum pollsim_updater)choice("--updater", optarg, pollsim_updater_names);
+			cfg.updater = (enum pollsim_updater)choice("--updater", v, pollsim_updater_names);
 			break;
 		case O_PLACEMENT:
-			cfg.placement = (enum pollsim_placement)choice("--placement", optarg,
+			cfg.placement = (enum pollsim_placement)choice("--placement", v,
 								       pollsim_placement_names);
 			break;
 		case O_ARRIVAL:
-			cfg.arrival = (enum pollsim_arrival)choice("--arrival", optarg, pollsim_arrival_names);
+			cfg.arrival = (enum pollsim_arrival)choice("--arrival", v, pollsim_arrival_names);
 			break;
 		case O_RECLAIM:
-			reclaim_arg = optarg;
-			cfg.reclaim = (enum sync_reclaim)choice("--reclaim", optarg, pollsim_reclaim_names);
+			reclaim_arg = v;
+			cfg.reclaim = (enum sync_reclaim)choice("--reclaim", v, pollsim_reclaim_names);
 			break;
 		case O_EVENT_COST:
-			cfg.event_cost_us = number("--event-cost-us", optarg, 0, 1e6, 0,
+			cfg.event_cost_us = number("--event-cost-us", v, 0, 1e6, 0,
 						   "microseconds of CPU per event, from 0 to 1000000");
 			break;
 		case O_EVENT_RATE:
-			cfg.event_rate = number("--event-rate", optarg, 0, 1e6, FLAGS_MIN_EXCLUSIVE,
+			cfg.event_rate = number("--event-rate", v, 0, 1e6, FLAGS_MIN_EXCLUSIVE,
 						"events per second per thread, more than 0 and at most 1000000 "
 						"(--no-events for none)");
 			break;
@@ -209,39 +206,39 @@ int main(int argc, char **argv)
 			cfg.no_events = 1;
 			break;
 		case O_TABLE_SIZE:
-			if (flags_parse_unsigned(optarg, 1, 1000000, &u))
-				flags_die(PROG, "--table-size", optarg, "entries, an integer from 1 to 1000000");
+			if (flags_parse_unsigned(v, 1, 1000000, &u))
+				flags_die(PROG, "--table-size", v, "entries, an integer from 1 to 1000000");
 			cfg.table_size = u;
 			break;
 		case O_WATCHDOG:
-			cfg.watchdog_s = number("--watchdog", optarg, 0, 3600, FLAGS_MIN_EXCLUSIVE,
+			cfg.watchdog_s = number("--watchdog", v, 0, 3600, FLAGS_MIN_EXCLUSIVE,
 						"seconds, more than 0 and at most 3600");
 			break;
 		case O_STALL:
-			stall_arg = optarg;
-			if (flags_split_pair(optarg, a, sizeof(a), b, sizeof(b)) ||
+			stall_arg = v;
+			if (flags_split_pair(v, a, sizeof(a), b, sizeof(b)) ||
 			    flags_parse_unsigned(a, 0, POLLSIM_MAX_THREADS - 1, &u) ||
 			    flags_parse_double(b, 0, 3600000, FLAGS_MIN_EXCLUSIVE | FLAGS_ALLOW_INF, &cfg.stall_ms))
-				flags_die(PROG, "--stall", optarg,
+				flags_die(PROG, "--stall", v,
 					  "THREAD:MS, a loop thread and milliseconds in (0, 3600000] or inf");
 			cfg.stall_thread = (int)u;
 			break;
 		case O_FAIL:
-			fail_arg = optarg;
-			if (flags_split_pair(optarg, a, sizeof(a), b, sizeof(b)) ||
+			fail_arg = v;
+			if (flags_split_pair(v, a, sizeof(a), b, sizeof(b)) ||
 			    flags_parse_choice(a, fail_phase_names, &idx) ||
 			    flags_parse_unsigned(b, 0, POLLSIM_MAX_THREADS, &u))
-				flags_die(PROG, "--fail", optarg, "PHASE:THREAD, PHASE alloc, init or spawn, THREAD a participant");
+				flags_die(PROG, "--fail", v, "PHASE:THREAD, PHASE alloc, init or spawn, THREAD a participant");
 			cfg.fail_phase = idx == 0 ? LC_ALLOC : idx == 1 ? LC_INIT : POLLSIM_FAIL_SPAWN;
 			cfg.fail_thread = (int)u;
 			break;
 		case O_SEED:
-			if (flags_parse_u64(optarg, 0, UINT64_MAX, &u64))
-				flags_die(PROG, "--seed", optarg, "an integer from 0 to 18446744073709551615");
+			if (flags_parse_u64(v, 0, UINT64_MAX, &u64))
+				flags_die(PROG, "--seed", v, "an integer from 0 to 18446744073709551615");
 			cfg.seed = u64;
 			break;
 		case O_BASELINE:
-			baseline = choice("--baseline", optarg, baseline_names);
+			baseline = choice("--baseline", v, baseline_names);
 			break;
 		case O_QUIET:
 			cfg.quiet = 1;
@@ -252,15 +249,8 @@ int main(int argc, char **argv)
 		case O_HELP:
 			usage(stdout);
 			return 0;
-		case ':':
-			flags_die_usage(PROG, "%s: needs a value (see --help)", argv[optind - 1]);
-		default:
-			flags_die_usage(PROG, "%s: unknown flag (see --help)", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		flags_die_usage(PROG, "'%s': unexpected argument (flags start with --; see --help)",
-				argv[optind]);
 	if (!cfg.strategy)
 		cfg.strategy = sync_find("none");
 	if (!cfg.strategy)

@@ -18,7 +18,7 @@
  * Deliberate break for floors_test (never in a real build):
  * -DFLOORS_BREAK_NO_STOP: ping never tells pong to stop (a hang at join).
  */
-#include "bench/floors.h"
+#include "bench/lib/floors.h"
 
 #include <errno.h>
 #include <pthread.h>

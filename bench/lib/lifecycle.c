@@ -26,14 +26,15 @@
  *      every FREE) before lc_thread_start returns -1.
  *
  * Deliberate breaks for the tests (never in a real build), -D flags:
- *   LC_BREAK_MERGED    run ALLOC and INIT interleaved in registration order
- *                      (HAProxy before the fix: one list);
- *   LC_BREAK_FREE_FIRST  lc_thread_stop runs FREE before DEINIT;
- *   LC_BREAK_NO_UNWIND a failing thread unwinds nothing;
- *   LC_BREAK_NO_WAIT   lc_thread_start does not wait for the other threads;
- *   LC_BREAK_NO_LOCK   ALLOC/INIT run without the mutex (threads interleave).
+ *   LIFECYCLE_BREAK_MERGED      run ALLOC and INIT interleaved in registration
+ *                               order (HAProxy before the fix: one list);
+ *   LIFECYCLE_BREAK_FREE_FIRST  lc_thread_stop runs FREE before DEINIT;
+ *   LIFECYCLE_BREAK_NO_UNWIND   a failing thread unwinds nothing;
+ *   LIFECYCLE_BREAK_NO_WAIT     lc_thread_start does not wait for the others;
+ *   LIFECYCLE_BREAK_NO_LOCK     ALLOC/INIT run without the mutex (threads
+ *                               interleave).
  */
-#include "bench/lifecycle.h"
+#include "bench/lib/lifecycle.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -159,7 +160,7 @@ const char *lc_error(const struct lifecycle *lc)
 	return lc->error;
 }
 
-#ifndef LC_BREAK_NO_UNWIND
+#ifndef LIFECYCLE_BREAK_NO_UNWIND
 /* The undo of callback i of phase 'done' (ALLOC or INIT) in phase 'undo', or -1. */
 static int namesake(const struct lifecycle *lc, enum lc_phase done, unsigned i, enum lc_phase undo)
 {
@@ -186,7 +187,7 @@ static void run_void(const struct lifecycle *lc, enum lc_phase phase, unsigned j
 static void unwind(const struct lifecycle *lc, unsigned tid, const unsigned char *alloc_ran,
 		   const unsigned char *init_ran)
 {
-#ifdef LC_BREAK_NO_UNWIND
+#ifdef LIFECYCLE_BREAK_NO_UNWIND
 	(void)lc;
 	(void)tid;
 	(void)alloc_ran;
@@ -217,7 +218,7 @@ static void run_stop(const struct lifecycle *lc, unsigned tid)
 {
 	unsigned j;
 
-#ifdef LC_BREAK_FREE_FIRST
+#ifdef LIFECYCLE_BREAK_FREE_FIRST
 	for (j = 0; j < lc->ncb[LC_FREE]; j++)
 		run_void(lc, LC_FREE, j, tid);
 	for (j = 0; j < lc->ncb[LC_DEINIT]; j++)
@@ -257,7 +258,7 @@ static int start_locked(struct lifecycle *lc, unsigned tid)
 	unsigned char alloc_ran[LC_MAX_CALLBACKS] = { 0 }, init_ran[LC_MAX_CALLBACKS] = { 0 };
 	unsigned i;
 
-#ifdef LC_BREAK_MERGED
+#ifdef LIFECYCLE_BREAK_MERGED
 	unsigned a = 0, n = 0;
 
 	/* one list in registration order, as before the fix */
@@ -313,7 +314,7 @@ int lc_thread_start(struct lifecycle *lc, unsigned tid)
 		pthread_mutex_unlock(&lc->lock);
 		return -1;
 	}
-#ifdef LC_BREAK_NO_LOCK
+#ifdef LIFECYCLE_BREAK_NO_LOCK
 	pthread_mutex_unlock(&lc->lock);
 	if (start_locked(lc, tid) != 0)
 		return -1;
@@ -326,7 +327,7 @@ int lc_thread_start(struct lifecycle *lc, unsigned tid)
 #endif
 	if (++lc->started == lc->nthreads)
 		pthread_cond_broadcast(&lc->all_started);
-#ifndef LC_BREAK_NO_WAIT
+#ifndef LIFECYCLE_BREAK_NO_WAIT
 	while (!lc->failed && lc->started < lc->nthreads)
 		pthread_cond_wait(&lc->all_started, &lc->lock);
 #endif

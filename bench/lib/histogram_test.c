@@ -1,5 +1,5 @@
 /*
- * histogram_test.c - proves the histogram's promise (bench/histogram.h):
+ * histogram_test.c - proves the histogram's promise (bench/lib/histogram.h):
  * p50, p90, p99, p999 within 1% of the exact order statistic (the
  * ceil(q*n)-th smallest value of a sorted copy), min and max exact, on random
  * data from several distributions (uniform over wide ranges, exponential,
@@ -7,9 +7,9 @@
  * two halves gives exactly the histogram of the whole; an empty histogram
  * answers 0. Deterministic: a fixed-seed xorshift generator.
  * Built with -DEXPECT_BROKEN against a deliberately broken histogram.c
- * (HIST_BREAK_INDEX), it exits 0 only if some check failed.
+ * (HISTOGRAM_BREAK_INDEX), it exits 0 only if some check failed.
  */
-#include "bench/histogram.h"
+#include "bench/lib/histogram.h"
 
 #include <math.h>
 #include <stdio.h>

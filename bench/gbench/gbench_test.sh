@@ -1,6 +1,6 @@
 #!/bin/sh
 # gbench_test: runs the C-only benchmark binary gbench_demo ($1), registered
-# only through bench/gbench.h, and checks with jq that its JSON output carries
+# only through bench/gbench/gbench.h, and checks with jq that its JSON output carries
 # what the C calls asked for: each counter flag's effect, arguments read back
 # with gb_range(), thread index and count, label, manual time, items/bytes,
 # skips with their message, the custom context, and that --benchmark_* flags

@@ -15,7 +15,7 @@
  * Deliberate break for the tests (never in a real build): -DHIST_BREAK_INDEX
  * takes the sub-bucket from the wrong bits.
  */
-#include "bench/histogram.h"
+#include "bench/lib/histogram.h"
 
 #include <string.h>
 
@@ -28,7 +28,7 @@ static inline unsigned bucket_of(uint64_t v)
 	if (v < HIST_SUB_COUNT)
 		return (unsigned)v;
 	e = 63u - (unsigned)__builtin_clzll(v);
-#ifdef HIST_BREAK_INDEX
+#ifdef HISTOGRAM_BREAK_INDEX
 	/* deliberate break for histogram_test: sub-bucket from the wrong bits */
 	return HIST_SUB_COUNT + (e - HIST_SUB_BITS) * HIST_HALF +
 	       (unsigned)((v >> (e - HIST_SUB_BITS)) & (HIST_HALF - 1));

@@ -17,7 +17,7 @@
  * the parent reads the child's stderr as it comes, and times the exit from
  * the moment the child printed that the stall began.
  *
- * Built with -DEXPECT_BROKEN and pollsim.c built with -DPOLLSIM_BREAK_WATCHDOG
+ * Built with -DEXPECT_BROKEN and the watchdog built with -DWATCHDOG_BREAK_BLIND
  * (the watchdog never sees a wait), check 1 must fail: that target passes
  * only if it did.
  */
@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/pollsim.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define BOUND_S 0.3

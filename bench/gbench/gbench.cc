@@ -1,5 +1,5 @@
 /*
- * gbench.cc - the C API of bench/gbench.h over Google Benchmark 1.7.1.
+ * gbench.cc - the C API of bench/gbench/gbench.h over Google Benchmark 1.7.1.
  *
  * The project's only C++ file. It does three things:
  *  1. Registration: a struct gb_bench wraps the library's Benchmark* and
@@ -25,7 +25,7 @@
  *     in the caller's local variable.
  *  3. gb_main(): Initialize with argv, reject leftovers, run, shut down.
  */
-#include "bench/gbench.h"
+#include "bench/gbench/gbench.h"
 
 #include <benchmark/benchmark.h>
 

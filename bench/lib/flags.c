@@ -7,7 +7,7 @@
  * it allows, then lets the C library convert, then checks errno, the end
  * pointer and the range.
  */
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <errno.h>
 #include <math.h>
@@ -179,4 +179,37 @@ void flags_die_usage(const char *prog, const char *fmt, ...)
 			*p = '?';
 	fprintf(stderr, "%s: %s\n", prog, msg);
 	exit(2);
+}
+
+int flags_next(const char *prog, int argc, char **argv, int *i, const struct flags_spec *specs, size_t n,
+	       const char **val)
+{
+	const char *arg, *name, *eq;
+	size_t nlen, k;
+
+	*val = NULL;
+	if (*i >= argc)
+		return -1;
+	arg = argv[(*i)++];
+	if (strncmp(arg, "--", 2) != 0 || !arg[2])
+		flags_die_usage(prog, "'%s': unexpected argument (flags are --name=value; see --help)", arg);
+	name = arg + 2;
+	eq = strchr(name, '=');
+	nlen = eq ? (size_t)(eq - name) : strlen(name);
+	for (k = 0; k < n; k++)
+		if (strlen(specs[k].name) == nlen && strncmp(specs[k].name, name, nlen) == 0)
+			break;
+	if (k == n)
+		flags_die_usage(prog, "--%.*s: unknown flag (see --help)", (int)nlen, name);
+	if (specs[k].takes_value) {
+		if (eq)
+			*val = eq + 1;
+		else if (*i < argc)
+			*val = argv[(*i)++];
+		else
+			flags_die_usage(prog, "--%s: needs a value (%s)", specs[k].name, specs[k].allowed);
+	} else if (eq) {
+		flags_die_usage(prog, "--%s takes no value ('%s' given)", specs[k].name, eq + 1);
+	}
+	return (int)k;
 }

@@ -1,5 +1,5 @@
 /*
- * gbench_overhead_bench.c - what the C API of bench/gbench.h costs per
+ * gbench_overhead_bench.c - what the C API of bench/gbench/gbench.h costs per
  * iteration of the state loop.
  *
  * For each loop body (empty; an empty asm volatile that keeps the loop from
@@ -27,7 +27,7 @@
  * Usage: gbench_overhead_bench [--benchmark_* flags]
  *   e.g. --benchmark_repetitions=5 --benchmark_min_time=0.5
  */
-#include "bench/gbench.h"
+#include "bench/gbench/gbench.h"
 
 void gb_overhead_register_cxx(const char *variant);
 

@@ -1,6 +1,6 @@
 /*
  * gbench_demo.c - a C-only benchmark binary, registered only through the C
- * API of bench/gbench.h, that gbench_test.sh runs and checks.
+ * API of bench/gbench/gbench.h, that gbench_test.sh runs and checks.
  *
  * Each benchmark sets up values the test can predict from the JSON alone:
  *  - counters/...: one counter per flag, fixed iteration count and manual
@@ -17,7 +17,7 @@
  * call instead, so the test can see it exit with status 2 and one line on
  * stderr.
  */
-#include "bench/gbench.h"
+#include "bench/gbench/gbench.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * lifecycle_test.c - proves the per-thread lifecycle's orders and its unwind
- * (bench/lifecycle.h, seed 000):
+ * (bench/lib/lifecycle.h, seed 000):
  *   1. seed 000: an INIT callback using a resource another module's ALLOC
  *      callback allocates works in both registration orders, and a DEINIT
  *      using it still finds it (FREE comes after every DEINIT);
@@ -13,9 +13,9 @@
  *      start returns -1, lc_error names phase, callback and thread, no hang;
  *   4. lc_fail (thread creation refused) releases the others, no hang.
  * Built with -DEXPECT_BROKEN against a deliberately broken lifecycle.c
- * (LC_BREAK_*), it exits 0 only if some check failed.
+ * (LIFECYCLE_BREAK_*), it exits 0 only if some check failed.
  */
-#include "bench/lifecycle.h"
+#include "bench/lib/lifecycle.h"
 
 #include <pthread.h>
 #include <sched.h>

@@ -28,7 +28,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "bench/pollsim.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define K_WAKES 5
