@@ -9,7 +9,7 @@
  * and exit status 2. Exit 1: the run failed (resource, lifecycle); exit 3:
  * the watchdog fired (see rw.h).
  */
-#include "bench/rw.h"
+#include "bench/rw/rw.h"
 
 #include "bench/flags.h"
 
