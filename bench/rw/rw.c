@@ -93,6 +93,11 @@
 /* main thread's sleep while waiting for the threads to reach the gate */
 #define RW_GATE_TICK_NS 1000000ull
 /* the harness floor: repetitions of RW_FLOOR_READS reads each */
+#ifdef RW_BREAK_WINDOW_END
+#define RW_COUNT_AT_CLOSE 0 /* broken on purpose: see collect() */
+#else
+#define RW_COUNT_AT_CLOSE 1
+#endif
 #define RW_FLOOR_REPS 9
 #define RW_FLOOR_READS (1u << 18)
 
@@ -585,10 +590,8 @@ static void writer_loop(struct rw_worker *w, struct sync_thread *t)
 		end = write_one(w, t, &wait_ns);
 		if (!end)
 			break;
-#ifndef RW_BREAK_WINDOW_END
-		if (!ended_in_window(run, end))
+		if (RW_COUNT_AT_CLOSE && !ended_in_window(run, end))
 			break;
-#endif
 		hist_record(&w->write_latency, end - t0);
 		if (wait_ns != UINT64_MAX)
 			hist_record(&w->wait_latency, wait_ns);
