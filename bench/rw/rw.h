@@ -81,6 +81,7 @@ struct rw_result {
 	unsigned online_cpus;
 	int oversubscribed;          /* readers + writers > online CPUs */
 	double wall_s;               /* length of the measured window */
+	int timekeeper_rt;           /* the main thread ran SCHED_FIFO (see rw.c) */
 	uint64_t window_start_ns, window_end_ns; /* the window, sync_now_ns() clock */
 
 	uint64_t reads;              /* all readers, inside the window */
