@@ -352,7 +352,11 @@ int main(void)
 {
 	check_window(SYNC_RECLAIM_SYNC);
 	check_window(SYNC_RECLAIM_DEFER);
-	check_startup();
+#ifdef EXPECT_BROKEN
+	/* Already caught: a broken start-up would also end in the watchdog's exit 3. */
+	if (!failures)
+#endif
+		check_startup();
 	printf("%d check(s) failed\n", failures);
 #ifdef EXPECT_BROKEN
 	if (!failures) {
