@@ -59,7 +59,7 @@ else
 	R=$(cd "$(dirname "$0")/.." && pwd)
 fi
 POLLSIM=${POLLSIM:-$R/bench/pollsim}
-RW=${RW:-$R/bench/readers_writers}
+RW=${RW:-$R/bench/rw/readers_writers}
 
 # key SUMMARY-line -> value
 val() { awk -v k="$1" '{ for (i = 2; i < NF; i += 2) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }

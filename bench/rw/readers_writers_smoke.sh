@@ -8,7 +8,8 @@ set -uo pipefail
 
 bin=$1
 required="strategy readers writers duration_s reads writes reads_per_s writes_per_s ns_per_read
-write_p50_ns write_p99_ns torn_reads poisoned_reads reclaim update wait_p50_ns wait_p99_ns"
+write_p50_ns write_p99_ns torn_reads poisoned_reads reclaim update wait_p50_ns wait_p99_ns
+ns_per_read_floor ns_per_read_net read_retries wall_s defer_bound defer_throttles defer_peak_objects"
 fail=0
 runs=0
 

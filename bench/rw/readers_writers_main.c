@@ -6,19 +6,22 @@
  * duration, -c read loops, -d write delay) so results can be set beside
  * theirs. Every value is checked strictly before anything runs: bad input
  * gives ONE line on stderr naming the flag, the value and what is allowed,
- * and exit status 2. Exit 1: the run failed (resource, lifecycle); exit 3:
- * the watchdog fired (see rw.h).
+ * and exit status 2. Exit 1: the run failed (resource, lifecycle) or its
+ * output could not be written (every write to stdout is checked: a full disk
+ * must not pass for a result); exit 3: the watchdog fired (see rw.h).
  */
-#include "bench/rw.h"
+#include "bench/rw/rw.h"
 
 #include "bench/flags.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_DURATION_S 86400.0   /* a day: anything longer is a typo */
 #define MAX_WATCHDOG_S 3600.0
 #define MAX_LOOPS 10000000ull    /* relax loops: ~0.1-1 s per operation, already absurd */
+#define MAX_DEFER_BOUND (1ull << 32) /* 512 GiB of pending objects: no bound at all */
 
 static const char *prog = "readers_writers";
 
@@ -41,12 +44,14 @@ static void usage(FILE *out)
 		"  --write-delay=N       relax loops after each write, 0..%llu (default 0; liburcu -d)\n"
 		"  --quiesce-every=N     reads between quiescent points, 1..%llu (default 1024)\n"
 		"  --watchdog=S          bound on any synchronization wait, > 0 and <= %.0f (default 2)\n"
+		"  --defer-bound=N       reclaim=defer: pending deferred frees above which a writer\n"
+		"                        waits in barrier(), 1..%llu (default %u)\n"
 		"  --quiet               no progress on stderr\n"
 		"  --list                list the strategies and the modes each runs\n"
 		"  --help                this text\n"
 		"exit status: 0 ok, 1 run failed, 2 bad input, 3 watchdog fired\n",
 		prog, sync_names(), RW_MAX_THREADS, RW_MAX_THREADS - 1, RW_MAX_THREADS, MAX_DURATION_S,
-		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S);
+		MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_LOOPS, MAX_WATCHDOG_S, MAX_DEFER_BOUND, RW_DEFER_BOUND);
 }
 
 /*
@@ -87,9 +92,35 @@ static void list(void)
 	}
 }
 
+/*
+ * Everything written to stdout reached it: 0, or 1 after one line on stderr
+ * (a full disk, a closed pipe). fclose too: a buffered write can fail there.
+ */
+static int finish_stdout(void)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int e = errno;
+
+#ifdef RW_BREAK_STDOUT
+	bad = 0; /* broken on purpose: a lost SUMMARY line exits 0 */
+	e = 0;
+#endif
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+#ifdef RW_BREAK_STDOUT
+	bad = 0;
+#endif
+	if (!bad)
+		return 0;
+	fprintf(stderr, "%s: cannot write to stdout: %s\n", prog, e ? strerror(e) : "write error");
+	return 1;
+}
+
 enum flag_id {
 	F_STRATEGY, F_READERS, F_WRITERS, F_DURATION, F_RECLAIM, F_READ_DELAY, F_WRITE_HOLD, F_WRITE_DELAY,
-	F_QUIESCE, F_WATCHDOG, F_QUIET, F_LIST, F_HELP,
+	F_QUIESCE, F_WATCHDOG, F_DEFER_BOUND, F_QUIET, F_LIST, F_HELP,
 };
 
 static const struct {
@@ -108,10 +139,22 @@ static const struct {
 	{ "write-delay", F_WRITE_DELAY, 1, "a whole number of loops" },
 	{ "quiesce-every", F_QUIESCE, 1, "a whole number of reads >= 1" },
 	{ "watchdog", F_WATCHDOG, 1, "seconds > 0" },
+	{ "defer-bound", F_DEFER_BOUND, 1, "a whole number of objects >= 1" },
 	{ "quiet", F_QUIET, 0, NULL },
 	{ "list", F_LIST, 0, NULL },
 	{ "help", F_HELP, 0, NULL },
 };
+
+/* "--strategy, --readers, ..." for the unknown-flag line. */
+static const char *flag_names(void)
+{
+	static char buf[512];
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && n < sizeof(buf); k++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--%s", k ? ", " : "", flags[k].name);
+	return buf;
+}
 
 int main(int argc, char **argv)
 {
@@ -136,7 +179,8 @@ int main(int argc, char **argv)
 			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0)
 				break;
 		if (k == sizeof(flags) / sizeof(flags[0]))
-			flags_die_usage(prog, "unknown flag '--%.*s' (see --help)", (int)nlen, name);
+			flags_die_usage(prog, "unknown flag '--%.*s' (exact names only; allowed: %s)", (int)nlen, name,
+					flag_names());
 		if (flags[k].takes_value) {
 			if (eq)
 				val = eq + 1;
@@ -186,15 +230,18 @@ int main(int argc, char **argv)
 		case F_WATCHDOG:
 			cfg.watchdog_s = parse_seconds("--watchdog", val, MAX_WATCHDOG_S);
 			break;
+		case F_DEFER_BOUND:
+			cfg.defer_bound = parse_u64("--defer-bound", val, 1, MAX_DEFER_BOUND);
+			break;
 		case F_QUIET:
 			cfg.quiet = 1;
 			break;
 		case F_LIST:
 			list();
-			return 0;
+			return finish_stdout();
 		case F_HELP:
 			usage(stdout);
-			return 0;
+			return finish_stdout();
 		}
 	}
 
@@ -232,5 +279,5 @@ int main(int argc, char **argv)
 			(unsigned long long)res->reads, (unsigned long long)res->writes, res->wall_s);
 	rw_print_summary(stdout, &cfg, res);
 	free(res);
-	return 0;
+	return finish_stdout();
 }

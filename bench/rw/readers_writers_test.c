@@ -21,7 +21,7 @@
  * A child process, because under ASAN/TSAN the catch is the sanitizer
  * aborting the process.
  */
-#include "bench/rw.h"
+#include "bench/rw/rw.h"
 
 #include <spawn.h>
 #include <stdlib.h>
