@@ -68,11 +68,11 @@ elif [ -d "$0.runfiles/syncbench" ]; then
 elif [ -n "${TEST_SRCDIR:-}" ] && [ -d "$TEST_SRCDIR/syncbench" ]; then
 	R=$TEST_SRCDIR/syncbench
 else
-	R=$(cd "$(dirname "$0")/.." && pwd)
+	R=$(cd "$(dirname "$0")/../.." && pwd)
 fi
-BIN=${COMPARE_BENCH:-$R/bench/compare_bench}
-MERGE_JQ=$R/bench/merge.jq
-SUMMARY_SH=$R/bench/summary.sh
+BIN=${COMPARE_BENCH:-$R/bench/compare/compare_bench}
+MERGE_JQ=$R/bench/compare/merge.jq
+SUMMARY_SH=$R/bench/compare/summary.sh
 RENDER_SH=$R/plots/render.sh
 
 # ---- options ------------------------------------------------------------------

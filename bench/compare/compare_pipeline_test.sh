@@ -12,9 +12,9 @@
 #     "incomplete": true and every finished point, summary.md written;
 #  5. the same with SIGTERM (exit status 143).
 set -u
-R=${TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/syncbench
-compare=$R/bench/compare
-compare_runs=$R/bench/compare_runs
+R=${TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/syncbench
+compare=$R/bench/compare/compare
+compare_runs=$R/bench/compare/compare_runs
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 export COMPARE_RESULTS_ROOT=$tmp/results
 fails=0

@@ -56,7 +56,7 @@ if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
 elif [ -d "$0.runfiles/syncbench" ]; then
 	R=$0.runfiles/syncbench
 else
-	R=$(cd "$(dirname "$0")/.." && pwd)
+	R=$(cd "$(dirname "$0")/../.." && pwd)
 fi
 POLLSIM=${POLLSIM:-$R/bench/pollsim}
 RW=${RW:-$R/bench/readers_writers}
