@@ -1,21 +1,24 @@
 #!/bin/bash
 # compare.sh - the main job (`./bazelw run //:compare`): measures every
-# strategy of the registry on this machine, one benchmark point at a time, and
-# writes a results folder with the Google Benchmark JSON (its context extended
-# by the suite), the raw SUMMARY lines, the plots and summary.md.
+# strategy of the registry on this machine and writes a results folder.
+# This file only orchestrates: the matrix and the run order come from
+# compare_bench (--list-points, --plan), the statistics and summary.md from
+# analyze, the figures from plots/render.sh.
 #
-# Why one process per point: each point's JSON is complete the moment its
-# process exits, so an interrupted run keeps every finished point (issue 7),
-# and progress is per point. The points come from compare_bench itself
-# (--benchmark_list_tests), so the matrix follows the registry.
+# Why one process per point and repetition: each point's JSON is complete the
+# moment its process exits, so an interrupted run keeps every finished point,
+# and repetitions are independent processes (the variance between processes
+# is what the intervals must cover). The plan interleaves them: in each group
+# of points (one setting, every strategy), round 1 runs every strategy once,
+# then round 2, ...
 #
 # Results never overwrite anything: the folder is created with mkdir (atomic;
 # a suffix -2, -3, ... when the name is taken), every file is written to a
 # temporary name in that folder and renamed into place. A file INCOMPLETE
-# exists from the start and is removed only when every point ran; on SIGINT or
-# SIGTERM the running point is stopped, the merged JSON keeps the finished
-# points with "incomplete": true in its context, summary and plots are made
-# from them, and the exit status is 130 (INT) or 143 (TERM).
+# exists from the start (with room reserved, so that its text can be updated
+# in place on a full disk) and is removed only when every point ran and every
+# file was written. A signal (INT, TERM, HUP) stops the running point; a
+# failed write (a full disk) ends the run with exit status 1.
 set -u
 
 prog=compare
@@ -25,25 +28,29 @@ Usage: ./bazelw run //:compare -- [options]
 
 Measures every strategy on every scenario and writes
 results/<UTC date-time>-<host>-<commit>/ in the source tree:
-  benchmarks.json  Google Benchmark JSON, context extended by the suite
-  summary.txt      the raw SUMMARY lines of every run (with updates and baselines)
-  summary.md       strategy x scenario table, best per column marked
+  benchmarks.json  Google Benchmark JSON (one entry per point and repetition,
+                   each with its parameters in "params"), context extended
+  records.txt      the same runs as one line each, histograms included
+  stats.json       medians with 95% intervals, ratios to none, verdicts
+  summary.md       the tables (also summary of every interval and verdict)
+  summary.txt      the raw SUMMARY lines of every run (with the baselines)
   plots/           PNG and SVG figures (re-render: ./bazelw run //plots:render -- DIR)
   bench.log        every point's stderr (progress, warnings)
-  INCOMPLETE       present only when the run did not finish (interrupted)
+  INCOMPLETE       present only when the run did not finish
 
 Options:
-  --quick               reduced matrix, well under 60 s of benchmark time
+  --quick               reduced matrix (<= 60 s on 2 cores)
+  --full                every thread count (64..256 too), scenario, updater,
+                        rate and readers/writers count (long)
   --strategies=A,B      only these strategies (default: all of the registry)
   --scenarios=A,B       only these scenarios (idle, saturated, mixed, bursty)
-  --threads=N,M         only these thread counts (of the registered ones; default:
-                        all, except 128 and 256 for saturated and mixed)
-  --updaters=U,V        loop and/or outside, for the thread sweep (default: loop,
-                        plus outside at threads = CPUs)
+  --threads=N,M         only these thread counts (1, 2, 4, ... 2 x CPUs, 64, 128, 256)
+  --updaters=U,V        loop and/or outside, for the thread sweep
   --no-rw               no readers/writers points
   --no-rates            no update-rate sweep
-  --duration=S          seconds per measured run (default 0.2; --quick 0.04)
-  --repetitions=N       runs per point, 1..20 (default 1): gives noise estimates
+  --duration=S          seconds per measured run (default: quick 0.04, 0.1, full 0.2)
+  --repetitions=N       independent runs per point, 1..50 (default 6: the fewest
+                        that give a distribution-free 95% interval of a median)
   --placement=P         none, compact or scatter (hwloc)
   --results-root=DIR    parent of the run folder (default: <source tree>/results;
                         env COMPARE_RESULTS_ROOT does the same)
@@ -71,27 +78,28 @@ else
 	R=$(cd "$(dirname "$0")/../.." && pwd)
 fi
 BIN=${COMPARE_BENCH:-$R/bench/compare/compare_bench}
+ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 MERGE_JQ=$R/bench/compare/merge.jq
-SUMMARY_SH=$R/bench/compare/summary.sh
 RENDER_SH=$R/plots/render.sh
 
 # ---- options ------------------------------------------------------------------
 
-quick=0 strategies="" scenarios="" threads="" updaters="" no_rw=0 no_rates=0
-duration="" repetitions=1 placement=none root=${COMPARE_RESULTS_ROOT:-} plots=1 list=0
+matrix=default sel=() duration="" repetitions=6 placement=none root=${COMPARE_RESULTS_ROOT:-} plots=1 list=0
 for a in "$@"; do
 	case $a in
-	--quick) quick=1 ;;
-	--strategies=*) strategies=${a#*=}; [ -n "$strategies" ] || die_usage --strategies "" "a non-empty comma-separated list (see --help)" ;;
-	--scenarios=*) scenarios=${a#*=}; [ -n "$scenarios" ] || die_usage --scenarios "" "a non-empty comma-separated list (see --help)" ;;
-	--threads=*) threads=${a#*=}; [ -n "$threads" ] || die_usage --threads "" "a non-empty comma-separated list (see --help)" ;;
-	--updaters=*) updaters=${a#*=}; [ -n "$updaters" ] || die_usage --updaters "" "a non-empty comma-separated list (see --help)" ;;
-	--no-rw) no_rw=1 ;;
-	--no-rates) no_rates=1 ;;
-	--duration=*) duration=${a#*=} ;;
+	--quick | --full)
+		[ $matrix = default ] || die_usage "$a" "" "--quick and --full exclude each other"
+		matrix=${a#--} ;;
+	--strategies=* | --scenarios=* | --threads=* | --updaters=*)
+		[ -n "${a#*=}" ] || die_usage "${a%%=*}" "" "a non-empty comma-separated list (see --help)"
+		sel+=("$a") ;;
+	--no-rw | --no-rates) sel+=("$a") ;;
+	--duration=*) duration=${a#*=}
+		[ -n "$duration" ] || die_usage --duration "" "seconds, a decimal number in [0.001, 3600]" ;;
 	--repetitions=*) repetitions=${a#*=} ;;
 	--placement=*) placement=${a#*=} ;;
-	--results-root=*) root=${a#*=} ;;
+	--results-root=*) root=${a#*=}
+		[ -n "$root" ] || die_usage --results-root "" "a folder path" ;;
 	--no-plots) plots=0 ;;
 	--list) list=1 ;;
 	--help | -h) usage; exit 0 ;;
@@ -99,117 +107,43 @@ for a in "$@"; do
 	esac
 done
 
-for f in "$BIN" "$MERGE_JQ" "$SUMMARY_SH" "$RENDER_SH"; do
+for f in "$BIN" "$ANALYZE" "$MERGE_JQ" "$RENDER_SH"; do
 	[ -e "$f" ] || { echo "$prog: missing $f (run through ./bazelw run //:compare)" >&2; exit 1; }
 done
 
-# A plain decimal number in (0, 3600].
 case $duration in
-'') [ $quick = 1 ] && duration=0.04 || duration=0.2 ;;
+'') ;;
 *[!0-9.]* | *.*.* | .* | *.) die_usage --duration "$duration" "seconds, a decimal number in [0.001, 3600]" ;;
 *) awk -v d="$duration" 'BEGIN { exit !(d >= 0.001 && d <= 3600) }' ||
 	die_usage --duration "$duration" "seconds, a decimal number in [0.001, 3600]" ;;
 esac
 case $repetitions in
-'' | *[!0-9]* | 0*) die_usage --repetitions "$repetitions" "an integer in [1, 20]" ;;
-*) [ ${#repetitions} -le 2 ] && [ "$repetitions" -le 20 ] ||
-	die_usage --repetitions "$repetitions" "an integer in [1, 20]" ;;
+'' | *[!0-9]* | 0*) die_usage --repetitions "$repetitions" "an integer in [1, 50]" ;;
+*) [ ${#repetitions} -le 2 ] && [ "$repetitions" -le 50 ] ||
+	die_usage --repetitions "$repetitions" "an integer in [1, 50]" ;;
 esac
 case $placement in
 none | compact | scatter) ;;
 *) die_usage --placement "$placement" "one of none, compact, scatter" ;;
 esac
-default_updaters=0
-if [ -z "$updaters" ]; then
-	updaters=loop
-	default_updaters=1
-fi
 
-# ---- the matrix ---------------------------------------------------------------
+# Every compare_bench call gets the same matrix flags: same points, same names.
+mflags=(--matrix="$matrix" "${sel[@]}" --placement="$placement")
+[ -z "$duration" ] || mflags+=(--duration="$duration")
 
-# The thread sweep's update rate and the update-rate sweep's rates: passed to
-# every compare_bench call, so that names are the same in the list and the runs.
-sweep_rate=200
-sweep_rates=20,200,2000,20000
-all=$("$BIN" --rate=$sweep_rate --rates=$sweep_rates --benchmark_list_tests=true 2>/dev/null) || { echo "$prog: $BIN --benchmark_list_tests failed" >&2; exit 1; }
-# Known values, from the registered names themselves.
-known() { # field-number-of-poll-names [prefix-to-strip]
-	printf '%s\n' "$all" | awk -F/ -v f="$1" -v p="$2" '$1 != "rw" { v = $f; sub("^" p, "", v); if (!(v in s)) { s[v]; print v } }'
+# ---- the matrix (compare_bench validates the selection: one line, exit 2) ----
+
+plist=$("$BIN" "${mflags[@]}" --list-points 2>&1) || {
+	st=$?
+	printf '%s\n' "$plist" | tail -n 1 | sed "s/^compare_bench: /$prog: /" >&2
+	exit $st
 }
-known_strategies=$(printf '%s\n' "$all" | awk -F/ '!($2 in s) { s[$2]; print $2 }')
-known_scenarios=$(known 1 "")
-known_threads=$(known 3 "threads:" | sort -n)
-check_list() { # flag value known-values
-	local v
-	[ -n "$2" ] || die_usage "$1" "$2" "a comma-separated list of: $(echo $3 | tr ' ' ,)"
-	case $2 in ,* | *, | *,,*) die_usage "$1" "$2" "a comma-separated list of: $(echo $3 | tr ' ' ,)" ;; esac
-	for v in $(echo "$2" | tr , ' '); do
-		printf '%s\n' $3 | grep -qxF -- "$v" ||
-			die_usage "$1" "$2" "a comma-separated list of: $(echo $3 | tr ' ' ,)"
-	done
-}
-[ -z "$strategies" ] || check_list --strategies "$strategies" "$known_strategies"
-[ -z "$scenarios" ] || check_list --scenarios "$scenarios" "$known_scenarios"
-[ -z "$threads" ] || check_list --threads "$threads" "$known_threads"
-check_list --updaters "$updaters" "loop outside"
-
-cpus=$(getconf _NPROCESSORS_ONLN)
-# The default matrix (meant to fit 10 minutes on 2 cores at 0.2 s per point: every
-# scenario, every thread count except 128/256 busy threads, the updater in a
-# loop plus outside at threads = CPUs, the rate sweep, readers/writers) and the
-# quick one (meant to fit 60 s at 0.04 s): quick keeps 2 scenarios (idle,
-# saturated), 2 thread counts (= CPUs, and twice that: oversubscribed), the
-# rates 200 and 20000 at threads = CPUs, and readers/writers with as many
-# readers as CPUs (and 1): 8 points per strategy and reclaim mode.
-if [ $quick = 1 ]; then
-	[ -n "$scenarios" ] || scenarios=idle,saturated
-	[ -n "$threads" ] || threads=$(printf '%s\n' $known_threads | awk -v c="$cpus" '$1 == c || $1 == 2 * c' | paste -sd,)
-	rates="20000"
-	rw_readers="1,$cpus"
-	# a shorter floor measurement at each run's start (default 0.08 s)
-	floors="--floors-budget=0.02"
-else
-	floors=""
-	rates=""
-	rw_readers=""
-fi
-
-# Selected names, in registry order. rw points: only with --threads absent or
-# covering their readers (they are not a thread sweep).
-selected=$(printf '%s\n' "$all" | awk -F/ \
-	-v strat="$strategies" -v scen="$scenarios" -v thr="$threads" -v upd="$updaters" \
-	-v rates="$rates" -v rwr="$rw_readers" -v norw="$no_rw" -v norates="$no_rates" -v base="$sweep_rate" \
-	-v defupd="$default_updaters" -v cpus="$cpus" -v quick="$quick" '
-	function set(list, arr,   n, i, p) { n = split(list, p, ","); for (i = 1; i <= n; i++) arr[p[i]] = 1; return n }
-	BEGIN { ns = set(strat, S); nc = set(scen, C); nt = set(thr, T); set(upd, U); nr = set(rates, RA); nw = set(rwr, RW) }
-	function val(f,   v) { v = f; sub(/^[a-z]+:/, "", v); return v }
-	{
-		if (ns && !($2 in S)) next
-		if ($1 == "rw") {
-			if (norw) next
-			# the read side alone (1 reader, no writer) is always kept
-			if (nw && !(val($3) in RW) && !(val($3) == "1" && val($4) == "0")) next
-			print; next
-		}
-		if (nc && !($1 in C)) next
-		rate = val($6)
-		# The rate sweep: the points at another rate than the thread sweep
-		# (they are at threads = CPUs, updater loop).
-		if (rate != base) { if (norates) next; if (nr && !(rate in RA)) next; print; next }
-		# The default matrix adds the outside updater at threads = CPUs.
-		if (!(val($4) in U) && !(defupd && !quick && val($4) == "outside" && val($3) == cpus)) next
-		if (nt && !(val($3) in T)) next
-		# The default matrix leaves out 128 and 256 busy threads
-		# (saturated, mixed): seconds per point on a small machine.
-		if (!nt && !quick && val($3) + 0 > 64 && ($1 == "saturated" || $1 == "mixed")) next
-		print
-	}')
-[ -n "$selected" ] || { echo "$prog: the options select no benchmark point" >&2; exit 2; }
-total=$(printf '%s\n' "$selected" | wc -l)
 if [ $list = 1 ]; then
-	printf '%s\n' "$selected"
+	printf '%s\n' "$plist" | jq -r '.name'
 	exit 0
 fi
+total_points=$(printf '%s\n' "$plist" | wc -l)
+total=$((total_points * repetitions))
 
 # ---- the results folder -------------------------------------------------------
 
@@ -219,7 +153,7 @@ if [ -z "$root" ]; then
 	root=$ws/results
 fi
 case $root in /*) ;; *) root=${BUILD_WORKING_DIRECTORY:-$PWD}/$root ;; esac
-mkdir -p "$root" || exit 1
+mkdir -p "$root" 2>/dev/null || { echo "$prog: --results-root: cannot create '$root'" >&2; exit 1; }
 gitdir=${ws:-$R}
 commit=$(git -C "$gitdir" rev-parse --short HEAD 2>/dev/null || echo nocommit)
 dirty=false
@@ -238,34 +172,54 @@ until mkdir "$out" 2>/dev/null; do
 	out=$base-$n
 done
 tmp=$out/.tmp
-mkdir "$tmp" || exit 1
-echo "started $(date -u +%FT%TZ); points finished: 0 of $total" >"$tmp/INCOMPLETE" && mv "$tmp/INCOMPLETE" "$out/INCOMPLETE"
 
+# The marker first, with 512 bytes reserved: marker() rewrites its text in
+# place (no new block needed), so it stays current on a full disk too.
+marker() { # text
+	local t
+	t=$(printf '%-511.511s' "$1")
+	printf '%s\n' "$t" 1<>"$out/INCOMPLETE"
+}
+printf '%-511s\n' "started $(date -u +%FT%TZ); nothing finished yet" >"$out/INCOMPLETE" 2>/dev/null &&
+	mkdir "$tmp" 2>/dev/null || {
+	echo "$prog: cannot write into $out (full disk?)" >&2
+	exit 1
+}
+
+write_failed=""
+# A write that failed: remembered (the run then ends, INCOMPLETE, exit 1).
+wfail() { # what
+	[ -n "$write_failed" ] || write_failed=$1
+	echo "$prog: cannot write $1 (full disk?): the run stops here" >&2
+}
 # Atomic write: the content of $2 (a file in $tmp) becomes $out/$1.
-publish() { mv -f "$2" "$out/$1"; }
+publish() { mv -f "$2" "$out/$1" || wfail "$1"; }
 
 # ---- the suite's context --------------------------------------------------------
 
+cpus=$(getconf _NPROCESSORS_ONLN)
 cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 compiler=$(gcc --version 2>/dev/null | head -n1)
-# The flags the benchmark was really compiled with: DWARF's producer string of
-# its compile units (gcc -g records the command-line options there).
+# The flags the benchmark was really compiled with: DWARF's producer string.
 cflags=$(readelf --debug-dump=info "$BIN" 2>/dev/null | awk -F': ' '/DW_AT_producer/ && /GNU C1/ { sub(/^.*\(indirect string, offset: 0x[0-9a-f]+\): /, ""); print; exit }')
 kernel=$(uname -sr)
 started=$(date -u +%FT%TZ)
+printf '%s\n' "$plist" >"$tmp/points.jsonl" || wfail points.jsonl
 jq -n --arg cpu_model "$cpu_model" --argjson online_cpus "$cpus" --arg kernel "$kernel" \
 	--arg compiler "$compiler" --arg cflags "$cflags" --arg commit "$commit" --argjson dirty $dirty \
-	--arg host "$host" --arg placement "$placement" --argjson duration "$duration" \
-	--argjson repetitions "$repetitions" --argjson quick $([ $quick = 1 ] && echo true || echo false) \
-	--arg started "$started" --arg args "$*" --argjson points "$total" --argjson sweep_rate "$sweep_rate" --arg rates "$sweep_rates" '{
+	--arg host "$host" --arg placement "$placement" --arg matrix "$matrix" \
+	--argjson repetitions "$repetitions" --slurpfile pts "$tmp/points.jsonl" \
+	--arg started "$started" --arg args "$*" --argjson points "$total_points" '{
 	suite: "syncbench compare", cpu_model: $cpu_model, online_cpus: $online_cpus,
 	kernel: $kernel, compiler: $compiler, cflags: $cflags, commit: $commit,
 	commit_dirty: $dirty, host_short: $host, placement: $placement,
 	oversubscribed_when: "participants (loop threads + outside updater) > online_cpus",
-	duration_s: $duration, repetitions: $repetitions, quick: $quick,
-	compare_args: $args, started: $started, points_selected: $points,
-	sweep_rate: $sweep_rate, rate_sweep: $rates
-	}' >"$tmp/suite.json" || exit 1
+	matrix: $matrix, quick: ($matrix == "quick"), duration_s: ($pts[0].duration_s),
+	sweep_rate: ([$pts[] | select(.kind == "poll") | .rate] | group_by(.) | max_by(length) // [null] | .[0]),
+	repetitions: $repetitions, compare_args: $args, started: $started, points_selected: $points
+	}' >"$tmp/suite.json" || wfail suite.json
+"$BIN" "${mflags[@]}" --plan="$repetitions" >"$tmp/plan.tsv" || wfail plan.tsv
+[ -z "$write_failed" ] || { marker "could not write the run's plan (full disk?)"; rm -rf "$tmp"; exit 1; }
 
 # ---- running ----------------------------------------------------------------------
 
@@ -277,46 +231,59 @@ on_signal() {
 }
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
 
-: >"$tmp/summary.txt"
-echo '{}' >"$tmp/gb_context.json"
+: >"$tmp/summary.txt" && : >"$tmp/records.txt" && : >"$tmp/bench.log" && echo '{}' >"$tmp/gb_context.json" &&
+	mkdir "$tmp/points" || wfail "the run's temporary files"
 have_ctx=0
-: >"$tmp/bench.log"
-# Every finished point's JSON, renamed into points/ (numbered in run order)
-# the moment it is complete; 00000.json is an empty start.
-mkdir "$tmp/points" && echo '{"benchmarks": []}' >"$tmp/points/00000.json"
-t_start=$(date +%s.%N)
+# Seconds since boot with centiseconds: a monotonic clock (never negative
+# elapsed times, whatever happens to the wall clock), without a fork.
+now_cs() { local up; read -r up _ </proc/uptime; printf '%s' "${up/./}"; }
+t_start=$(now_cs)
 done_n=0
-last_merge=0
+last_merge=$t_start
 skipped_n=0
 failed_n=0
 
-# Rewrites benchmarks.json (and summary.txt, bench.log) from what finished so far.
+# Rewrites benchmarks.json, records.txt, summary.txt and bench.log from what
+# finished so far (each through a temporary name).
 merge() { # incomplete(true|false)
 	jq -n --slurpfile suite "$tmp/suite.json" --slurpfile gbc "$tmp/gb_context.json" \
+		--slurpfile pts "$tmp/points.jsonl" \
 		--argjson incomplete "$1" --arg finished "$(date -u +%FT%TZ)" --argjson done "$done_n" \
-		--arg interrupted "$interrupted" -f "$MERGE_JQ" "$tmp"/points/*.json >"$tmp/benchmarks.json" &&
-		publish benchmarks.json "$tmp/benchmarks.json"
-	cp "$tmp/summary.txt" "$tmp/summary.txt.pub" && publish summary.txt "$tmp/summary.txt.pub"
-	cp "$tmp/bench.log" "$tmp/bench.log.pub" && publish bench.log "$tmp/bench.log.pub"
+		--arg interrupted "$interrupted" -f "$MERGE_JQ" "$tmp/points/empty.json" "$tmp"/points/*.r*.json \
+		>"$tmp/benchmarks.json" 2>"$tmp/merge.err" && publish benchmarks.json "$tmp/benchmarks.json" ||
+		wfail benchmarks.json
+	for f in records.txt summary.txt bench.log; do
+		cp "$tmp/$f" "$tmp/$f.pub" 2>/dev/null && publish "$f" "$tmp/$f.pub" || wfail "$f"
+	done
 }
+echo '{"benchmarks": []}' >"$tmp/points/empty.json" || wfail points
+
+est=$(printf '%s\n' "$plist" | jq -s --argjson r "$repetitions" 'map(.est_s) | add * $r | round')
+printf '%s: %s matrix: %d points x %d repetitions = %d runs, %s s each; estimated %d min %02d s; into %s\n' \
+	"$prog" "$matrix" "$total_points" "$repetitions" "$total" "$(jq -r '.duration_s' "$tmp/suite.json")" \
+	$((est / 60)) $((est % 60)) "$out" >&2
 
 re_escape() { printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'; }
 
-echo "$prog: $total points, ${duration}s each (+ a no-update baseline of half that), into $out" >&2
 i=0
-while IFS= read -r name; do
-	[ -z "$interrupted" ] || break
+while IFS=$'\t' read -r rep name; do
+	[ -z "$interrupted" ] && [ -z "$write_failed" ] || break
 	i=$((i + 1))
-	now=$(date +%s.%N)
-	eta=$(awk -v s="$t_start" -v n="$now" -v i="$i" -v t="$total" 'BEGIN { e = n - s; printf "elapsed %ds", e; if (i > 1) printf ", ~%ds left", e / (i - 1) * (t - i + 1) }')
-	printf '%s: [%d/%d] %s (%s)\n' "$prog" "$i" "$total" "$name" "$eta" >&2
-	rm -f "$tmp/point.json" "$tmp/point.sum"
-	"$BIN" --benchmark_filter="^$(re_escape "$name")\$" --benchmark_out="$tmp/point.json" \
-		--benchmark_out_format=json --benchmark_repetitions="$repetitions" \
-		--duration="$duration" --placement="$placement" --summary="$tmp/point.sum" \
-		--rate=$sweep_rate --rates=$sweep_rates $floors \
-		>"$tmp/point.out" 2>"$tmp/point.err" </dev/null &
+	now=$(now_cs)
+	e=$(((now - t_start) / 100))
+	if [ $i -gt 1 ]; then
+		left=$(((now - t_start) * (total - i + 1) / (i - 1) / 100))
+		eta="elapsed ${e}s, ~${left}s left"
+	else
+		eta="elapsed ${e}s"
+	fi
+	printf '%s: [%d/%d] %s round %d (%s)\n' "$prog" "$i" "$total" "$name" "$rep" "$eta" >&2
+	rm -f "$tmp/point.json" "$tmp/point.sum" "$tmp/point.rec"
+	"$BIN" "${mflags[@]}" --benchmark_filter="^$(re_escape "$name")/" --benchmark_out="$tmp/point.json" \
+		--benchmark_out_format=json --repetition="$rep" --summary="$tmp/point.sum" \
+		--records="$tmp/point.rec" >"$tmp/point.out" 2>"$tmp/point.err" </dev/null &
 	child=$!
 	wait "$child"
 	status=$?
@@ -326,87 +293,92 @@ while IFS= read -r name; do
 		status=$?
 	done
 	child=""
-	{ printf '== %s (exit %d)\n' "$name" "$status"; cat "$tmp/point.err"; } >>"$tmp/bench.log"
-	if [ -n "$interrupted" ]; then
-		break # the point did not finish: nothing of it is kept
-	fi
-	# The point's result line(s) on stderr from its JSON, which also
-	# proves the JSON complete; the last line says whether a run of it was
-	# skipped (1) or not (0).
-	if [ $status -eq 0 ] && jq -r 'if (.benchmarks | length) == 0 then error("no benchmarks") else . end
-		| [.benchmarks[] | select(.run_type != "aggregate")] as $r
-		| ($r[] | if .error_occurred then "    skipped: \(.error_message)"
-		  elif .updates == 0 then "    no update completed (\(.label // ""))"
-		  elif .update_p50_ns != null then "    update p50 \(.update_p50_ns | floor) ns, p99 \(.update_p99_ns | floor) ns, \(.sync_wakeups_per_update * 100 | round / 100) sync wakeups/update\(if .oversubscribed == 1 then " (oversubscribed)" else "" end)"
-		  elif .reads_per_s != null then "    \(.reads_per_s | floor) reads/s, \(.writes_per_s | floor) writes/s"
-		  else "    done" end),
-		  (if any($r[]; .error_occurred == true) then 1 else 0 end)' "$tmp/point.json" >"$tmp/point.line" 2>/dev/null; then
-		# The first finished point gives Google Benchmark's own context.
+	{ printf '== %s round %d (exit %d)\n' "$name" "$rep" "$status"; cat "$tmp/point.err"; } >>"$tmp/bench.log" ||
+		wfail bench.log
+	# Finished means: exit 0, and its record and JSON complete (the record
+	# ends in a newline; compare_bench exits 1 when it could not write).
+	if [ $status -eq 0 ] && [ -s "$tmp/point.json" ] && [ -s "$tmp/point.rec" ] &&
+		[ "$(tail -c 1 "$tmp/point.rec" | od -An -c | tr -d ' ')" = '\n' ]; then
+		grep -q ' error ' "$tmp/point.rec" && skipped_n=$((skipped_n + 1))
 		if [ $have_ctx = 0 ]; then
-			jq '.context' "$tmp/point.json" >"$tmp/gb_context.json" && have_ctx=1
+			jq '.context' "$tmp/point.json" >"$tmp/gb_context.json" 2>/dev/null && have_ctx=1
 		fi
+	elif [ -n "$interrupted" ]; then
+		break # the point did not finish: nothing of it is kept
 	else
-		# The process failed (the watchdog exits 3, a crash): the point is
-		# kept as an error entry. The first diagnostic line says why (the
-		# watchdog's verdict), the last how it ended; both, cut to stay one
-		# readable line.
+		# The process failed (the watchdog exits 3, a crash, a full disk):
+		# the point is kept as an error entry. The first diagnostic line says
+		# why, the last how it ended; both cut to stay one readable line.
 		failed_n=$((failed_n + 1))
-		first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer' | cut -c 1-240)
+		first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer\|cannot' | cut -c 1-240)
 		last=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1 | cut -c 1-240)
 		why="compare_bench exited with status $status${first:+: $first}"
 		[ -z "$last" ] || [ "$last" = "$first" ] || why="$why; $last"
+		case $why in *"No space left"* | *"cannot write"*) wfail "$name's results" ;; esac
 		jq -n --arg n "$name" --arg why "$why" \
 			'{benchmarks: [{name: $n, run_name: $n, run_type: "iteration", repetitions: 1,
 			   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}' \
-			>"$tmp/point.json"
-		printf '    skipped: %s\n1\n' "$why" >"$tmp/point.line"
+			>"$tmp/point.json" || wfail "$name's results"
+		printf '%s\n' "$(jq -r --arg n "$name" 'select(.name == $n) | "RECORD" + ([to_entries[] | select(.key != "est_s") | " \(.key) \(.value | if type == "boolean" then (if . then 1 else 0 end) else . end)"] | join(""))' "$tmp/points.jsonl") repetition $rep error $why" \
+			>"$tmp/point.rec" || wfail "$name's record"
 	fi
-	mv -f "$tmp/point.json" "$tmp/points/$(printf '%05d' "$i").json"
-	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt"
+	[ -z "$write_failed" ] || break
+	cat "$tmp/point.rec" >>"$tmp/records.txt" && mv -f "$tmp/point.json" "$tmp/points/$(printf '%05d' "$i").r$rep.json" ||
+		{ wfail records.txt; break; }
+	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt" || { wfail summary.txt; break; }
 	done_n=$((done_n + 1))
-	sed '$d' "$tmp/point.line" >&2
-	[ "$(tail -n 1 "$tmp/point.line")" = 0 ] || skipped_n=$((skipped_n + 1))
+	grep '^compare_bench: ' "$tmp/point.err" | grep -v '^compare_bench: \[' >&2
 	# benchmarks.json is rewritten (valid, "incomplete": true) at most every
-	# few seconds: each rewrite reads everything so far. An interrupt merges
-	# at once below; .tmp/points/ always has every finished point.
-	now_s=$(date +%s)
-	if [ $((now_s - last_merge)) -ge 5 ]; then
+	# 20 s: each rewrite reads everything so far.
+	if [ $(((now - last_merge) / 100)) -ge 20 ]; then
 		merge true
-		last_merge=$now_s
+		marker "running since $started; runs finished: $done_n of $total"
+		last_merge=$now
 	fi
-done <<EOF
-$selected
-EOF
+done <"$tmp/plan.tsv"
 
-elapsed=$(awk -v s="$t_start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.0f", n - s }')
-if [ -n "$interrupted" ] || [ $done_n -lt "$total" ]; then
-	merge true
-	echo "interrupted by SIG$interrupted after ${elapsed}s; points finished: $done_n of $total" >"$tmp/INCOMPLETE"
-	publish INCOMPLETE "$tmp/INCOMPLETE"
-else
-	merge false
-	rm -f "$out/INCOMPLETE"
-fi
-trap - INT TERM
+elapsed=$((($(now_cs) - t_start) / 100))
+trap '' INT TERM HUP # the results are written now: finish them
+complete=0
+[ -n "$interrupted" ] || [ -n "$write_failed" ] || [ $done_n -lt "$total" ] || complete=1
+merge $([ $complete = 1 ] && echo false || echo true)
 
-# ---- summary and plots (also for an interrupted run) ---------------------------
+# ---- statistics, summary and plots (also for an interrupted run) ---------------
 
-"$SUMMARY_SH" "$out/benchmarks.json" >"$tmp/summary.md" && publish summary.md "$tmp/summary.md" ||
-	echo "$prog: summary.md could not be written" >&2
-if [ $plots = 1 ]; then
+# The context lines of summary.md, from the merged JSON's context.
+jq -r '.context | "- machine: \(.cpu_model // "?"), \(.online_cpus // .num_cpus) online CPUs, \(.kernel // "?")
+- build: \(.compiler // "?"); flags: `\(.cflags // "?")`; Google Benchmark library_build_type: \(.library_build_type // "?")
+- commit: \(.commit // "?")\(if .commit_dirty then " (with uncommitted changes)" else "" end); host: \(.host_short // .host_name); placement: \(.placement // "none")
+- started \(.started // .date), finished \(.finished // "?"); \(.matrix) matrix, \(.duration_s // "?") s per measured run, \(.repetitions) repetitions
+- load average at the first point: \(.load_avg // [] | map(. * 100 | round / 100) | join(", "))\(if (.load_avg // [0])[0] > (.online_cpus // .num_cpus) then " (above the CPU count: other work shared the machine, expect wide intervals)" else "" end)"' \
+	"$out/benchmarks.json" >"$tmp/context.md" 2>/dev/null || : >"$tmp/context.md"
+why=""
+[ $complete = 1 ] || why="${interrupted:+interrupted by SIG$interrupted; }${write_failed:+a write failed ($write_failed); }runs finished: $done_n of $total"
+"$ANALYZE" summarize "$out" --context="$tmp/context.md" --incomplete="$why" >&2 || wfail "stats.json or summary.md"
+if [ $plots = 1 ] && [ -z "$write_failed" ]; then
 	"$RENDER_SH" "$out" >&2 || echo "$prog: some plots could not be rendered" >&2
+fi
+[ -z "$write_failed" ] || complete=0
+if [ $complete = 1 ]; then
+	rm -f "$out/INCOMPLETE"
+elif [ -n "$write_failed" ]; then
+	marker "a write failed ($write_failed; full disk?) after ${elapsed}s; runs finished: $done_n of $total"
+elif [ -n "$interrupted" ]; then
+	marker "interrupted by SIG$interrupted after ${elapsed}s; runs finished: $done_n of $total"
+else
+	marker "stopped after ${elapsed}s; runs finished: $done_n of $total"
 fi
 rm -rf "$tmp"
 
-echo "$prog: $done_n of $total points in ${elapsed}s ($skipped_n with a skipped or failed run, $failed_n process failures)" >&2
-if [ -n "$interrupted" ]; then
-	echo "$prog: INCOMPLETE (interrupted by SIG$interrupted): finished points are in $out" >&2
-fi
+echo "$prog: $done_n of $total runs in ${elapsed}s ($skipped_n skipped by a strategy, $failed_n process failures)" >&2
+[ $complete = 1 ] || echo "$prog: INCOMPLETE ($(head -c 200 "$out/INCOMPLETE" | sed 's/ *$//')): finished points are in $out" >&2
 echo "results: $out"
-echo "summary: $out/summary.md"
-[ $plots = 0 ] || echo "plots:   $out/plots/"
+[ -n "$write_failed" ] || echo "summary: $out/summary.md"
+[ $plots = 0 ] || [ -n "$write_failed" ] || echo "plots:   $out/plots/"
+[ -z "$write_failed" ] || exit 1
 case $interrupted in
 INT) exit 130 ;;
 TERM) exit 143 ;;
+HUP) exit 129 ;;
 esac
 exit 0

@@ -1,43 +1,34 @@
 # merge.jq - one Google Benchmark JSON out of the run's finished points
-# (bench/compare.sh runs it after every point, so the file is always valid).
+# (bench/compare/compare.sh runs it as points finish, so the file is always
+# valid).
 #
-# Inputs (jq -n ... -f merge.jq .tmp/points/*.json):
-#   inputs     every finished point's Google Benchmark JSON, in run order
-#   $gbc[0]    Google Benchmark's own context (from the first finished point)
+# Inputs (jq -n ... -f merge.jq points/empty.json points/NNNNN.rR.json ...):
+#   inputs     every finished run's Google Benchmark JSON, in run order; R in
+#              the file name is the run's repetition (its round)
+#   $pts       the matrix: one object per point (compare_bench --list-points)
+#   $gbc[0]    Google Benchmark's own context (from the first finished run)
 #   $suite[0]  the suite's context (CPU model, kernel, compiler, commit, ...)
 #   $incomplete, $finished, $done, $interrupted
 #
-# Adds reader_overhead_ns to every poll-loop entry: its event_cpu_ns (CPU per
-# event of the point's no-update baseline: the loop with the strategy's read
-# side and per-iteration hooks) minus that of `none` at the same scenario,
-# threads, updater and rate, measured in this same run (the median of none's
-# repetitions). Entries whose `none` point
-# did not run (filtered out, skipped) get no reader_overhead_ns.
+# Each entry gets "params": its point's parameters from the matrix (scenario,
+# strategy, family, reclaim, threads, updater, rate, readers, writers,
+# participants, oversubscribed, ...) plus its repetition, so that nothing
+# downstream reads a parameter out of a benchmark name. No figure is derived
+# here: the statistics are analyze's (stats.json).
 
-def fields: (.run_name // .name) | split("/");
-# The name of the `none` point matching a poll-loop name.
-def none_key: fields | .[1] = "none" | .[4] = "reclaim:sync" | join("/");
-def median: sort | if length == 0 then null
-	elif length % 2 == 1 then .[length / 2 | floor]
-	else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-
-[inputs | .benchmarks[]] as $b
-| ($b | map(select(.error_occurred != true and .run_type != "aggregate"
-		   and (fields | .[0] != "rw" and .[1] == "none") and .event_cpu_ns != null))
-      | group_by(.run_name)
-      | map({key: .[0].run_name, value: (map(.event_cpu_ns) | median)})
-      | from_entries) as $none
+($pts | map({key: .name, value: del(.est_s)}) | from_entries) as $p
+| [inputs
+   | ((input_filename // "") | capture("\\.r(?<r>[0-9]+)\\.json$") | .r | tonumber) as $rep
+   | .benchmarks[]
+   # Google Benchmark appends /iterations:1/manual_time to the point's name
+   | . + {params: (($p[(.run_name // .name) | sub("/iterations:1/manual_time$"; "")] // {})
+		   + {repetition: $rep})}] as $b
 | {
 	context: ($gbc[0] + $suite[0] + {
 		incomplete: $incomplete,
 		finished: $finished,
-		points_finished: $done,
+		runs_finished: $done,
 		interrupted_by: (if $interrupted == "" then null else "SIG" + $interrupted end)
 	}),
-	benchmarks: [$b[]
-		| if .error_occurred != true and .event_cpu_ns != null
-		     and (.aggregate_name // "mean" | . == "mean" or . == "median")
-		     and $none[none_key] != null
-		  then . + {reader_overhead_ns: (.event_cpu_ns - $none[none_key])}
-		  else . end]
+	benchmarks: $b
 }
