@@ -16,7 +16,9 @@
  *       agree and the share of ratios that stay within 1.25x
  *   analyze goal OP BOUND       (stdin: one "a b" pair per round)
  *       the per-round ratio a/b, its median and interval, and MET, MISSED
- *       or "not separable from noise" against "ratio OP BOUND"
+ *       or "not separable from noise" against "ratio OP BOUND" (OP <=, >,
+ *       or == within 5%): MET only when the whole interval meets it, MISSED
+ *       only when the whole interval misses it
  *
  * Definitions (the README's figures table says the same):
  *  - a figure of a point: the median over its repetitions (separate
@@ -997,11 +999,11 @@ static void goal(const char *op, const char *bound_s)
 	double a[MAX_REPS], b[MAX_REPS], q[MAX_REPS], bound;
 	size_t n = 0;
 	char *end, line[256];
-	int le = strcmp(op, "<=") == 0;
+	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0;
 	struct stats_ci ca, cb, cq;
 
-	if (!le && strcmp(op, ">") != 0)
-		die(2, "goal: OP '%s': one of <=, >", op);
+	if (!le && !eq && strcmp(op, ">") != 0)
+		die(2, "goal: OP '%s': one of <=, >, == (within 5%%)", op);
 	bound = strtod(bound_s, &end);
 	if (*end || !isfinite(bound))
 		die(2, "goal: BOUND '%s': a number", bound_s);
@@ -1020,6 +1022,9 @@ static void goal(const char *op, const char *bound_s)
 	       ca.median, ca.lo, ca.hi, cb.median, cb.lo, cb.hi, cq.median, cq.lo, cq.hi, n);
 	if (!cq.has_ci)
 		printf("not separable from noise (fewer than 6 rounds)\n");
+	else if (eq)
+		printf("%s\n", cq.lo >= 0.95 * bound && cq.hi <= 1.05 * bound ? "MET" :
+		       cq.hi < 0.95 * bound || cq.lo > 1.05 * bound ? "MISSED" : "not separable from noise");
 	else if (le ? cq.hi <= bound : cq.lo > bound)
 		printf("MET\n");
 	else if (le ? cq.lo > bound : cq.hi <= bound)

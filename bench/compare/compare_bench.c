@@ -858,10 +858,11 @@ static void add_rw(const struct sync_ops *ops, unsigned readers, unsigned writer
 
 /*
  * The thread sweep of one scenario in a matrix. quick: idle and saturated
- * (unless --scenarios says otherwise) at threads = CPUs.
- * default: 1, CPUs and 2 x CPUs (the first oversubscribed count), plus 64 in
- * idle, where a sleeping thread's cost (a wakeup) is a count that means the
- * same on any machine; mixed and bursty at CPUs only. full: every count.
+ * (unless --scenarios says otherwise) at threads = CPUs. default (sized for
+ * 6 repetitions in 10 minutes on 2 cores): idle at 1, CPUs and 2 x CPUs (the
+ * first oversubscribed count: a sleeping thread's cost, a wakeup, is a count
+ * that means the same on any machine), saturated at CPUs and 2 x CPUs, mixed
+ * and bursty at CPUs only. full: every count.
  */
 static unsigned sweep_threads(int sc, unsigned *out)
 {
@@ -880,11 +881,9 @@ static unsigned sweep_threads(int sc, unsigned *out)
 	out[n++] = c;
 	if (opt.matrix == MATRIX_QUICK || sc == POLLSIM_MIXED || sc == POLLSIM_BURSTY)
 		return n;
-	if (c > 1)
+	if (c > 1 && sc == POLLSIM_IDLE)
 		out[n++] = 1;
 	out[n++] = 2 * c;
-	if (sc == POLLSIM_IDLE && 2 * c < 64)
-		out[n++] = 64;
 	return n;
 }
 
@@ -912,11 +911,15 @@ static void register_strategy(const struct sync_ops *ops, enum sync_reclaim rec)
 			}
 		}
 	}
-	/* update-rate sweep: saturated and idle, threads = online CPUs, updater in a loop */
+	/*
+	 * update-rate sweep, threads = online CPUs, updater in a loop:
+	 * saturated (where updates stall busy loops); full: idle too.
+	 */
 	if (!opt.no_rates && opt.matrix != MATRIX_QUICK && !opt.nthreads)
 		for (unsigned r = 0; r < opt.nrates; r++) {
 			add_poll(ops, POLLSIM_SATURATED, opt.online_cpus, POLLSIM_UPDATER_LOOP, rec, opt.rates[r]);
-			add_poll(ops, POLLSIM_IDLE, opt.online_cpus, POLLSIM_UPDATER_LOOP, rec, opt.rates[r]);
+			if (opt.matrix == MATRIX_FULL)
+				add_poll(ops, POLLSIM_IDLE, opt.online_cpus, POLLSIM_UPDATER_LOOP, rec, opt.rates[r]);
 		}
 	/*
 	 * readers/writers: the read side alone (1 reader, no writer), then 1

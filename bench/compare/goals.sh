@@ -1,20 +1,23 @@
 #!/bin/bash
-# goals.sh - measures the speed goals the issues state, each as a ratio of two
-# figures taken side by side in one run on this machine (never absolute times
-# across runs). `./bazelw run //bench:goals [-- --rounds=N --duration=S]`.
+# goals.sh - measures the project's speed goals, each as a ratio of two
+# figures taken side by side in the same rounds on this machine (never
+# absolute times across runs). `./bazelw run //bench:goals [-- --rounds=N
+# --duration=S]`.
 #
 # Every comparison alternates its two sides (A B A B ...) for --rounds rounds
-# and takes the median of each side, so that a slow spell of this noisy VM
-# hits both. Each line printed is: goal, the figures, the ratio, and MET or
-# MISSED against the goal's bound. Progress goes to stderr.
+# (default 6: the fewest that give a distribution-free 95% interval), takes
+# the ratio in each round, and hands the rounds to `analyze goal`, which
+# prints each side's median and interval, the ratio's median and interval,
+# and MET (the whole interval meets the bound), MISSED (the whole interval
+# misses it) or "not separable from noise". Progress goes to stderr.
 #
-# Goals (issues 4 and 5):
-#  G1 harmless_mask, idle peers: p50 time to isolate <= 2 x cache-line round trip
-#     (the floor measured by the same pollsim run).
+# Goals:
+#  G1 harmless_mask, idle peers: p50 time to isolate <= 2 x cache-line round
+#     trip (the floor measured by the same pollsim run).
 #  G2 wake_all, idle peers: sync wakeups per update = N loop threads (the
-#     outside updater is the requester) and CPU per update grows with N:
-#     reported as CPU per update per woken thread, against the wake floor.
-#  G3 harmless_mask, busy peers: p50 time to isolate <= event cost + 2 x
+#     outside updater is the requester), within 5%; CPU per update per woken
+#     thread shown against the wake floor.
+#  G3 harmless_mask, busy peer: p50 time to isolate <= event cost + 2 x
 #     cache-line round trip.
 #  G4 harmless_membarrier vs harmless_mask, saturated, 2 x cores threads, no
 #     updates: loop iterations (events) per second, membarrier/mask > 1.
@@ -24,7 +27,7 @@
 set -u
 
 prog=goals
-rounds=5
+rounds=6
 duration=1
 for arg in "$@"; do
 	case $arg in
@@ -60,12 +63,12 @@ else
 fi
 POLLSIM=${POLLSIM:-$R/bench/pollsim}
 RW=${RW:-$R/bench/readers_writers}
+ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 
 # key SUMMARY-line -> value
 val() { awk -v k="$1" '{ for (i = 2; i < NF; i += 2) if ($i == k) { print $(i + 1); exit } }' <<<"$2"; }
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "inf"; else printf "%.3f\n", a / b }'; }
-verdict() { awk -v r="$1" -v op="$2" -v b="$3" 'BEGIN { ok = (op == "<=") ? (r <= b) : (r > b); print ok ? "MET" : "MISSED" }'; }
+# "a b" per round on stdin -> one verdict line (analyze goal OP BOUND)
+goal() { "$ANALYZE" goal "$1" "$2" || { echo "$prog: analyze goal failed" >&2; exit 1; }; }
 
 run_pollsim() {
 	local out
@@ -85,87 +88,69 @@ run_rw() {
 }
 
 cpus=$(getconf _NPROCESSORS_ONLN)
-echo "# goals: $rounds rounds of ${duration}s per side, medians; $cpus online CPUs; $(date -u +%FT%TZ)"
+echo "# goals: $rounds rounds of ${duration}s per side; per round ratio, median [95% interval]; $cpus online CPUs; $(date -u +%FT%TZ)"
 
 # G1 and G3: isolate time against the floors of the same run.
 for scen in idle saturated; do
-	tts="" cl="" cost=2
+	pairs="" cost=2
 	for ((i = 1; i <= rounds; i++)); do
 		echo "$prog: G1/G3 $scen round $i/$rounds" >&2
 		s=$(run_pollsim --strategy=harmless_mask --scenario="$scen" --threads=1 --updater=outside \
 			--update-rate=1000 --event-cost-us=$cost --baseline=off)
-		tts="$tts $(val time_to_safe_p50_ns "$s")"
-		cl="$cl $(val floor_cacheline_rtt_ns "$s")"
+		t=$(val time_to_safe_p50_ns "$s")
+		c=$(val floor_cacheline_rtt_ns "$s")
+		if [ "$scen" = idle ]; then
+			pairs="$pairs$t $c"$'\n'
+		else
+			pairs="$pairs$t $(awk -v c="$c" -v e="$cost" 'BEGIN { print e * 1000 + 2 * c }')"$'\n'
+		fi
 	done
-	t=$(median <<<"$tts")
-	c=$(median <<<"$cl")
 	if [ "$scen" = idle ]; then
-		r=$(ratio "$t" "$c")
-		echo "G1 harmless_mask idle peers: isolate p50 ${t} ns, cache-line rtt ${c} ns, ratio $r (goal <= 2): $(verdict "$r" '<=' 2)"
+		echo "G1 harmless_mask idle peers: isolate p50 (ns) vs cache-line rtt (ns): $(printf '%s' "$pairs" | goal '<=' 2) (goal: ratio <= 2)"
 	else
-		bound=$(awk -v c="$c" -v e="$cost" 'BEGIN { print e * 1000 + 2 * c }')
-		r=$(ratio "$t" "$bound")
-		echo "G3 harmless_mask busy peer (1 saturated thread + outside updater): isolate p50 ${t} ns, event cost ${cost}000 ns + 2 x ${c} ns = ${bound} ns, ratio $r (goal <= 1): $(verdict "$r" '<=' 1)"
+		echo "G3 harmless_mask busy peer (1 saturated thread + outside updater): isolate p50 (ns) vs ${cost} us event + 2 cache-line rtt (ns): $(printf '%s' "$pairs" | goal '<=' 1) (goal: ratio <= 1)"
 	fi
 done
 
 # G2: wake_all wakes every sleeping loop thread once per update.
 for n in 1 2 4 8; do
-	w="" cpu="" wk=""
+	pairs="" cpu=""
 	for ((i = 1; i <= rounds; i++)); do
 		echo "$prog: G2 wake_all threads $n round $i/$rounds" >&2
 		s=$(run_pollsim --strategy=wake_all --scenario=idle --no-events --threads="$n" --updater=outside \
 			--update-rate=200)
-		w="$w $(val sync_wakeups_per_update "$s")"
-		cpu="$cpu $(val cpu_ns_per_update "$s")"
-		wk="$wk $(val floor_wake_rtt_ns "$s")"
+		pairs="$pairs$(val sync_wakeups_per_update "$s") $n"$'\n'
+		cpu="$cpu$(val cpu_ns_per_update "$s") $(awk -v w="$(val floor_wake_rtt_ns "$s")" -v n="$n" 'BEGIN { print w * n }')"$'\n'
 	done
-	w=$(median <<<"$w")
-	cpu=$(median <<<"$cpu")
-	wk=$(median <<<"$wk")
-	per=$(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.0f", c / n }')
 	over=$((n + 1 > cpus))
-	echo "G2 wake_all idle, $n loop threads$([ $over = 1 ] && echo ' (oversubscribed)'): sync wakeups/update $w (predicted $n: $(verdict "$(awk -v w="$w" -v n="$n" 'BEGIN { print (w == n) ? 1 : 0 }')" '>' 0)), CPU/update ${cpu} ns = ${per} ns per woken thread, wake rtt floor ${wk} ns"
+	echo "G2 wake_all idle, $n loop threads$([ $over = 1 ] && echo ' (oversubscribed)'): sync wakeups/update vs $n: $(printf '%s' "$pairs" | goal '==' 1) (goal: = $n within 5%)"
+	echo "G2 wake_all idle, $n loop threads: CPU/update (ns) vs $n x wake rtt (ns): $(printf '%s' "$cpu" | goal '<=' 1) (shown: CPU per woken thread against the wake floor)"
 done
 
 # G4: per-iteration loop cost, saturated, 2 x cores threads, no updates.
-a="" b=""
+pairs=""
 for ((i = 1; i <= rounds; i++)); do
 	echo "$prog: G4 round $i/$rounds" >&2
-	s=$(run_pollsim --strategy=harmless_mask --scenario=saturated --threads=$((2 * cpus)) --update-rate=0 --event-cost-us=0.2)
-	a="$a $(val events_per_s "$s")"
-	s=$(run_pollsim --strategy=harmless_membarrier --scenario=saturated --threads=$((2 * cpus)) --update-rate=0 --event-cost-us=0.2)
-	b="$b $(val events_per_s "$s")"
+	a=$(val events_per_s "$(run_pollsim --strategy=harmless_mask --scenario=saturated --threads=$((2 * cpus)) --update-rate=0 --event-cost-us=0.2)")
+	b=$(val events_per_s "$(run_pollsim --strategy=harmless_membarrier --scenario=saturated --threads=$((2 * cpus)) --update-rate=0 --event-cost-us=0.2)")
+	pairs="$pairs$b $a"$'\n'
 done
-a=$(median <<<"$a")
-b=$(median <<<"$b")
-r=$(ratio "$b" "$a")
-echo "G4 saturated, $((2 * cpus)) threads (oversubscribed), 0.2 us events: loop iterations/s harmless_membarrier $b, harmless_mask $a, ratio $r (goal > 1: membarrier's loop is cheaper): $(verdict "$r" '>' 1)"
+echo "G4 saturated, $((2 * cpus)) threads (oversubscribed), 0.2 us events: loop iterations/s harmless_membarrier vs harmless_mask: $(printf '%s' "$pairs" | goal '>' 1) (goal: ratio > 1)"
 
 # G5: our qsbr against liburcu's. Synchronize latency with 1 reader and 1
 # writer; read-side cost with 1 reader and no writer (a writer's grace periods
 # make the reader's quiescent states bounce cache lines, and a faster
 # synchronize means more of them: read cost is compared at equal, zero, write
-# load). The spread (min..max over the rounds) says how much of a ratio is
-# noise on this machine.
-qs="" us="" qr="" ur=""
+# load).
+ps="" pr=""
 for ((i = 1; i <= rounds; i++)); do
 	echo "$prog: G5 round $i/$rounds" >&2
-	s=$(run_rw --strategy=qsbr --readers=1 --writers=1)
-	qs="$qs $(val wait_p50_ns "$s")"
-	s=$(run_rw --strategy=urcu_qsbr --readers=1 --writers=1)
-	us="$us $(val wait_p50_ns "$s")"
-	s=$(run_rw --strategy=qsbr --readers=1 --writers=0)
-	qr="$qr $(val ns_per_read "$s")"
-	s=$(run_rw --strategy=urcu_qsbr --readers=1 --writers=0)
-	ur="$ur $(val ns_per_read "$s")"
+	a=$(val wait_p50_ns "$(run_rw --strategy=qsbr --readers=1 --writers=1)")
+	b=$(val wait_p50_ns "$(run_rw --strategy=urcu_qsbr --readers=1 --writers=1)")
+	ps="$ps$a $b"$'\n'
+	a=$(val ns_per_read "$(run_rw --strategy=qsbr --readers=1 --writers=0)")
+	b=$(val ns_per_read "$(run_rw --strategy=urcu_qsbr --readers=1 --writers=0)")
+	pr="$pr$a $b"$'\n'
 done
-spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s..%s", lo, hi }'; }
-qsm=$(median <<<"$qs")
-usm=$(median <<<"$us")
-qrm=$(median <<<"$qr")
-urm=$(median <<<"$ur")
-r=$(ratio "$qsm" "$usm")
-echo "G5a synchronize p50 (1 reader, 1 writer): qsbr ${qsm} ns [$(spread <<<"$qs")], urcu_qsbr ${usm} ns [$(spread <<<"$us")], ratio $r (goal <= 1.0): $(verdict "$r" '<=' 1.0)"
-r=$(ratio "$qrm" "$urm")
-echo "G5b read-side cost (1 reader, no writer): qsbr ${qrm} ns/read [$(spread <<<"$qr")], urcu_qsbr ${urm} ns/read [$(spread <<<"$ur")], ratio $r (goal <= 1.05): $(verdict "$r" '<=' 1.05)"
+echo "G5a synchronize p50 (1 reader, 1 writer), qsbr vs urcu_qsbr (ns): $(printf '%s' "$ps" | goal '<=' 1.0) (goal: ratio <= 1.0)"
+echo "G5b read-side cost (1 reader, no writer), qsbr vs urcu_qsbr (ns/read): $(printf '%s' "$pr" | goal '<=' 1.05) (goal: ratio <= 1.05)"
