@@ -12,9 +12,9 @@
 #     "incomplete": true and every finished point, summary.md written;
 #  5. the same with SIGTERM (exit status 143).
 set -u
-R=${TEST_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/syncbench
-compare=$R/bench/compare
-compare_runs=$R/bench/compare_runs
+R=${TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/syncbench
+compare=$R/bench/compare/compare
+compare_runs=$R/bench/compare/compare_runs
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
 export COMPARE_RESULTS_ROOT=$tmp/results
 fails=0
@@ -34,11 +34,17 @@ jq -e --argjson want "$want" '
 	.context.incomplete == false and .context.online_cpus > 0 and (.context.cpu_model | type == "string")
 	and (.context.kernel | length > 0) and (.context.commit | length > 0) and (.context.compiler | length > 0)
 	and (.context.library_build_type | length > 0) and (.context.placement == "none")
-	and ([.benchmarks[] | .run_name] | unique | length) == $want' "$d1/benchmarks.json" >/dev/null &&
+	and ([.benchmarks[] | .run_name] | unique | length) == $want
+	and (.benchmarks | length) == $want * .context.repetitions
+	and all(.benchmarks[]; .params.strategy != null and .params.kind != null and .params.repetition >= 1)' \
+	"$d1/benchmarks.json" >/dev/null &&
 	ok "benchmarks.json: complete, context extended, all $want points" ||
 	fail "benchmarks.json incomplete or without the suite's context ($want points expected)"
 [ ! -e "$d1/INCOMPLETE" ] || fail "INCOMPLETE left after a complete run"
 grep -q '^SUMMARY ' "$d1/summary.txt" || fail "summary.txt holds no SUMMARY line"
+jq -e '(.points | length) > 0 and all(.points[]; .figures != null)
+	and any(.points[]; .figures.update_p50_ns.lo != null)' "$d1/stats.json" >/dev/null &&
+	ok "stats.json: figures with intervals" || fail "stats.json missing or without intervals"
 grep -q 'rwlock' "$d1/summary.md" && grep -q '^| strategy' "$d1/summary.md" && ok "summary.md has its tables" ||
 	fail "summary.md without a strategy table"
 [ ! -e "$d1/.tmp" ] || fail "temporary folder left in the run"
@@ -68,8 +74,9 @@ case $d2 in "$d1"-2) ok "same date-time: suffix -2" ;; *) fail "second folder is
 
 # ---- 3. compare_runs ----
 "$compare_runs" "$d1" "$d2" >"$tmp/cmp.out" 2>&1 || fail "compare_runs exited $?"
-grep -q 'noise unknown (1 repetition)' "$tmp/cmp.out" && ok "compare_runs: ratios, noise unknown" ||
-	fail "compare_runs did not report the noise as unknown: $(head -n 5 "$tmp/cmp.out")"
+grep -q 'new/old' "$tmp/cmp.out" && grep -q 'points in both runs' "$tmp/cmp.out" &&
+	grep -qE 'no measurable difference|higher|lower' "$tmp/cmp.out" && ok "compare_runs: medians, intervals, verdicts" ||
+	fail "compare_runs gave no interval verdicts: $(head -n 5 "$tmp/cmp.out")"
 "$compare_runs" "$d1" /nonexistent >/dev/null 2>&1
 [ $? -eq 2 ] || fail "compare_runs on a missing run: status not 2"
 
@@ -103,7 +110,8 @@ interrupt() { # signal expected-status
 	jq -e --arg s "SIG$sig" '.context.incomplete == true and .context.interrupted_by == $s
 		and (.benchmarks | length) >= 1
 		and all(.benchmarks[]; .error_occurred == true or .updates != null or .reads_per_s != null)
-		and (.context.points_finished == ([.benchmarks[] | .run_name] | unique | length))' \
+		and (.context.runs_finished == (.benchmarks | length))
+		and all(.benchmarks[]; .params.strategy != null and .params.repetition >= 1)' \
 		"$d/benchmarks.json" >/dev/null &&
 		ok "$sig: exit $st, INCOMPLETE, valid JSON with $(jq '.benchmarks | length' "$d/benchmarks.json") finished points" ||
 		fail "$sig: benchmarks.json not valid/complete for the finished points: $(head -c 300 "$d/benchmarks.json")"

@@ -6,7 +6,7 @@
 # binary that exists: readers_writers, pollsim, compare, compare_bench,
 # compare_runs, render, gbench_demo, gbench_overhead_bench), and fixture=PATH:
 # a results folder's benchmarks.json (testdata/flags_table_run, made by
-# `compare --quick --strategies=none,rwlock --scenarios=idle --duration=0.01`)
+# `compare --strategies=none,rwlock --scenarios=idle,saturated --duration=0.02`)
 # for the valid render / compare_runs rows. Rows for a binary that was not
 # passed are skipped, and the test says so.
 #
@@ -234,8 +234,15 @@ if [ -n "${bin[fixture]:-}" ]; then
 	run_dir=$tmp/run
 	mkdir -p "$run_dir" "$tmp/empty_dir" "$tmp/not_json"
 	cp "${bin[fixture]}" "$run_dir/benchmarks.json"
-	chmod u+w "$run_dir/benchmarks.json"
+	cp "$(dirname "${bin[fixture]}")/records.txt" "$(dirname "${bin[fixture]}")/stats.json" "$run_dir/"
+	chmod u+w "$run_dir/benchmarks.json" "$run_dir/records.txt" "$run_dir/stats.json"
+	echo "not json" >"$tmp/not_json/stats.json"
 	echo "not json" >"$tmp/not_json/benchmarks.json"
+	echo "not a record" >"$tmp/not_json/records.txt"
+	mkdir -p "$tmp/empty_json" "$tmp/with space"
+	: >"$tmp/empty_json/benchmarks.json"
+	: >"$tmp/empty_json/records.txt"
+	cp "$run_dir/benchmarks.json" "$run_dir/records.txt" "$tmp/with space/"
 fi
 
 # ---- //:compare (bench/compare.sh) ----
@@ -246,10 +253,10 @@ good compare --help
 # one point, no plots, into the test's temporary folder
 good compare --quick --strategies=none --scenarios=idle --threads=2 --no-rw --no-rates \
 	--duration=0.005 --no-plots --results-root="$tmp/results"
-for v in -1 abc nan inf 1e999 99999999999999999999 2x 0.1s " 1" 0x10 0 0.0 0.0001 1e9 3601; do
+for v in -1 abc nan inf 1e999 99999999999999999999 2x 0.1s " 1" 0x10 0 0.0 0.0001 1e9 3601 "" -n; do
 	bad compare --duration $cl "--duration=$v"
 done
-for v in -1 abc nan 0 21 99999999999999999999 2x " 1" 1.5; do
+for v in -1 abc nan 0 51 99999999999999999999 2x " 1" 1.5 ""; do
 	bad compare --repetitions $cl "--repetitions=$v"
 done
 bad compare --placement $cl --placement=bogus
@@ -274,7 +281,13 @@ bad compare --strategies $cl --strategies=
 bad compare --scenarios $cl --scenarios=
 bad compare --threads $cl --threads=
 bad compare --updaters $cl --updaters=
-xbad compare --results-root $cl --results-root=
+bad compare --results-root $cl --results-root=
+# values that look like flags
+bad compare --threads $cl --threads=-n
+bad compare --scenarios $cl --scenarios=-n
+bad compare --updaters $cl --updaters=-n
+bad compare --strategies $cl --strategies=-n
+bad compare --quick $cl --quick --full
 
 # ---- //bench:compare_bench (its own flags; Google Benchmark's --benchmark_*) ----
 cb="--benchmark_list_tests=true"
@@ -301,8 +314,30 @@ bad compare_bench --bogus $cb --bogus=1
 bad compare_bench --bogus $cb --bogus
 bad compare_bench stray $cb stray
 bad compare_bench --duration $cb --duration
-xbad compare_bench --benchmark_min_time $cb --benchmark_min_time=abc
-xbad compare_bench --benchmark_repetitions $cb --benchmark_repetitions=abc
+# Google Benchmark's own flags that the library would abort on, checked first
+bad compare_bench --benchmark_min_time $cb --benchmark_min_time=abc
+for v in abc -1 0 "" 1e3 99999999999999999999; do
+	bad compare_bench --benchmark_repetitions $cb "--benchmark_repetitions=$v"
+done
+bad compare_bench --benchmark_filter $cb '--benchmark_filter=('
+bad compare_bench --benchmark_filter $cb '--benchmark_filter=a[b'
+# the matrix and its selections
+bad compare_bench --matrix $cb --matrix=bogus
+bad compare_bench --matrix $cb --matrix=
+for f in strategies scenarios threads updaters; do
+	for v in -n "" nosuch, ,x; do
+		bad compare_bench "--$f" $cb "--$f=$v"
+	done
+done
+bad compare_bench --threads $cb --threads=3
+for f in repetition plan; do
+	for v in 0 -1 abc 1001 ""; do
+		bad compare_bench "--$f" $cb "--$f=$v"
+	done
+done
+bad compare_bench --records $cb --records=
+good compare_bench --list-points --matrix=quick
+good compare_bench --plan=3 --matrix=full
 
 # ---- //bench:compare_runs ----
 if [ -n "$run_dir" ]; then
@@ -317,6 +352,11 @@ if [ -n "$run_dir" ]; then
 	bad compare_runs /nonexistent "$run_dir" /nonexistent
 	bad compare_runs "$tmp/empty_dir" "$run_dir" "$tmp/empty_dir"
 	bad compare_runs "$tmp/not_json" "$run_dir" "$tmp/not_json"
+	bad compare_runs "$tmp/empty_json" "$run_dir" "$tmp/empty_json"
+	bad compare_runs "$tmp/empty_json" "$tmp/empty_json" "$run_dir"
+	bad compare_runs "$tmp/not_json" "$tmp/not_json/benchmarks.json" "$run_dir"
+	good compare_runs "$tmp/with space" "$run_dir"
+	good compare_runs "$tmp/with space/benchmarks.json" "$run_dir/benchmarks.json"
 fi
 
 # ---- //plots:render ----
