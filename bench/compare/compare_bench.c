@@ -50,7 +50,7 @@
  * cannot be written completely is exit status 1.
  */
 #include "bench/flags.h"
-#include "bench/floors.h"
+#include "bench/lib/floors.h"
 #include "bench/gbench.h"
 #include "bench/pollsim.h"
 #include "bench/rw.h"
