@@ -276,16 +276,6 @@ static void test_k_wakes(void)
 
 /* ---- 3. every registry strategy: 0, or N per update for wakers ---- */
 
-static int skipped_under_tsan(const char *name)
-{
-#if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
-#else
-	(void)name;
-	return 0;
-#endif
-}
-
 static void test_registry(void)
 {
 	const unsigned n = 2;
@@ -298,7 +288,7 @@ static void test_registry(void)
 		char err[512];
 		uint64_t want;
 
-		if (skipped_under_tsan(ops->name)) {
+		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}

@@ -458,16 +458,6 @@ static void test_strategy(const struct sync_ops *ops, int with_short)
 	free(ch);
 }
 
-static int skipped_under_tsan(const char *name)
-{
-#if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
-#else
-	(void)name;
-	return 0;
-#endif
-}
-
 /* Strategies whose updates wait for readers: every one must be covered. */
 static int waits(const struct sync_ops *ops)
 {
@@ -479,7 +469,6 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #ifdef EXPECT_BROKEN
 	(void)waits;
-	(void)skipped_under_tsan;
 	test_strategy(&testgate, 0);
 	return check_exit("pollsim_watchdog_test");
 #else
@@ -494,7 +483,7 @@ int main(void)
 			printf("skip %s: its updates never wait (unsafe or defer-only)\n", ops->name);
 			continue;
 		}
-		if (skipped_under_tsan(ops->name)) {
+		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
