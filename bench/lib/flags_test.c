@@ -6,6 +6,7 @@
  * process with status 2 and one line on stderr naming what was wrong.
  */
 #include "bench/lib/flags.h"
+#include "bench/lib/check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,17 +20,6 @@ static const struct flags_spec specs[] = {
 	{ "quiet", 0, NULL },
 };
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
-
-static int failures;
-
-#define CHECK(cond, ...)                               \
-	do {                                           \
-		if (!(cond)) {                         \
-			printf("FAIL: " __VA_ARGS__);  \
-			printf("\n");                  \
-			failures++;                    \
-		}                                      \
-	} while (0)
 
 /* Parses argv to the end in a child; its exit status (2: misuse). */
 static int child_status(char **argv, int argc)
@@ -80,10 +70,5 @@ int main(void)
 		CHECK(child_status(stray, 2) == 2, "a stray argument accepted");
 		CHECK(child_status(dashes, 2) == 2, "a bare -- accepted");
 	}
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return check_exit("flags_test");
 }

@@ -10,6 +10,7 @@
  * (floors_test_catches_no_stop) into a pass: the hang was caught.
  */
 #include "bench/lib/floors.h"
+#include "bench/lib/check.h"
 
 #include <math.h>
 #include <signal.h>
@@ -19,8 +20,6 @@
 #include <unistd.h>
 
 #define BOUND_S 15                        /* generous: TSAN and a noisy 2-core VM */
-
-static int failures;
 
 static void on_alarm(int sig)
 {
@@ -99,19 +98,5 @@ int main(void)
 	check_refused(INFINITY);
 	check_refused(FLOORS_MAX_BUDGET_S * 2);
 
-#ifdef EXPECT_BROKEN
-	if (failures) {
-		printf("floors_test: the broken floors were caught (%d failed checks, as expected)\n", failures);
-		return 0;
-	}
-	printf("floors_test: the deliberately broken floors passed every check\n");
-	return 1;
-#else
-	if (failures) {
-		printf("floors_test: %d checks failed\n", failures);
-		return 1;
-	}
-	printf("floors_test: all checks passed\n");
-	return 0;
-#endif
+	return check_exit("floors_test");
 }

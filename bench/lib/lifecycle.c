@@ -183,6 +183,23 @@ static void run_void(const struct lifecycle *lc, enum lc_phase phase, unsigned j
 	(void)c->fn(c->arg, tid, err, sizeof(err)); /* DEINIT and FREE cannot fail */
 }
 
+#ifndef LIFECYCLE_BREAK_NO_UNWIND
+/* Runs, last first, the namesake in phase `to` of every `from` callback that ran. */
+static void undo_phase(const struct lifecycle *lc, unsigned tid, enum lc_phase from, const unsigned char *ran,
+		       enum lc_phase to)
+{
+	for (unsigned i = lc->ncb[from]; i-- > 0;) {
+		int j;
+
+		if (!ran[i])
+			continue;
+		j = namesake(lc, from, i, to);
+		if (j >= 0)
+			run_void(lc, to, (unsigned)j, tid);
+	}
+}
+#endif
+
 /* Undoes, in reverse, INIT[0..ninit) then ALLOC[0..nalloc) of thread tid. */
 static void unwind(const struct lifecycle *lc, unsigned tid, const unsigned char *alloc_ran,
 		   const unsigned char *init_ran)
@@ -194,23 +211,8 @@ static void unwind(const struct lifecycle *lc, unsigned tid, const unsigned char
 	(void)init_ran;
 	return;
 #else
-	unsigned i;
-	int j;
-
-	for (i = lc->ncb[LC_INIT]; i-- > 0;) {
-		if (!init_ran[i])
-			continue;
-		j = namesake(lc, LC_INIT, i, LC_DEINIT);
-		if (j >= 0)
-			run_void(lc, LC_DEINIT, (unsigned)j, tid);
-	}
-	for (i = lc->ncb[LC_ALLOC]; i-- > 0;) {
-		if (!alloc_ran[i])
-			continue;
-		j = namesake(lc, LC_ALLOC, i, LC_FREE);
-		if (j >= 0)
-			run_void(lc, LC_FREE, (unsigned)j, tid);
-	}
+	undo_phase(lc, tid, LC_INIT, init_ran, LC_DEINIT);
+	undo_phase(lc, tid, LC_ALLOC, alloc_ran, LC_FREE);
 #endif
 }
 

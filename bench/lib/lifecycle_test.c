@@ -16,6 +16,7 @@
  * (LIFECYCLE_BREAK_*), it exits 0 only if some check failed.
  */
 #include "bench/lib/lifecycle.h"
+#include "bench/lib/check.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -30,8 +31,6 @@
 #define MAX_THREADS 64
 #define MAX_EVENTS 64
 #define NCB 3                             /* callbacks per phase in the generic tests */
-
-static int failures;
 
 static void fail(const char *fmt, ...)
 {
@@ -514,19 +513,5 @@ int main(void)
 	}
 	test_lc_fail();
 
-#ifdef EXPECT_BROKEN
-	if (failures == 0) {
-		printf("lifecycle_test: the deliberately broken lifecycle passed every check\n");
-		return 1;
-	}
-	printf("lifecycle_test: the broken lifecycle was caught (%d failed checks, as expected)\n", failures);
-	return 0;
-#else
-	if (failures) {
-		printf("lifecycle_test: %d checks failed\n", failures);
-		return 1;
-	}
-	printf("lifecycle_test: all checks passed\n");
-	return 0;
-#endif
+	return check_exit("lifecycle_test");
 }

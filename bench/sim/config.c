@@ -17,6 +17,15 @@ const char *const pollsim_arrival_names[] = { "fixed", "poisson", NULL };
 const char *const pollsim_reclaim_names[] = { "sync", "defer", NULL };
 const char *const sim_role_names[] = { "idle", "saturated", "outside" };
 
+/* No stall, no injected failure. */
+static void no_faults(struct pollsim_config *c)
+{
+	c->stall_thread = -1;
+	c->stall_ms = 0;
+	c->fail_phase = -1;
+	c->fail_thread = -1;
+}
+
 void pollsim_config_default(struct pollsim_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -33,13 +42,8 @@ void pollsim_config_default(struct pollsim_config *c)
 	c->event_rate = 0;
 	c->table_size = 16;
 	c->watchdog_s = 2.0;
-	c->stall_thread = -1;
-	c->stall_ms = 0;
-	c->fail_phase = -1;
-	c->fail_thread = -1;
+	no_faults(c);
 	c->seed = 1;
-	c->quiet = 0;
-	c->no_events = 0;
 	c->floors_budget_s = FLOORS_DEFAULT_BUDGET_S;
 }
 
@@ -141,10 +145,7 @@ void pollsim_baseline_config(const struct pollsim_config *cfg, struct pollsim_co
 {
 	*out = *cfg;
 	out->update_rate = 0;
-	out->stall_thread = -1;
-	out->stall_ms = 0;
-	out->fail_phase = -1;
-	out->fail_thread = -1;
+	no_faults(out);
 	out->floors_budget_s = 0;
 	out->quiet = 1;
 }

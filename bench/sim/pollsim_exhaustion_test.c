@@ -28,6 +28,8 @@
  * against a binary whose refused pthread_create is not reported), it runs the
  * spawn cases until one fails and passes only if one did.
  */
+#include "bench/lib/check.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -42,17 +44,7 @@
 #define BOUND_S 20.0
 #define MAXFD 1024
 
-static int failures;
 static const char *bin;
-
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			printf("FAIL: " __VA_ARGS__);           \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
-	} while (0)
 
 static double mono_s(void)
 {
@@ -288,19 +280,9 @@ int main(int argc, char **argv)
 	bin = argv[1];
 	spawn_cases();
 #ifdef EXPECT_BROKEN
-	if (failures) {
-		printf("the broken simulator was caught (%d failed checks, as expected)\n", failures);
-		return 0;
-	}
-	printf("the deliberately broken simulator passed every spawn case\n");
-	return 1;
+	return check_exit("pollsim_exhaustion_test");
 #endif
 	nofile_cases();
 	callback_cases();
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all checks passed\n");
-	return 0;
+	return check_exit("pollsim_exhaustion_test");
 }

@@ -14,22 +14,13 @@
  * the phase, the callback and the thread, and print no SUMMARY (under
  * --config=asan a leak would change the exit status: LeakSanitizer-clean).
  */
+#include "bench/lib/check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			printf("FAIL: " __VA_ARGS__);           \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
-	} while (0)
 
 static const char *const required[] = {
 	/* settings */
@@ -242,10 +233,5 @@ int main(int argc, char **argv)
 		CHECK(nl && nl[1] == '\0', "run 3: the error is not ONE line");
 		CHECK(strstr(out, "SUMMARY") == NULL, "run 3: a failed run printed a SUMMARY");
 	}
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all SUMMARY checks passed\n");
-	return 0;
+	return check_exit("pollsim_summary_test");
 }

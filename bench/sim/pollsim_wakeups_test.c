@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "bench/sim/pollsim.h"
+#include "bench/lib/check.h"
 #include "strategies/sync.h"
 
 #define K_WAKES 5
@@ -130,17 +131,6 @@ static int tw_domain_create(const struct sync_params *p, struct sync_domain **ou
 }
 
 /* ---- helpers ---- */
-
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			printf("FAIL: " __VA_ARGS__);           \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
-	} while (0)
 
 static void base_config(struct pollsim_config *c, const struct sync_ops *ops)
 {
@@ -286,16 +276,6 @@ static void test_k_wakes(void)
 
 /* ---- 3. every registry strategy: 0, or N per update for wakers ---- */
 
-static int skipped_under_tsan(const char *name)
-{
-#if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
-#else
-	(void)name;
-	return 0;
-#endif
-}
-
 static void test_registry(void)
 {
 	const unsigned n = 2;
@@ -308,7 +288,7 @@ static void test_registry(void)
 		char err[512];
 		uint64_t want;
 
-		if (skipped_under_tsan(ops->name)) {
+		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
@@ -348,19 +328,5 @@ int main(void)
 	test_none_idle();
 	test_k_wakes();
 	test_registry();
-#ifdef EXPECT_BROKEN
-	if (failures) {
-		printf("OK: the broken simulator was caught (%d failed checks)\n", failures);
-		return 0;
-	}
-	printf("FAIL: the broken simulator was NOT caught\n");
-	return 1;
-#else
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all wakeup checks passed\n");
-	return 0;
-#endif
+	return check_exit("pollsim_wakeups_test");
 }

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bench/sim/pollsim.h"
+#include "bench/lib/check.h"
 #include "strategies/sync.h"
 
 #define BOUND_S 0.3
@@ -187,17 +188,6 @@ struct child {
 	char out[16384], err[16384];
 	size_t nout, nerr;
 };
-
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			printf("FAIL: " __VA_ARGS__);           \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
-	} while (0)
 
 static void child_body(const struct pollsim_config *c)
 {
@@ -468,16 +458,6 @@ static void test_strategy(const struct sync_ops *ops, int with_short)
 	free(ch);
 }
 
-static int skipped_under_tsan(const char *name)
-{
-#if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
-#else
-	(void)name;
-	return 0;
-#endif
-}
-
 /* Strategies whose updates wait for readers: every one must be covered. */
 static int waits(const struct sync_ops *ops)
 {
@@ -489,14 +469,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #ifdef EXPECT_BROKEN
 	(void)waits;
-	(void)skipped_under_tsan;
 	test_strategy(&testgate, 0);
-	if (failures) {
-		printf("OK: the broken watchdog was caught (%d failed checks)\n", failures);
-		return 0;
-	}
-	printf("FAIL: the broken watchdog was NOT caught\n");
-	return 1;
+	return check_exit("pollsim_watchdog_test");
 #else
 	test_strategy(&testgate, 1);
 	for (size_t i = 0; sync_registry[i]; i++) {
@@ -509,7 +483,7 @@ int main(void)
 			printf("skip %s: its updates never wait (unsafe or defer-only)\n", ops->name);
 			continue;
 		}
-		if (skipped_under_tsan(ops->name)) {
+		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
@@ -521,11 +495,6 @@ int main(void)
 		}
 		test_strategy(ops, 1);
 	}
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all watchdog checks passed\n");
-	return 0;
+	return check_exit("pollsim_watchdog_test");
 #endif
 }

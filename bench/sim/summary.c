@@ -70,6 +70,25 @@ static void kv_d(FILE *o, const char *k, double v)
 		fprintf(o, " %s %.6g", k, v);
 }
 
+/* <name>_p50_ns, _p90_ns, _p99_ns, (_p999_ns,) _max_ns of h. */
+static void kv_hist(FILE *o, const char *name, const struct hist *h, int with_p999)
+{
+	static const struct {
+		const char *key;
+		double q;
+	} qs[] = { { "p50", 0.5 }, { "p90", 0.9 }, { "p99", 0.99 }, { "p999", 0.999 } };
+	char k[64];
+
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		if (qs[i].q == 0.999 && !with_p999)
+			continue;
+		snprintf(k, sizeof(k), "%s_%s_ns", name, qs[i].key);
+		kv_u(o, k, hist_quantile(h, qs[i].q));
+	}
+	snprintf(k, sizeof(k), "%s_max_ns", name);
+	kv_u(o, k, h->max);
+}
+
 static double ratio(double a, double b)
 {
 	return b > 0 ? a / b : NAN;
@@ -112,16 +131,9 @@ void pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct
 	/* figures */
 	kv_d(o, "wall_s", r->wall_s);
 	kv_u(o, "updates", r->updates);
-	kv_u(o, "update_p50_ns", (uint64_t)up50);
-	kv_u(o, "update_p90_ns", hist_quantile(ul, 0.9));
-	kv_u(o, "update_p99_ns", (uint64_t)up99);
-	kv_u(o, "update_p999_ns", hist_quantile(ul, 0.999));
-	kv_u(o, "update_max_ns", ul->max);
+	kv_hist(o, "update", ul, 1);
 	kv_d(o, "update_mean_ns", hist_mean(ul));
-	kv_u(o, "time_to_safe_p50_ns", hist_quantile(ts, 0.5));
-	kv_u(o, "time_to_safe_p90_ns", hist_quantile(ts, 0.9));
-	kv_u(o, "time_to_safe_p99_ns", hist_quantile(ts, 0.99));
-	kv_u(o, "time_to_safe_max_ns", ts->max);
+	kv_hist(o, "time_to_safe", ts, 0);
 	kv_u(o, "sync_wakeups", r->sync_wakeups);
 	kv_d(o, "sync_wakeups_per_update", r->updates ? (double)r->sync_wakeups / (double)r->updates : NAN);
 	kv_u(o, "event_wakeups", r->event_wakeups);
@@ -137,11 +149,7 @@ void pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct
 	kv_d(o, "cpu_ns_per_update", r->cpu_ns_per_update);
 	kv_u(o, "events", r->events);
 	kv_d(o, "events_per_s", r->wall_s > 0 ? (double)r->events / r->wall_s : 0);
-	kv_u(o, "event_delay_p50_ns", hist_quantile(ed, 0.5));
-	kv_u(o, "event_delay_p90_ns", hist_quantile(ed, 0.9));
-	kv_u(o, "event_delay_p99_ns", hist_quantile(ed, 0.99));
-	kv_u(o, "event_delay_p999_ns", hist_quantile(ed, 0.999));
-	kv_u(o, "event_delay_max_ns", ed->max);
+	kv_hist(o, "event_delay", ed, 1);
 	kv_u(o, "reads", r->reads);
 	kv_u(o, "torn_reads", r->torn_reads);
 	kv_u(o, "poisoned_reads", r->poisoned_reads);
