@@ -61,6 +61,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "strategies/count.h"
+
 #define SYNC_CACHELINE 64
 #define SYNC_ALIGNED __attribute__((aligned(SYNC_CACHELINE)))
 
@@ -118,6 +120,10 @@ struct sync_thread {
 	void *user;
 	/* Owning thread only: inside isolate()..release() (sync_isolate()). */
 	int isolating;
+#ifdef SYNC_COUNTING
+	/* Owning thread only, read after the run: strategies/count.h. */
+	uint64_t counts[SYNC_COUNT_KINDS];
+#endif
 };
 
 /* Parameters of a run that a strategy needs at domain creation. */
