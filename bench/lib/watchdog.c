@@ -241,3 +241,8 @@ void watchdog_stop(struct watchdog *w)
 	free(w->threads);
 	free(w);
 }
+
+int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid)
+{
+	return w && pthread_getcpuclockid(w->th, cid) == 0 ? 0 : -1;
+}

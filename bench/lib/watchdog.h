@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "strategies/sync.h"
 
@@ -51,6 +52,12 @@ void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_n
 
 /* Stops the scanning thread and frees w (NULL: nothing). */
 void watchdog_stop(struct watchdog *w);
+
+/*
+ * The watchdog thread's CPU-time clock, so that a caller measuring the whole
+ * process can leave the harness's own thread out. 0, or -1.
+ */
+int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid);
 
 /*
  * What thread t is doing now, for the report; called by t itself. Relaxed:

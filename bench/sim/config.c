@@ -1,7 +1,8 @@
 /*
  * config.c - the configuration: defaults, the names flags and SUMMARY use, the
  * checks that refuse a configuration with one line naming its flag, and the
- * no-update baseline a run's CPU per update is measured against.
+ * baseline a run's cost to others is measured against: the same run, same
+ * length, whose updater wakes on the same schedule but applies nothing.
  */
 #include "bench/sim/sim_internal.h"
 
@@ -96,17 +97,32 @@ int sim_check_fields(const struct pollsim_config *c, const char **flag, char *er
 		BAD("--event-rate", "events per second per thread, more than 0 and at most 1000000");
 	if (c->table_size < 1 || c->table_size > 1000000)
 		BAD("--table-size", "entries from 1 to 1000000");
-	if (!(c->watchdog_s > 0) || !(c->watchdog_s <= 3600))
-		BAD("--watchdog", "seconds, more than 0 and at most 3600");
+	/* the watchdog looks every millisecond at best: a shorter bound cannot be kept */
+	if (!(c->watchdog_s >= 0.001) || !(c->watchdog_s <= 3600))
+		BAD("--watchdog", "seconds, from 0.001 to 3600");
 	if (c->stall_thread >= (int)c->threads || c->stall_thread < -1)
 		BAD("--stall", "THREAD:MS with THREAD a loop thread from 0 to %u", c->threads - 1);
 	if (c->stall_thread >= 0 && !(c->stall_ms > 0))
 		BAD("--stall", "THREAD:MS with MS more than 0 (or inf)");
+	if (c->stall_thread >= 0 && !(c->duration_s > POLLSIM_STALL_AT_S))
+		BAD("--stall", "the stall begins %g ms after the start, after the end of a %g s run (--duration)",
+		    POLLSIM_STALL_AT_S * 1000, c->duration_s);
+	if (c->stall_thread >= 0 && !isinf(c->stall_ms) &&
+	    POLLSIM_STALL_AT_S + c->stall_ms / 1000 > c->duration_s)
+		BAD("--stall", "%g ms from %g ms after the start outlasts a %g s run (--duration): it would be "
+		    "cut at the end; shorter, or inf to stall until the end", c->stall_ms,
+		    POLLSIM_STALL_AT_S * 1000, c->duration_s);
+	if (c->stall_thread == 0 && isinf(c->stall_ms) && c->updater == POLLSIM_UPDATER_LOOP &&
+	    c->update_rate > 0)
+		BAD("--stall", "thread 0 runs the updates (--updater=loop): stalled for good it applies none; "
+		    "stall another thread, a finite time, or use --updater=outside");
 	if (c->fail_phase != -1 && c->fail_phase != LC_ALLOC && c->fail_phase != LC_INIT &&
 	    c->fail_phase != POLLSIM_FAIL_SPAWN)
 		BAD("--fail", "PHASE:THREAD with PHASE alloc, init or spawn");
 	if (c->fail_phase != -1 && (c->fail_thread < 0 || c->fail_thread >= (int)P))
 		BAD("--fail", "PHASE:THREAD with THREAD a participant from 0 to %u", P - 1);
+	if (!(c->stop_delay_s >= 0) || !(c->stop_delay_s <= 60))
+		BAD("stop_delay_s", "seconds from 0 to 60");
 	if (!(c->floors_budget_s >= 0) || !(c->floors_budget_s <= FLOORS_MAX_BUDGET_S))
 		BAD("floors_budget_s", "seconds from 0 (skip) to %g", FLOORS_MAX_BUDGET_S);
 	if (ops->max_threads && P > ops->max_threads)
@@ -144,10 +160,12 @@ int pollsim_check(const struct pollsim_config *c, const char **flag, char *err, 
 void pollsim_baseline_config(const struct pollsim_config *cfg, struct pollsim_config *out)
 {
 	*out = *cfg;
-	out->update_rate = 0;
+	out->updates_noop = 1;
 	no_faults(out);
 	out->floors_budget_s = 0;
 	out->quiet = 1;
+	out->stop_delay_s = 0;
+	out->on_window_open = NULL;
 }
 
 void pollsim_apply_baseline(struct pollsim_result *res, const struct pollsim_result *base)
@@ -155,11 +173,16 @@ void pollsim_apply_baseline(struct pollsim_result *res, const struct pollsim_res
 	double scale = base->wall_s > 0 ? res->wall_s / base->wall_s : 0;
 
 	res->baseline_process_cpu_ns = base->process_cpu_ns;
+	res->baseline_process_vcsw = base->process_vcsw;
 	res->baseline_wall_s = base->wall_s;
-	if (res->updates)
+	if (res->updates) {
 		res->cpu_ns_per_update =
 			((double)res->process_cpu_ns - scale * (double)base->process_cpu_ns) /
 			(double)res->updates;
-	else
+		res->vcsw_per_update =
+			((double)res->process_vcsw - scale * (double)base->process_vcsw) / (double)res->updates;
+	} else {
 		res->cpu_ns_per_update = NAN;
+		res->vcsw_per_update = NAN;
+	}
 }

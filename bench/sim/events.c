@@ -2,7 +2,8 @@
  * events.c - when each participant has something to do: its events (fixed
  * period, thread i phase-shifted by i/threads of it, or Poisson gaps), the
  * bursts of the bursty scenario (POLLSIM_BURST_EVENTS on every thread at once),
- * its updates (first one a period after the start) and the injected stall;
+ * its updates (first one a period after the window opens, the last one
+ * scheduled before it closes) and the injected stall;
  * and the absolute timerfd that wakes it at the earliest of them.
  *
  * The injected stall (--stall=T:MS): POLLSIM_STALL_AT_S after the start, loop
@@ -19,7 +20,7 @@
 
 #include "strategies/loop.h"
 
-/* The first deadlines, from the common start time t0. */
+/* The first deadlines, from the window's opening t0. */
 void sim_schedule_start(struct pt *p, uint64_t t0)
 {
 	struct sim *s = p->sim;
@@ -40,6 +41,8 @@ void sim_schedule_start(struct pt *p, uint64_t t0)
 	}
 	if (p->is_updater && c->update_rate > 0)
 		p->next_upd = t0 + gap(p, s->upd_period_ns);
+	if (p->next_upd >= s->win_end)
+		p->next_upd = UINT64_MAX; /* only updates scheduled inside the window */
 	if (p->stalls)
 		p->stall_at = t0 + (uint64_t)(POLLSIM_STALL_AT_S * NS);
 }

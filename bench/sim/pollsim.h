@@ -79,11 +79,34 @@ struct pollsim_config {
 	/* added by the simulator's author (defaults keep the fields above working) */
 	int no_events;                    /* 1: no events at all (deterministic tests, --no-events) */
 	double floors_budget_s;           /* time for floors_measure at start; 0: skip (floors 0) */
+	/*
+	 * 1: the updater keeps its schedule and wakes for every update, but
+	 * applies none (counted in noop_updates, not updates): the baseline,
+	 * which then differs from the measured run only by the updates' work.
+	 */
+	int updates_noop;
+	/* tests: the stop begins this long after the window closes (a slow stop, as oversubscribed) */
+	double stop_delay_s;
+	/* tests: called on pollsim_run's thread as the measured window opens (NULL: none) */
+	void (*on_window_open)(void *arg);
+	void *on_window_open_arg;
 };
 
 /* Sets every field to its default (strategy NULL). */
 void pollsim_config_default(struct pollsim_config *c);
 
+/* Where update_latency ends: the update's effect is what every later reader sees. */
+enum pollsim_update_end {
+	POLLSIM_ENDS_RELEASE = 0,         /* exclusive (in place): release() returned */
+	POLLSIM_ENDS_PUBLISH,             /* grace (copy): the new version published */
+};
+
+/*
+ * Every figure comes from the measured window: it opens once every
+ * participant is in its loop and lasts duration_s (wall_s); an event counts
+ * if its handling started inside it, an update if it was scheduled inside it,
+ * and CPU and context switches are read at its edges.
+ */
 struct pollsim_result {
 	/* echo of what actually ran */
 	unsigned participants;            /* threads + outside updater */
@@ -94,22 +117,40 @@ struct pollsim_result {
 
 	/* updates */
 	uint64_t updates;
-	struct hist update_latency;       /* scheduled time -> done, ns */
-	struct hist time_to_safe;         /* request -> alone / grace period over, ns */
+	uint64_t updates_skipped;         /* scheduled, not applied: out of memory for a table copy */
+	uint64_t noop_updates;            /* updates_noop: the updater's wakeups that applied nothing */
+	enum pollsim_update_end update_ends;
+	struct hist update_latency;       /* scheduled time -> visible: release() returned / published, ns */
+	struct hist reclaim_latency;      /* grace: scheduled time -> old version freed (defer: when the
+					   * deferred free ran), ns; empty for in-place updates */
+	struct hist time_to_safe;         /* request -> alone (isolate) / grace period over (synchronize), ns */
+	int time_to_safe_measured;        /* 0 in defer mode: time_to_safe is empty, not 0 */
 
 	/* wakeups */
 	uint64_t sync_wakeups;            /* epoll returns caused by the strategy (wake_fd) */
 	uint64_t event_wakeups, timeout_wakeups, eintr_wakeups;
-	uint64_t voluntary_ctx_switches;  /* getrusage(RUSAGE_THREAD), all participants */
+	uint64_t voluntary_ctx_switches;  /* getrusage(RUSAGE_THREAD), participants only */
 	uint64_t involuntary_ctx_switches;
+	/*
+	 * Every thread of the process (library worker threads too: liburcu's
+	 * call_rcu thread) but the harness's own (pollsim_run's caller and
+	 * the watchdog), over the window: getrusage(RUSAGE_SELF) deltas.
+	 */
+	uint64_t process_vcsw, process_ivcsw;
 
 	/* CPU */
-	uint64_t process_cpu_ns;          /* CLOCK_PROCESS_CPUTIME_ID over the run */
+	uint64_t process_cpu_ns;          /* CLOCK_PROCESS_CPUTIME_ID over the window, harness threads out */
 	uint64_t thread_cpu_ns_total;     /* sum of participants' CLOCK_THREAD_CPUTIME_ID */
 
 	/* events */
 	uint64_t events;
-	struct hist event_delay;          /* handling start - scheduled time, ns */
+	/*
+	 * Handling start - scheduled time, ns (open loop). A saturated
+	 * thread's event is due as its previous one ends; a gap longer than the
+	 * thread's own pace also records the events it delayed (gap - pace,
+	 * gap - 2 pace, ...), so the count can exceed events.
+	 */
+	struct hist event_delay;
 	uint64_t reads;
 
 	/* deferred reclamation */
@@ -131,9 +172,15 @@ struct pollsim_result {
 	/* effective load, after scenario defaults */
 	double event_rate_used;           /* per idle thread per second; 0 when no events */
 
-	/* cpu_ns_per_update: filled by pollsim_apply_baseline(), NAN until then */
-	double cpu_ns_per_update;
+	/*
+	 * Cost to others, net of the baseline: filled by
+	 * pollsim_apply_baseline(), NAN until then. Signed: at or below 0 is
+	 * noise (SUMMARY prints below_noise).
+	 */
+	double cpu_ns_per_update;         /* (process_cpu_ns - baseline's) / updates */
+	double vcsw_per_update;           /* (process_vcsw - baseline's) / updates */
 	uint64_t baseline_process_cpu_ns; /* 0 when no baseline was applied */
+	uint64_t baseline_process_vcsw;
 	double baseline_wall_s;
 
 	/* per participant (participants entries) */
@@ -144,6 +191,7 @@ struct pollsim_result {
 		uint64_t events, updates;
 		uint64_t event_wakeups, sync_wakeups, timeout_wakeups, eintr_wakeups;
 		uint64_t voluntary_ctx_switches, involuntary_ctx_switches;
+		uint64_t sat_iter_ns;     /* saturated: its own pace (median iteration), 0 otherwise */
 	} per_thread[POLLSIM_MAX_THREADS + 1];
 };
 
@@ -166,20 +214,27 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res,
 int pollsim_check(const struct pollsim_config *cfg, const char **flag, char *err, size_t errlen);
 
 /*
- * The "minus baseline" figures. A baseline is the same configuration run with
- * update_rate 0 for the same duration (pollsim_baseline_config() makes it:
- * no stall, no fault, no floors, quiet). cpu_ns_per_update =
- * (process CPU of res - process CPU of base scaled to res's wall time) /
- * res->updates; NAN when res has no updates. One baseline may serve several
- * runs of the same strategy/threads/scenario/updater (the comparison
- * benchmarks reuse it).
+ * The "minus baseline" figures. A baseline is the same configuration, the
+ * same duration, with updates_noop: the updater wakes on the same schedule
+ * but applies nothing (pollsim_baseline_config() makes it: no stall, no
+ * fault, no floors, quiet), so that neither the updater's own timer wakeups
+ * nor any fixed per-run term is charged to the strategy. cpu_ns_per_update =
+ * (process CPU of res - process CPU of base) / res->updates, and
+ * vcsw_per_update likewise with process_vcsw; a baseline of another length is
+ * scaled to res's window (fixed per-run terms then do not cancel: keep the
+ * lengths equal). NAN when res has no updates. One baseline may serve several
+ * runs of the same strategy/threads/scenario/updater.
  */
 void pollsim_baseline_config(const struct pollsim_config *cfg, struct pollsim_config *out);
 void pollsim_apply_baseline(struct pollsim_result *res, const struct pollsim_result *base);
 
-/* Prints "SUMMARY key value key value ...\n" with every setting and figure. */
-void pollsim_print_summary(FILE *out, const struct pollsim_config *cfg,
-			   const struct pollsim_result *res);
+/*
+ * Prints "SUMMARY key value key value ...\n" with every setting and figure
+ * and flushes out. 0; or -1 with errno set when out could not take it (a full
+ * disk, a closed pipe: earlier failed writes to out count too).
+ */
+int pollsim_print_summary(FILE *out, const struct pollsim_config *cfg,
+			  const struct pollsim_result *res);
 
 const char *pollsim_scenario_name(enum pollsim_scenario s);
 

@@ -10,7 +10,9 @@
  *     wake_event(). One loop thread, no events, no updates; a writer thread
  *     writes the eventfd, waits until wake_event() has drained it, and only
  *     then writes again, K times: each write makes exactly one epoll return
- *     that includes the wake fd, whatever the timing.
+ *     that includes the wake fd, whatever the timing. The writer starts once
+ *     the measured window is open (on_window_open): only wakeups inside it
+ *     are counted.
  *  3. For every strategy in the registry (generic: strategies that land later
  *     are picked up): idle, events off, outside updater, N loop threads:
  *     sync_wakeups == 0 unless the strategy has SYNC_CAP_WAKES_SLEEPERS, then
@@ -39,6 +41,13 @@
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static int wake_efd = -1;            /* under wake_lock: the writer must not write a closed fd */
 static atomic_int wake_events;       /* wake_event() calls that drained something */
+static atomic_int window_open;       /* set by pollsim_run as its measured window opens */
+
+static void on_window_open(void *arg)
+{
+	(void)arg;
+	atomic_store(&window_open, 1);
+}
 
 static int tw_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
 			    size_t errlen);
@@ -203,7 +212,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&wake_lock);
 		fd = wake_efd;
 		pthread_mutex_unlock(&wake_lock);
-		if (fd >= 0)
+		if (fd >= 0 && atomic_load(&window_open))
 			break;
 		if (sync_now_ns() > deadline) {
 			w->timed_out = 1;
@@ -248,7 +257,9 @@ static void test_k_wakes(void)
 	c.update_rate = 0;
 	c.no_events = 1;
 	c.duration_s = 1.5;
+	c.on_window_open = on_window_open;
 	atomic_store(&wake_events, 0);
+	atomic_store(&window_open, 0);
 	if (pthread_create(&th, NULL, writer_main, &w)) {
 		printf("FAIL: pthread_create\n");
 		failures++;

@@ -10,7 +10,9 @@
  *   FREE   pollsim_unwatch, strategy_thread, pollsim_resources.
  * --fail=alloc:T fails strategy_thread's ALLOC on thread T (so
  * pollsim_resources is unwound), --fail=init:T fails pollsim_loop's INIT (so
- * the strategy's init and alloc are unwound). Resource exhaustion (a low
+ * the strategy's init and alloc are unwound). The epoll set holds the event
+ * source, the stop and start fds, the updater's end-of-updates fd and the
+ * strategy's wake_fd. Resource exhaustion (a low
  * RLIMIT_NOFILE) fails pollsim_resources' ALLOC with the call named.
  */
 #include "bench/sim/sim_internal.h"
@@ -142,7 +144,11 @@ static int cb_strategy_deinit(void *arg, unsigned tid, char *err, size_t errlen)
 
 static int add_fd(int epfd, int fd, uint32_t tag, char *err, size_t errlen, const char *what)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+	/*
+	 * The start fd is written once and never drained: edge-triggered, it
+	 * wakes each loop once; the others are level-triggered.
+	 */
+	struct epoll_event ev = { .events = EPOLLIN | (tag == TAG_START ? EPOLLET : 0), .data.u32 = tag };
 
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		snprintf(err, errlen, "epoll_ctl(add %s): %s", what, strerror(errno));
@@ -163,6 +169,7 @@ static int cb_loop_init(void *arg, unsigned tid, char *err, size_t errlen)
 	}
 	if (add_fd(p->epfd, p->srcfd, TAG_SRC, err, errlen, "event source") ||
 	    add_fd(p->epfd, s->stopfd, TAG_CTL, err, errlen, "stop fd") ||
+	    add_fd(p->epfd, s->startfd, TAG_START, err, errlen, "start fd") ||
 	    (p->is_updater && add_fd(p->epfd, s->updfd, TAG_CTL, err, errlen, "updates fd")) ||
 	    (s->wake_fd >= 0 && add_fd(p->epfd, s->wake_fd, TAG_WAKE, err, errlen, "strategy wake_fd")))
 		return -1; /* the fds themselves go in FREE pollsim_resources */

@@ -9,7 +9,18 @@
  * RLIMIT_NPROC cannot provoke it); like a real refusal it goes through
  * lc_fail, which releases the participants already waiting in
  * lc_thread_start (each unwinds its own start). After the lifecycle's start
- * barrier a second gate gives every participant the same start time t0.
+ * barrier a second gate (a futex word, no lock to re-acquire) lets every
+ * participant into its loop at once.
+ *
+ * The measured window: once every participant is in its loop (in_loop), the
+ * window [t0, t0 + duration) is published with t0 WINDOW_MARGIN_NS ahead, so
+ * that a sleeping loop's start wakeup (the start fd) falls before it. Nothing
+ * is scheduled before t0, so a slow, oversubscribed start waits for no
+ * synchronization; every count and histogram is cut at the window's edges
+ * (loop.c). The process's CPU and context switches are read by this thread
+ * at t0 and at the end: every thread of the process (library worker threads
+ * too: liburcu's call_rcu thread) but this one and the watchdog, the
+ * harness's own.
  *
  * The watchdog (bench/lib/watchdog.h) watches each participant from the end
  * of its INIT to its FREE, and bounds the stop: over 2 x --watchdog + 5 s +
@@ -27,11 +38,13 @@
  */
 #include "bench/sim/sim_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench/lib/floors.h"
@@ -57,9 +70,11 @@ static void sim_free(struct sim *s)
 		close(s->stopfd);
 	if (s->updfd >= 0)
 		close(s->updfd);
+	if (s->startfd >= 0)
+		close(s->startfd);
 	free(s->cpus);
-	pthread_mutex_destroy(&s->gate_lock);
-	pthread_cond_destroy(&s->gate_cond);
+	free(s->reclaim_hist);
+	pthread_mutex_destroy(&s->reclaim_lock);
 	pthread_mutex_destroy(&s->upd_lock);
 	pthread_cond_destroy(&s->upd_cond);
 	pthread_mutex_destroy(&s->stall_lock);
@@ -108,6 +123,82 @@ static void sleep_until(uint64_t t)
 		;
 }
 
+/* What the process's threads spent, the harness's own (this thread, the watchdog) left out. */
+struct usage {
+	int64_t cpu_ns, vcsw, ivcsw;
+};
+
+/* A task's context switches from /proc (0 when it cannot be read). */
+static void task_ctxsw(long tid, int64_t *v, int64_t *iv)
+{
+	char path[64], line[128];
+	unsigned long long x;
+	FILE *f;
+
+	*v = *iv = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &x) == 1)
+			*v = (int64_t)x;
+		else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &x) == 1)
+			*iv = (int64_t)x;
+	}
+	fclose(f);
+}
+
+/* The watchdog's task id, by the name it gives itself; 0 when not found. */
+static long find_watchdog_task(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "pollsim-wdog\n") == 0)
+			found = strtol(e->d_name, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void process_usage(struct sim *s, long wd_tid, struct usage *u)
+{
+	struct rusage self, me;
+	struct timespec ts;
+	clockid_t cid;
+	int64_t wv = 0, wiv = 0;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_THREAD, &me);
+	u->cpu_ns = (int64_t)process_cpu_ns() - (int64_t)thread_cpu_ns();
+	if (watchdog_cpu_clock(s->wd, &cid) == 0 && clock_gettime(cid, &ts) == 0)
+		u->cpu_ns -= (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (wd_tid)
+		task_ctxsw(wd_tid, &wv, &wiv);
+	u->vcsw = (int64_t)(self.ru_nvcsw - me.ru_nvcsw) - wv;
+	u->ivcsw = (int64_t)(self.ru_nivcsw - me.ru_nivcsw) - wiv;
+}
+
+static uint64_t delta(int64_t a, int64_t b)
+{
+	return b > a ? (uint64_t)(b - a) : 0;
+}
+
 static void progress(struct sim *s, uint64_t now, uint64_t t0)
 {
 	uint64_t ev = 0, up = 0;
@@ -126,7 +217,8 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 {
 	struct sim *s;
 	unsigned created = 0;
-	uint64_t t0, t_end, pcpu0, pcpu1;
+	uint64_t t0, t_end;
+	struct usage u0, u1;
 	const char *lerr;
 	int rc = -1;
 
@@ -134,7 +226,9 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	hist_init(&res->update_latency);
 	hist_init(&res->time_to_safe);
 	hist_init(&res->event_delay);
+	hist_init(&res->reclaim_latency);
 	res->cpu_ns_per_update = NAN;
+	res->vcsw_per_update = NAN;
 	if (sim_check_fields(cfg, NULL, err, errlen))
 		return -1;
 
@@ -147,10 +241,13 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	s->ops = cfg->strategy;
 	s->nloop = cfg->threads;
 	s->P = sim_participants(cfg);
-	s->stopfd = s->updfd = -1;
+	s->stopfd = s->updfd = s->startfd = -1;
 	s->wake_fd = -1;
-	pthread_mutex_init(&s->gate_lock, NULL);
-	pthread_cond_init(&s->gate_cond, NULL);
+	atomic_init(&s->gate_arrived, 0);
+	atomic_init(&s->gate, 0);
+	atomic_init(&s->in_loop, 0);
+	atomic_init(&s->win_t0, 0);
+	pthread_mutex_init(&s->reclaim_lock, NULL);
 	pthread_mutex_init(&s->upd_lock, NULL);
 	pthread_cond_init(&s->upd_cond, NULL);
 	pthread_mutex_init(&s->stall_lock, NULL);
@@ -192,11 +289,13 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 
 	s->cpus = calloc(s->P, sizeof(*s->cpus));
 	s->pts = aligned_alloc(SYNC_CACHELINE, s->P * sizeof(*s->pts));
-	if (!s->cpus || !s->pts) {
+	s->reclaim_hist = malloc(sizeof(*s->reclaim_hist));
+	if (!s->cpus || !s->pts || !s->reclaim_hist) {
 		snprintf(err, errlen, "out of memory for %u threads", s->P);
 		goto out;
 	}
 	memset(s->pts, 0, s->P * sizeof(*s->pts));
+	hist_init(s->reclaim_hist);
 	if (sim_placement_compute(s, res->placement_desc, sizeof(res->placement_desc), err, errlen))
 		goto out;
 	for (unsigned i = 0; i < s->P; i++) {
@@ -239,7 +338,8 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	}
 	s->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s->updfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (s->stopfd < 0 || s->updfd < 0) {
+	s->startfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->stopfd < 0 || s->updfd < 0 || s->startfd < 0) {
 		snprintf(err, errlen, "setup phase: eventfd (simulator control) failed: %s", strerror(errno));
 		goto out;
 	}
@@ -285,36 +385,45 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 		}
 	}
 
-	/* the gate: every created thread arrives, then one common t0 */
-	pthread_mutex_lock(&s->gate_lock);
-	while (s->gate_arrived < created)
-		pthread_cond_wait(&s->gate_cond, &s->gate_lock);
+	/* the gate: every created thread arrives, then all go at once (or none) */
+	for (unsigned v; (v = atomic_load(&s->gate_arrived)) < created;)
+		sim_futex_wait(&s->gate_arrived, (int)v);
 	lerr = lc_error(s->lc);
-	if (lerr || created < s->P) {
-		s->gate_abort = 1;
-	} else {
-		s->t0 = now_ns();
-		s->gate_go = 1;
-	}
-	t0 = s->t0;
-	pthread_cond_broadcast(&s->gate_cond);
-	pthread_mutex_unlock(&s->gate_lock);
+	s->gate_go = !lerr && created == s->P;
+	atomic_store(&s->gate, s->gate_go ? 1 : 2);
+	sim_futex_wake_all(&s->gate);
 
 	if (s->gate_go) {
-		uint64_t end = t0 + (uint64_t)(cfg->duration_s * NS), next = t0 + 1000000000u;
+		uint64_t next;
+		long wd_tid;
 
-		pcpu0 = process_cpu_ns();
-		while (next < end) {
+		/* every participant in its loop, then the window */
+		for (unsigned v; (v = atomic_load(&s->in_loop)) < s->P;)
+			sim_futex_wait(&s->in_loop, (int)v);
+		wd_tid = find_watchdog_task();
+		t0 = now_ns() + WINDOW_MARGIN_NS;
+		s->win_end = t0 + (uint64_t)(cfg->duration_s * NS);
+		/* Release: a loop that sees t0 sees win_end. */
+		atomic_store_explicit(&s->win_t0, t0, memory_order_release);
+		ctl_write(s->startfd);
+		sleep_until(t0);
+		process_usage(s, wd_tid, &u0);
+		if (cfg->on_window_open)
+			cfg->on_window_open(cfg->on_window_open_arg);
+		for (next = t0 + 1000000000u; next < s->win_end; next += 1000000000u) {
 			sleep_until(next);
 			if (!cfg->quiet)
 				progress(s, next, t0);
-			next += 1000000000u;
 		}
-		sleep_until(end);
+		sleep_until(s->win_end);
+		process_usage(s, wd_tid, &u1);
 		t_end = now_ns();
-		pcpu1 = process_cpu_ns();
-		res->wall_s = (double)(t_end - t0) / NS;
-		res->process_cpu_ns = pcpu1 - pcpu0;
+		res->wall_s = (double)(s->win_end - t0) / NS;
+		res->process_cpu_ns = delta(u0.cpu_ns, u1.cpu_ns);
+		res->process_vcsw = delta(u0.vcsw, u1.vcsw);
+		res->process_ivcsw = delta(u0.ivcsw, u1.ivcsw);
+		if (cfg->stop_delay_s > 0)
+			sleep_until(t_end + (uint64_t)(cfg->stop_delay_s * NS));
 		/*
 		 * Bounds the stop: a stop that never ends is reported, not
 		 * waited for. The bound grows with the participants (each must
@@ -362,6 +471,10 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	}
 
 	sim_collect(s, res);
+	if (res->updates_skipped)
+		fprintf(stderr, "pollsim: warning: %llu of %llu updates skipped: out of memory for a table copy "
+			"(updates_skipped in SUMMARY)\n", (unsigned long long)res->updates_skipped,
+			(unsigned long long)(res->updates + res->updates_skipped));
 	rc = 0;
 out:
 	sim_free(s);

@@ -20,6 +20,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "bench/lib/histogram.h"
 #include "bench/lib/lifecycle.h"
@@ -31,9 +34,12 @@
 #define TAG_WAKE 1u
 #define TAG_SRC 2u
 #define TAG_CTL 3u
+#define TAG_START 4u                      /* the window's opening: edge-triggered, once per loop */
 #define MAX_BATCH 64                      /* due events an idle thread handles per iteration */
 #define POISON 0xdeadbeefdeadbeefull
 #define NS 1000000000.0
+#define SAT_CALIB 64                      /* iterations a saturated thread times to learn its own pace */
+#define WINDOW_MARGIN_NS 5000000ull       /* the window opens this long after every thread is in its loop */
 
 enum role { ROLE_IDLE = 0, ROLE_SATURATED, ROLE_OUTSIDE };
 extern const char *const sim_role_names[]; /* indexed by enum role */
@@ -52,11 +58,23 @@ struct table {
 	_Atomic uint64_t poison;          /* POISON once handed to free */
 	struct sim *sim;
 	int deferred;                     /* went through defer_free: pending counted */
+	uint64_t retired_sched;           /* scheduled time of the update that replaced it; 0: current */
 	unsigned size;
 	struct table_entry e[];
 };
 
 struct sim;
+
+/*
+ * What a participant counts. Zeroed when its window opens; copied to
+ * pt.at_close when it closes, and every figure comes from that copy, so that
+ * nothing done before the window or after it (the stop) is counted.
+ */
+struct pt_counts {
+	uint64_t events, reads, updates, updates_skipped, noop_updates;
+	uint64_t w_event, w_sync, w_timeout, w_eintr, w_ctl;
+	uint64_t cpu_ns, vcsw, ivcsw;     /* filled at the close: deltas from the opening */
+};
 
 /* Per participant. Padded: each is written by its own thread in the loop. */
 struct pt {
@@ -75,15 +93,20 @@ struct pt {
 	struct sync_thread *st;
 
 	/* loop state, thread-local */
+	int in_window;                    /* 0 before the window, 1 inside, 2 after its close */
+	int scheduled;                    /* its schedule is set from the window's t0 */
+	uint64_t cpu0, vcsw0, ivcsw0;     /* at the window's opening */
+	uint64_t sat_iter_ns;             /* saturated: its own iteration time; 0 until timed */
+	uint64_t sat_gap[SAT_CALIB], prev_start;
+	unsigned sat_ngap;
 	uint64_t rng;
 	uint64_t next_ev, next_burst, burst_at, next_upd, stall_at, armed, prev_end;
 	unsigned burst_left;
 	int upd_finished;
 
 	/* results: written by the thread, read by pollsim_run after join */
-	uint64_t events, reads, torn, poisoned, checksum, updates;
-	uint64_t w_event, w_sync, w_timeout, w_eintr, w_ctl;
-	uint64_t cpu_ns, vcsw, ivcsw;
+	struct pt_counts n, at_close;
+	uint64_t torn, poisoned, checksum; /* read-side checks: the whole run, not only the window */
 	uint64_t defer_peak_objs, defer_peak_bytes;
 
 	/* progress, read by the main thread while running: relaxed, only a display */
@@ -111,18 +134,38 @@ struct sim {
 	_Atomic int64_t pending_objs SYNC_ALIGNED;
 	_Atomic int64_t pending_bytes;
 
+	/*
+	 * Reclaim latency (scheduled -> old version freed): recorded by the
+	 * free itself, which in defer mode runs on whatever thread the
+	 * strategy reclaims on (a loop thread, liburcu's call_rcu thread).
+	 */
+	pthread_mutex_t reclaim_lock;
+	struct hist *reclaim_hist;
+
 	/* simulator control fds, owned here (closed after every join) */
-	int stopfd, updfd;
+	int stopfd, updfd, startfd;
 	/* Written by pollsim_run, read by every loop: seq_cst, read once per iteration. */
 	atomic_int stop SYNC_ALIGNED;
 	atomic_int stop_updates;
 
-	/* start gate: under gate_lock */
-	pthread_mutex_t gate_lock;
-	pthread_cond_t gate_cond;
-	unsigned gate_arrived;
-	int gate_go, gate_abort;
-	uint64_t t0;                      /* written under gate_lock before gate_go */
+	/*
+	 * Start gate, futex words (no mutex: a broadcast that every thread
+	 * must then re-acquire a lock after is a convoy, one scheduling delay
+	 * per thread, seconds on an oversubscribed machine). gate_arrived:
+	 * participants past lc_thread_start; gate: 0 wait, 1 go, 2 abort.
+	 */
+	atomic_uint gate_arrived;
+	atomic_int gate;
+	int gate_go;                      /* main thread's copy of gate == 1 */
+
+	/*
+	 * The measured window [win_t0, win_end). in_loop counts participants
+	 * that reached their loop; once all have, the main thread sets
+	 * win_end, then publishes win_t0 (release; loops load it acquire).
+	 */
+	atomic_uint in_loop;
+	_Atomic uint64_t win_t0;
+	uint64_t win_end;
 
 	/* end of updates: under upd_lock */
 	pthread_mutex_t upd_lock;
@@ -138,6 +181,17 @@ struct sim {
 };
 
 /* ---- clocks and random gaps ---- */
+
+/* Waits while *w == v (a futex word; spurious returns are the caller's loop). */
+static inline void sim_futex_wait(void *w, int v)
+{
+	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, v, NULL, NULL, 0);
+}
+
+static inline void sim_futex_wake_all(void *w)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
+}
 
 static inline uint64_t now_ns(void)
 {
@@ -205,6 +259,7 @@ uint64_t sim_calibrated_x1000(void);
 struct table *sim_table_new(struct sim *s, unsigned size, uint64_t gen);
 void sim_read_table(struct pt *p);
 void sim_handle_event(struct pt *p, uint64_t delay);
+void sim_record_delay(struct pt *p, uint64_t delay);
 void sim_update(struct pt *p, uint64_t sched);
 
 /* events.c: each participant's schedule and the timer that wakes it. */
@@ -216,6 +271,12 @@ void sim_stall(struct pt *p);
 
 /* loop.c: a participant thread's body. */
 void *sim_participant_main(void *arg);
+
+/*
+ * Whether p counts now: opens its window at the first look at or after
+ * win_t0, closes it (snapshot to at_close) at the first at or after win_end.
+ */
+int sim_window(struct pt *p, uint64_t now);
 
 /* resources.c: the lifecycle callbacks of every participant. */
 void sim_register_callbacks(struct sim *s);

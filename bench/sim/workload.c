@@ -14,8 +14,17 @@
  *   else caps & SYNC_CAP_ISOLATE: isolate; modify in place; release;
  *   else (SYNC_CAP_SYNCHRONIZE): copy, modify, publish, synchronize, poison
  *                                and free the old version.
- * update latency = done - SCHEDULED time (open loop); time_to_safe = the time
- * spent inside isolate() or synchronize().
+ * The figures, every one from the update's SCHEDULED time (open loop):
+ *   update latency  -> the new state is what every later reader sees and the
+ *                      updater's thread goes on: release() returned
+ *                      (exclusive) or the new version published (grace);
+ *   reclaim latency -> the old version freed (grace only: after
+ *                      synchronize() in sync mode; in defer mode when the
+ *                      deferred free really runs, on whatever thread);
+ * and time to safe, the time spent inside isolate() or synchronize() (request
+ * -> alone, or -> grace period over; not measured in defer mode).
+ * With updates_noop (the baseline) the updater wakes on the same schedule but
+ * applies nothing: the run differs from a real one only by the updates' work.
  */
 #include "bench/sim/sim_internal.h"
 
@@ -40,6 +49,7 @@ struct table *sim_table_new(struct sim *s, unsigned size, uint64_t gen)
 	atomic_init(&t->poison, 0);
 	t->sim = s;
 	t->deferred = 0;
+	t->retired_sched = 0;
 	t->size = size;
 	for (unsigned i = 0; i < size; i++) {
 		atomic_init(&t->e[i].gen, gen);
@@ -63,6 +73,14 @@ static void table_poison_free(void *arg)
 		atomic_fetch_sub_explicit(&s->pending_bytes, (int64_t)table_bytes(t->size),
 					  memory_order_relaxed);
 	}
+	if (t->retired_sched) {
+		/* any thread may free (liburcu's call_rcu thread too): one lock */
+		uint64_t lat = now_ns() - t->retired_sched;
+
+		pthread_mutex_lock(&s->reclaim_lock);
+		hist_record(s->reclaim_hist, lat);
+		pthread_mutex_unlock(&s->reclaim_lock);
+	}
 	free(t);
 }
 
@@ -85,7 +103,7 @@ void sim_read_table(struct pt *p)
 		p->poisoned++;
 	p->torn += (uint64_t)torn;
 	p->checksum += sum;
-	p->reads++;
+	p->n.reads++;
 }
 
 /* Sets every entry, then the header, to generation g (in place or on a copy). */
@@ -105,6 +123,10 @@ void sim_update(struct pt *p, uint64_t sched)
 	struct table *old, *n;
 	uint64_t t1, g;
 
+	if (s->cfg->updates_noop) {
+		p->n.noop_updates++;
+		return;
+	}
 	sync_set_doing(st, SYNC_DOING_UPDATE);
 	/* Relaxed: the updater is the only writer of the pointer. */
 	old = atomic_load_explicit(&s->table, memory_order_relaxed);
@@ -116,10 +138,12 @@ void sim_update(struct pt *p, uint64_t sched)
 		hist_record(&p->hists[2], now_ns() - t1);
 		table_set_gen(old, g);
 		sync_release(st);
+		hist_record(&p->hists[1], now_ns() - sched);
 	} else {
 		n = malloc(table_bytes(old->size));
 		if (!n) {
-			fprintf(stderr, "pollsim: out of memory for a table copy; update skipped\n");
+			/* counted, reported once at the end of the run (updates_skipped) */
+			p->n.updates_skipped++;
 			return;
 		}
 		memcpy(n, old, table_bytes(old->size)); /* updater-private until published */
@@ -128,6 +152,8 @@ void sim_update(struct pt *p, uint64_t sched)
 		table_set_gen(n, g);
 		/* Release (in acq_rel): readers that load n see it complete. */
 		old = atomic_exchange_explicit(&s->table, n, memory_order_acq_rel);
+		hist_record(&p->hists[1], now_ns() - sched);
+		old->retired_sched = sched ? sched : 1;
 		if (s->cfg->reclaim == SYNC_RECLAIM_DEFER) {
 			int64_t objs, bytes;
 
@@ -148,21 +174,42 @@ void sim_update(struct pt *p, uint64_t sched)
 			table_poison_free(old);
 		}
 	}
-	hist_record(&p->hists[1], now_ns() - sched);
-	p->updates++;
-	atomic_store_explicit(&p->prog_updates, p->updates, memory_order_relaxed);
+	p->n.updates++;
+	atomic_store_explicit(&p->prog_updates, p->n.updates, memory_order_relaxed);
+}
+
+/*
+ * An event's delay beyond its schedule, recorded while p's window is open.
+ * A saturated thread's next event is due as its previous one ends; once the
+ * thread knows its own pace (sat_iter_ns: the median of its first SAT_CALIB
+ * iterations), a gap d longer than that pace also records d - pace,
+ * d - 2 pace, ...: the events that would have been handled during the gap,
+ * each late by what was left of it (the open-loop view of a closed loop, as
+ * HdrHistogram's recordValueWithExpectedInterval), so that a stall counts as
+ * every event it delayed, not once.
+ */
+void sim_record_delay(struct pt *p, uint64_t delay)
+{
+	uint64_t pace = p->role == ROLE_SATURATED ? p->sat_iter_ns : 0;
+
+	if (delay == UINT64_MAX || p->in_window != 1)
+		return;
+	hist_record(&p->hists[0], delay);
+	if (!pace)
+		return;
+	for (uint64_t missed = delay > pace ? delay - pace : 0; missed >= pace; missed -= pace)
+		hist_record(&p->hists[0], missed);
 }
 
 /* delay UINT64_MAX: none to record (a saturated thread's first event). */
 void sim_handle_event(struct pt *p, uint64_t delay)
 {
-	if (delay != UINT64_MAX)
-		hist_record(&p->hists[0], delay);
+	sim_record_delay(p, delay);
 	sync_read_begin(p->st);
 	sim_read_table(p);
 	if (p->sim->iters_per_us_x1000)
 		p->checksum += spin_iters(p->sim->iters_per_us_x1000);
 	sync_read_end(p->st);
-	p->events++;
-	atomic_store_explicit(&p->prog_events, p->events, memory_order_relaxed);
+	p->n.events++;
+	atomic_store_explicit(&p->prog_events, p->n.events, memory_order_relaxed);
 }
