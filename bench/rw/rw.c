@@ -65,6 +65,7 @@
  *   RW_BREAK_WINDOW_END    counts taken when each thread notices the stop,
  *                          not at the close;
  *   RW_BREAK_DEFER_BOUND   writers never wait for pending deferred frees;
+ *   RW_BREAK_NO_RETRY      a read section is not redone when read_retry asks;
  *   RW_BREAK_STDOUT        (readers_writers_main.c) the SUMMARY line is not
  *                          checked for a failed write.
  */
@@ -402,7 +403,15 @@ static inline __attribute__((always_inline)) void read_batch(struct sync_thread 
 	struct rw_tally l = { 0 };
 
 	for (unsigned i = 0; i < n; i++) {
+#ifdef RW_BREAK_NO_RETRY
+		/* Broken on purpose: the section is not redone when read_retry asks. */
+		sync_read_begin(t);
+		read_body(t, &a);
+		sync_read_end(t);
+		(void)sync_read_retry(t);
+#else
 		l.retries += sync_read(t, read_body, &a);
+#endif
 		tally(&l, a.v0, a.v1);
 	}
 	c->reads += n;
