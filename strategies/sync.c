@@ -181,3 +181,33 @@ const char *sync_doing_name(int d)
 		return "?";
 	return names[d];
 }
+
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len)
+{
+	FILE *f;
+	char *p;
+	size_t n;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!d->ops->summary || len < 2)
+		return buf;
+	/* len - 1: fmemopen keeps the last byte for the NUL it writes on close. */
+	f = fmemopen(buf, len - 1, "w");
+	if (!f)
+		return buf;
+	d->ops->summary(d, f);
+	fclose(f);
+	buf[len - 1] = '\0';
+	for (p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	for (n = strlen(buf); n && buf[n - 1] == ' '; n--)
+		buf[n - 1] = '\0';
+	for (p = buf; *p == ' '; p++)
+		;
+	if (p != buf)
+		memmove(buf, p, strlen(p) + 1);
+	return buf;
+}

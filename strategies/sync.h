@@ -61,6 +61,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "strategies/count.h"
+
 #define SYNC_CACHELINE 64
 #define SYNC_ALIGNED __attribute__((aligned(SYNC_CACHELINE)))
 
@@ -118,6 +120,10 @@ struct sync_thread {
 	void *user;
 	/* Owning thread only: inside isolate()..release() (sync_isolate()). */
 	int isolating;
+#ifdef SYNC_COUNTING
+	/* Owning thread only, read after the run: strategies/count.h. */
+	uint64_t counts[SYNC_COUNT_KINDS];
+#endif
 };
 
 /* Parameters of a run that a strategy needs at domain creation. */
@@ -400,6 +406,13 @@ static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
+
+/*
+ * The strategy's summary() pairs as one line in buf (len bytes, always
+ * NUL-terminated): line breaks and tabs become spaces, the ends are trimmed.
+ * Empty when the strategy has no summary(). Returns buf.
+ */
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len);
 
 /* ---- the registry (strategies/registry.c) ---- */
 

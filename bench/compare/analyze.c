@@ -1,0 +1,1071 @@
+/*
+ * analyze.c - every derived figure of a comparison run, computed once: from
+ * the run's records.txt (one "RECORD key value ..." line per point and
+ * repetition, written by compare_bench) to stats.json and summary.md, and the
+ * comparisons between runs.
+ *
+ *   analyze summarize DIR [--context=FILE] [--incomplete=TEXT]
+ *       DIR/stats.json (every point: each figure's median and 95% interval
+ *       over its repetitions, pooled percentiles, the per-round ratio to
+ *       `none` with its interval and verdict) and DIR/summary.md
+ *   analyze compare-runs OLD NEW [--metric=NAME]
+ *       each point's figure in both runs, with intervals; "higher"/"lower"
+ *       only where the two intervals do not overlap
+ *   analyze reproduce A B
+ *       each headline comparison's verdict in both runs, the share that
+ *       agree and the share of ratios that stay within 1.25x
+ *   analyze goal OP BOUND       (stdin: one "a b" pair per round)
+ *       the per-round ratio a/b, its median and interval, and MET, MISSED
+ *       or "not separable from noise" against "ratio OP BOUND" (OP <=, >,
+ *       or == within 5%): MET only when the whole interval meets it, MISSED
+ *       only when the whole interval misses it
+ *
+ * Definitions (the README's figures table says the same):
+ *  - a figure of a point: the median over its repetitions (separate
+ *    processes), with the order-statistic 95% interval (stats.h); none below
+ *    6 repetitions;
+ *  - a percentile (p99, p999): taken once from the histograms of every
+ *    repetition merged, and only when the pooled samples are enough (10
+ *    beyond it: p99 needs 1000, p999 10000), else "n/a (n=...)";
+ *  - against `none`: per round, strategy minus none (and strategy / none when
+ *    both are positive) at the same setting; verdict from the differences'
+ *    interval (better, worse, no measurable difference);
+ *  - reader overhead: per round, event_cpu_ns minus none's;
+ *  - a figure net of a baseline (CPU, context switches per update) whose
+ *    interval reaches 0 or below is "below noise", never a negative cost.
+ * Oversubscribed points are measured and shown, never headline comparisons.
+ *
+ * Files are written to temporary names and renamed when complete; a failed
+ * write is exit status 1. Bad input is one line and exit status 2.
+ */
+#include "bench/compare/stats.h"
+#include "bench/histogram.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROG "analyze"
+#define MAX_KV 96
+#define MAX_REPS 64
+
+/* ---- the figures: one definition each ---- */
+
+enum fig_flags {
+	F_HIGHER = 1,   /* higher is better (else lower) */
+	F_NET = 2,      /* net of a baseline: may come out <= 0 (noise) */
+	F_HEAD = 4,     /* a headline comparison against none */
+	F_RATIO = 8,    /* ratios to none mean something (a positive quantity) */
+	F_WRITERS = 16, /* rw only: only with writers */
+	F_READERS = 32, /* rw only: only with readers */
+};
+
+struct figdef {
+	const char *key, *title, *unit;
+	int rw;
+	unsigned flags;
+};
+
+static const struct figdef figs[] = {
+	{ "update_p50_ns", "update p50", "ns", 0, F_HEAD | F_RATIO },
+	{ "time_to_safe_p50_ns", "time to safe p50", "ns", 0, F_RATIO },
+	{ "sync_wakeups_per_update", "sync wakeups/update", "", 0, F_HEAD },
+	{ "vcsw_per_update", "vol. ctx switches/update", "", 0, F_NET | F_HEAD },
+	{ "cpu_ns_per_update", "CPU/update", "ns", 0, F_NET | F_HEAD },
+	{ "reader_overhead_ns", "reader overhead/event", "ns", 0, F_NET },
+	{ "events_per_s", "events/s", "", 0, F_HIGHER | F_HEAD | F_RATIO },
+	{ "event_delay_p50_ns", "event delay p50", "ns", 0, F_HEAD | F_RATIO },
+	{ "floor_cacheline_rtt_ns", "cache-line rtt", "ns", 0, F_RATIO },
+	{ "floor_wake_rtt_ns", "sleep->wake rtt", "ns", 0, F_RATIO },
+	{ "ns_per_read", "ns per read", "ns", 1, F_HEAD | F_RATIO | F_READERS },
+	{ "reads_per_s", "reads/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_READERS | F_WRITERS },
+	{ "writes_per_s", "writes/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_WRITERS },
+	{ "wait_p50_ns", "isolate/synchronize p50", "ns", 1, F_RATIO | F_WRITERS },
+};
+#define NFIGS (sizeof(figs) / sizeof(figs[0]))
+
+/* Pooled percentiles: histogram, quantile, samples needed. */
+static const struct {
+	const char *key, *hist;
+	double q;
+	int rw;
+} pooled[] = {
+	{ "update_p99_ns", "h.update_latency", 0.99, 0 },
+	{ "update_p999_ns", "h.update_latency", 0.999, 0 },
+	{ "event_delay_p99_ns", "h.event_delay", 0.99, 0 },
+	{ "event_delay_p999_ns", "h.event_delay", 0.999, 0 },
+	{ "write_p99_ns", "h.write_latency", 0.99, 1 },
+};
+#define NPOOLED (sizeof(pooled) / sizeof(pooled[0]))
+
+/* ---- records ---- */
+
+struct rec {
+	char *key[MAX_KV], *val[MAX_KV];
+	unsigned n;
+	char *error;
+};
+
+struct point {
+	const char *name, *group, *strategy, *reclaim, *kind, *scenario, *updater, *family;
+	unsigned threads, readers, writers;
+	double rate;
+	int oversubscribed;
+	struct rec *rep[MAX_REPS + 1]; /* by repetition (round) number */
+	unsigned nrep;
+	const char *error;
+	struct point *none;            /* none at the same setting, or NULL */
+	double med[NFIGS];             /* summarize: the medians, for tables */
+};
+
+struct run {
+	const char *dir;
+	struct point *pts;
+	unsigned npts, cap;
+};
+
+_Noreturn static void die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = calloc(1, n);
+
+	if (!p)
+		die(1, "out of memory");
+	return p;
+}
+
+static const char *rec_get(const struct rec *r, const char *k)
+{
+	for (unsigned i = 0; r && i < r->n; i++)
+		if (strcmp(r->key[i], k) == 0)
+			return r->val[i];
+	return NULL;
+}
+
+/* A figure of one repetition: NAN when absent (never 0). */
+static double rec_num(const struct rec *r, const char *k)
+{
+	const char *v = rec_get(r, k);
+	char *end;
+	double d;
+
+	if (!v)
+		return NAN;
+	d = strtod(v, &end);
+	return *end ? NAN : d;
+}
+
+/* Splits one RECORD line in place; "error" takes the rest of the line. */
+static int parse_line(char *line, struct rec *r)
+{
+	char *save = NULL, *tok = strtok_r(line, " \n", &save);
+
+	if (!tok || strcmp(tok, "RECORD") != 0)
+		return -1;
+	while ((tok = strtok_r(NULL, " \n", &save))) {
+		if (strcmp(tok, "error") == 0) {
+			r->error = save ? save : "";
+			r->error[strcspn(r->error, "\n")] = 0;
+			break;
+		}
+		if (r->n == MAX_KV)
+			return -1;
+		r->key[r->n] = tok;
+		r->val[r->n] = strtok_r(NULL, " \n", &save);
+		if (!r->val[r->n])
+			return -1;
+		r->n++;
+	}
+	return rec_get(r, "name") && rec_get(r, "group") && rec_get(r, "strategy") ? 0 : -1;
+}
+
+static struct point *find_point(struct run *run, const char *name)
+{
+	for (unsigned i = 0; i < run->npts; i++)
+		if (strcmp(run->pts[i].name, name) == 0)
+			return &run->pts[i];
+	return NULL;
+}
+
+/* Reads DIR/records.txt (or the folder of a benchmarks.json given instead). */
+static void load_run(struct run *run, const char *arg)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	FILE *f;
+	size_t l = strlen(arg);
+
+	if (l > 15 && strcmp(arg + l - 15, "benchmarks.json") == 0)
+		snprintf(path, sizeof(path), "%.*srecords.txt", (int)(l - 15), arg);
+	else
+		snprintf(path, sizeof(path), "%s/records.txt", arg);
+	run->dir = arg;
+	f = fopen(path, "r");
+	if (!f)
+		die(2, "'%s': not a results folder of //:compare (no records.txt: %s)", arg, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		struct rec *r = xmalloc(sizeof(*r));
+		char *copy = strdup(line);
+		struct point *p;
+		unsigned rep;
+
+		lineno++;
+		if (!copy || parse_line(copy, r))
+			die(2, "'%s': line %u of records.txt is not a RECORD line", arg, lineno);
+		rep = (unsigned)rec_num(r, "repetition");
+		if (rep < 1 || rep > MAX_REPS)
+			die(2, "'%s': line %u of records.txt: repetition not in [1, %d]", arg, lineno, MAX_REPS);
+		p = find_point(run, rec_get(r, "name"));
+		if (!p) {
+			if (run->npts == run->cap) {
+				run->cap = run->cap ? 2 * run->cap : 256;
+				run->pts = realloc(run->pts, run->cap * sizeof(*run->pts));
+				if (!run->pts)
+					die(1, "out of memory");
+			}
+			p = &run->pts[run->npts++];
+			memset(p, 0, sizeof(*p));
+			p->name = rec_get(r, "name");
+			p->group = rec_get(r, "group");
+			p->strategy = rec_get(r, "strategy");
+			p->reclaim = rec_get(r, "reclaim") ? rec_get(r, "reclaim") : "sync";
+			p->kind = rec_get(r, "kind") ? rec_get(r, "kind") : "poll";
+			p->family = rec_get(r, "family") ? rec_get(r, "family") : "-";
+			p->scenario = rec_get(r, "scenario");
+			p->updater = rec_get(r, "updater");
+			p->threads = (unsigned)rec_num(r, "threads");
+			p->readers = (unsigned)rec_num(r, "readers");
+			p->writers = (unsigned)rec_num(r, "writers");
+			p->rate = rec_num(r, "rate");
+			p->oversubscribed = rec_num(r, "oversubscribed") == 1;
+		}
+		if (r->error)
+			p->error = r->error;
+		p->rep[rep] = r;
+		if (rep > p->nrep)
+			p->nrep = rep;
+	}
+	free(line);
+	if (ferror(f))
+		die(2, "'%s': cannot read records.txt", arg);
+	fclose(f);
+	if (run->npts == 0)
+		die(2, "'%s': records.txt holds no record", arg);
+	for (unsigned i = 0; i < run->npts; i++) {
+		struct point *p = &run->pts[i];
+
+		for (unsigned j = 0; j < run->npts; j++) {
+			struct point *o = &run->pts[j];
+
+			if (strcmp(o->strategy, "none") == 0 && strcmp(o->reclaim, "sync") == 0 &&
+			    strcmp(o->group, p->group) == 0 && o != p)
+				p->none = o;
+		}
+	}
+}
+
+static int is_rw(const struct point *p)
+{
+	return strcmp(p->kind, "rw") == 0;
+}
+
+static int fig_applies(const struct figdef *f, const struct point *p)
+{
+	if (f->rw != is_rw(p))
+		return 0;
+	if ((f->flags & F_WRITERS) && p->writers == 0)
+		return 0;
+	if ((f->flags & F_READERS) && p->readers == 0)
+		return 0;
+	return 1;
+}
+
+/* One repetition's value of a figure; reader overhead needs none's round. */
+static double value(const struct point *p, unsigned rep, const struct figdef *f)
+{
+	const struct rec *r = p->rep[rep];
+
+	if (!r || r->error)
+		return NAN;
+	if (strcmp(f->key, "reader_overhead_ns") == 0) {
+		if (!p->none || !p->none->rep[rep] || p->none->rep[rep]->error)
+			return NAN;
+		return rec_num(r, "event_cpu_ns") - rec_num(p->none->rep[rep], "event_cpu_ns");
+	}
+	return rec_num(r, f->key);
+}
+
+static struct stats_ci figure_ci(const struct point *p, const struct figdef *f)
+{
+	double v[MAX_REPS];
+	size_t n = 0;
+
+	for (unsigned r = 1; r <= p->nrep; r++) {
+		double x = value(p, r, f);
+
+		if (isfinite(x))
+			v[n++] = x;
+	}
+	return stats_median_ci(v, n);
+}
+
+struct cmp {
+	size_t rounds;
+	enum stats_verdict verdict;
+	struct stats_ci ratio; /* ratio.n == 0: not defined */
+	struct stats_ci diff;
+};
+
+/* a against b over the rounds where both have the figure. */
+static struct cmp compare_points(const struct point *a, const struct point *b, const struct figdef *f)
+{
+	double d[MAX_REPS], q[MAX_REPS], d2[MAX_REPS];
+	size_t n = 0, nq = 0;
+	struct cmp c = { 0 };
+	unsigned maxr = a->nrep > b->nrep ? a->nrep : b->nrep;
+
+	for (unsigned r = 1; r <= maxr; r++) {
+		double x = value(a, r, f), y = value(b, r, f);
+
+		if (!isfinite(x) || !isfinite(y))
+			continue;
+		d[n] = x - y;
+		d2[n] = d[n];
+		n++;
+		if ((f->flags & F_RATIO) && x > 0 && y > 0)
+			q[nq++] = x / y;
+	}
+	c.rounds = n;
+	c.verdict = stats_paired_verdict(d, n);
+	c.diff = stats_median_ci(d2, n);
+	if (nq == n && n > 0)
+		c.ratio = stats_median_ci(q, nq);
+	return c;
+}
+
+static const char *verdict_name(enum stats_verdict v, const struct figdef *f)
+{
+	switch (v) {
+	case STATS_TOO_FEW:
+		return "too few rounds";
+	case STATS_NO_DIFFERENCE:
+		return "no measurable difference";
+	case STATS_LOWER:
+		return f->flags & F_HIGHER ? "worse" : "better";
+	default:
+		return f->flags & F_HIGHER ? "better" : "worse";
+	}
+}
+
+/* The pooled histogram of a point's repetitions; 0 when none recorded it. */
+static int pool_hist(const struct point *p, const char *key, struct hist *h)
+{
+	int any = 0;
+
+	hist_init(h);
+	for (unsigned r = 1; r <= p->nrep; r++) {
+		const char *v = p->rep[r] && !p->rep[r]->error ? rec_get(p->rep[r], key) : NULL;
+		unsigned long long cnt, mn, mx, sum;
+		struct hist one;
+		const char *c;
+
+		if (!v || sscanf(v, "%llu,%llu,%llu,%llu;", &cnt, &mn, &mx, &sum) != 4)
+			continue;
+		hist_init(&one);
+		one.count = cnt;
+		one.min = mn;
+		one.max = mx;
+		one.sum = sum;
+		for (c = strchr(v, ';') + 1; *c;) {
+			unsigned idx;
+			unsigned long long k;
+			int used;
+
+			if (sscanf(c, "%u:%llu%n", &idx, &k, &used) != 2 || idx >= HIST_BUCKETS)
+				break;
+			one.buckets[idx] = k;
+			c += used;
+			if (*c == ',')
+				c++;
+		}
+		hist_merge(h, &one);
+		any = 1;
+	}
+	return any;
+}
+
+/* ---- formatting ---- */
+
+static void fmt_num(char *b, size_t len, double v, const char *unit)
+{
+	double a = fabs(v);
+
+	if (!isfinite(v))
+		snprintf(b, len, "-");
+	else if (strcmp(unit, "ns") == 0)
+		snprintf(b, len, a < 1e3 ? "%.0f ns" : a < 1e6 ? "%.1f us" : a < 1e9 ? "%.2f ms" : "%.2f s",
+			 a < 1e3 ? v : a < 1e6 ? v / 1e3 : a < 1e9 ? v / 1e6 : v / 1e9);
+	else if (a >= 1e6)
+		snprintf(b, len, "%.2f M", v / 1e6);
+	else if (a >= 1e4)
+		snprintf(b, len, "%.1f k", v / 1e3);
+	else
+		snprintf(b, len, a >= 100 || v == (long)v ? "%.0f" : "%.2f", v);
+}
+
+/* "median [lo, hi]", "below noise", or "median (n=3, no interval)". */
+static void fmt_ci(char *b, size_t len, const struct stats_ci *c, const struct figdef *f)
+{
+	char m[32], lo[32], hi[32];
+
+	if (c->n == 0) {
+		snprintf(b, len, "-");
+		return;
+	}
+	if ((f->flags & F_NET) && (c->has_ci ? c->lo <= 0 : c->median <= 0)) {
+		snprintf(b, len, "below noise");
+		return;
+	}
+	fmt_num(m, sizeof(m), c->median, f->unit);
+	if (!c->has_ci) {
+		snprintf(b, len, "%s (n=%zu, no interval)", m, c->n);
+		return;
+	}
+	fmt_num(lo, sizeof(lo), c->lo, f->unit);
+	fmt_num(hi, sizeof(hi), c->hi, f->unit);
+	snprintf(b, len, "%s [%s, %s]", m, lo, hi);
+}
+
+static void series_name(char *b, size_t len, const struct point *p)
+{
+	snprintf(b, len, "%s%s", p->strategy, strcmp(p->reclaim, "defer") == 0 ? " (defer)" : "");
+}
+
+static void json_num(FILE *o, const char *k, double v)
+{
+	if (isfinite(v))
+		fprintf(o, ", \"%s\": %.6g", k, v);
+	else
+		fprintf(o, ", \"%s\": null", k);
+}
+
+static void json_ci(FILE *o, const struct stats_ci *c)
+{
+	fprintf(o, "{\"n\": %zu", c->n);
+	json_num(o, "median", c->median);
+	json_num(o, "lo", c->lo);
+	json_num(o, "hi", c->hi);
+	fputc('}', o);
+}
+
+/* JSON string of s (quotes and control characters escaped). */
+static void json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(o, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(o, "\\u%04x", *s);
+		else
+			fputc(*s, o);
+	}
+	fputc('"', o);
+}
+
+/* ---- output files: temporary name, renamed when complete ---- */
+
+struct out {
+	FILE *f;
+	char tmp[4200], path[4200];
+};
+
+static void out_open(struct out *o, const char *dir, const char *name)
+{
+	snprintf(o->path, sizeof(o->path), "%s/%s", dir, name);
+	snprintf(o->tmp, sizeof(o->tmp), "%s/.%s.tmp", dir, name);
+	o->f = fopen(o->tmp, "w");
+	if (!o->f)
+		die(1, "cannot write %s: %s", o->tmp, strerror(errno));
+}
+
+static void out_close(struct out *o)
+{
+	int bad = ferror(o->f);
+
+	if (fclose(o->f) || bad || rename(o->tmp, o->path)) {
+		int e = errno ? errno : EIO;
+
+		remove(o->tmp);
+		die(1, "cannot write %s: %s", o->path, strerror(e));
+	}
+}
+
+/* ---- summarize ---- */
+
+static void write_stats_json(const struct run *run, FILE *o)
+{
+	unsigned cpus = 0;
+
+	for (unsigned i = 0; i < run->npts && !cpus; i++)
+		for (unsigned r = 1; r <= run->pts[i].nrep && !cpus; r++)
+			if (run->pts[i].rep[r] && isfinite(rec_num(run->pts[i].rep[r], "online_cpus")))
+				cpus = (unsigned)rec_num(run->pts[i].rep[r], "online_cpus");
+	fprintf(o, "{\"online_cpus\": %u, \"points\": [\n", cpus);
+	for (unsigned i = 0; i < run->npts; i++) {
+		const struct point *p = &run->pts[i];
+		char s[96];
+
+		series_name(s, sizeof(s), p);
+		fprintf(o, "%s{\"name\": ", i ? ",\n" : "");
+		json_str(o, p->name);
+		fprintf(o, ", \"group\": ");
+		json_str(o, p->group);
+		fprintf(o, ", \"kind\": \"%s\", \"strategy\": \"%s\", \"family\": \"%s\", \"reclaim\": \"%s\", "
+			"\"series\": \"%s\"", p->kind, p->strategy, p->family, p->reclaim, s);
+		if (is_rw(p))
+			fprintf(o, ", \"readers\": %u, \"writers\": %u", p->readers, p->writers);
+		else
+			fprintf(o, ", \"scenario\": \"%s\", \"threads\": %u, \"updater\": \"%s\", \"rate\": %g",
+				p->scenario ? p->scenario : "-", p->threads, p->updater ? p->updater : "-", p->rate);
+		fprintf(o, ", \"oversubscribed\": %s, \"repetitions\": %u", p->oversubscribed ? "true" : "false",
+			p->nrep);
+		if (p->error) {
+			fprintf(o, ", \"error\": ");
+			json_str(o, p->error);
+		}
+		fprintf(o, ", \"figures\": {");
+		for (size_t k = 0, first = 1; k < NFIGS; k++) {
+			struct stats_ci c;
+
+			if (!fig_applies(&figs[k], p))
+				continue;
+			c = figure_ci(p, &figs[k]);
+			if (c.n == 0)
+				continue;
+			fprintf(o, "%s\"%s\": ", first ? "" : ", ", figs[k].key);
+			json_ci(o, &c);
+			first = 0;
+		}
+		fprintf(o, "}, \"pooled\": {");
+		for (size_t k = 0, first = 1; k < NPOOLED; k++) {
+			struct hist h;
+
+			if (pooled[k].rw != is_rw(p) || !pool_hist(p, pooled[k].hist, &h))
+				continue;
+			fprintf(o, "%s\"%s\": {\"samples\": %llu", first ? "" : ", ", pooled[k].key,
+				(unsigned long long)h.count);
+			if ((double)h.count * (1 - pooled[k].q) >= 10 - 1e-9)
+				fprintf(o, ", \"value\": %llu}", (unsigned long long)hist_quantile(&h, pooled[k].q));
+			else
+				fprintf(o, ", \"value\": null}");
+			first = 0;
+		}
+		fprintf(o, "}, \"vs_none\": {");
+		if (p->none && strcmp(p->strategy, "none") != 0) {
+			for (size_t k = 0, first = 1; k < NFIGS; k++) {
+				struct cmp c;
+
+				if (!fig_applies(&figs[k], p) || strcmp(figs[k].key, "reader_overhead_ns") == 0)
+					continue;
+				c = compare_points(p, p->none, &figs[k]);
+				if (c.rounds == 0)
+					continue;
+				fprintf(o, "%s\"%s\": {\"rounds\": %zu, \"verdict\": \"%s\", \"headline\": %s, \"ratio\": ",
+					first ? "" : ", ", figs[k].key, c.rounds, verdict_name(c.verdict, &figs[k]),
+					(figs[k].flags & F_HEAD) && !p->oversubscribed ? "true" : "false");
+				if (c.ratio.n)
+					json_ci(o, &c.ratio);
+				else
+					fputs("null", o);
+				fputs(", \"difference\": ", o);
+				json_ci(o, &c.diff);
+				fputc('}', o);
+				first = 0;
+			}
+		}
+		fputs("}}", o);
+	}
+	fputs("\n]}\n", o);
+}
+
+/* The points of one table, in run order. */
+static int in_table(const struct point *p, const char *kind, const char *scenario, unsigned threads,
+		    unsigned readers, unsigned writers, double rate)
+{
+	if (strcmp(p->kind, kind) != 0)
+		return 0;
+	if (is_rw(p))
+		return p->readers == readers && p->writers == writers;
+	return p->scenario && strcmp(p->scenario, scenario) == 0 && p->threads == threads &&
+	       p->updater && strcmp(p->updater, "loop") == 0 && p->rate == rate;
+}
+
+/*
+ * The winner of a column: the best median among the safe series, and only
+ * if it beats every other safe series of the column round by round (their
+ * paired interval separates); else NULL.
+ */
+static const struct point *winner(struct point **row, unsigned n, const struct figdef *f)
+{
+	const struct point *best = NULL;
+	double bm = NAN;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct stats_ci c = figure_ci(row[i], f);
+
+		if (strcmp(row[i]->strategy, "none") == 0 || c.n == 0)
+			continue;
+		if (!best || ((f->flags & F_HIGHER) ? c.median > bm : c.median < bm)) {
+			best = row[i];
+			bm = c.median;
+		}
+	}
+	if (!best)
+		return NULL;
+	for (unsigned i = 0; i < n; i++) {
+		struct cmp c;
+
+		if (row[i] == best || strcmp(row[i]->strategy, "none") == 0 || figure_ci(row[i], f).n == 0)
+			continue;
+		c = compare_points(best, row[i], f);
+		if (c.verdict != ((f->flags & F_HIGHER) ? STATS_HIGHER : STATS_LOWER))
+			return NULL;
+	}
+	return best;
+}
+
+static void table(FILE *o, struct run *run, const char *kind, const char *scenario, unsigned threads,
+		  unsigned readers, unsigned writers, double rate)
+{
+	struct point *row[256];
+	unsigned n = 0;
+	int rw = strcmp(kind, "rw") == 0;
+	char b[128], s[96];
+
+	for (unsigned i = 0; i < run->npts && n < 256; i++)
+		if (in_table(&run->pts[i], kind, scenario, threads, readers, writers, rate))
+			row[n++] = &run->pts[i];
+	if (n == 0)
+		return;
+	fprintf(o, "| strategy |");
+	for (size_t k = 0; k < NFIGS; k++)
+		if (figs[k].rw == rw && fig_applies(&figs[k], row[0]) && strncmp(figs[k].key, "floor_", 6))
+			fprintf(o, " %s |", figs[k].title);
+	for (size_t k = 0; k < NPOOLED; k++)
+		if (pooled[k].rw == rw)
+			fprintf(o, " %s (pooled) |", pooled[k].key);
+	fprintf(o, "\n|---|");
+	for (size_t k = 0; k < NFIGS; k++)
+		if (figs[k].rw == rw && fig_applies(&figs[k], row[0]) && strncmp(figs[k].key, "floor_", 6))
+			fprintf(o, "---:|");
+	for (size_t k = 0; k < NPOOLED; k++)
+		if (pooled[k].rw == rw)
+			fprintf(o, "---:|");
+	fputc('\n', o);
+	for (unsigned i = 0; i < n; i++) {
+		struct point *p = row[i];
+
+		series_name(s, sizeof(s), p);
+		fprintf(o, "| %s%s |", s, strcmp(p->strategy, "none") == 0 ? " (unsafe floor)" : "");
+		if (p->error && !p->rep[1]) {
+			fprintf(o, " skipped: %s |\n", p->error);
+			continue;
+		}
+		for (size_t k = 0; k < NFIGS; k++) {
+			struct stats_ci c;
+
+			if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !strncmp(figs[k].key, "floor_", 6))
+				continue;
+			c = figure_ci(p, &figs[k]);
+			fmt_ci(b, sizeof(b), &c, &figs[k]);
+			if (c.n == 0 && p->error)
+				snprintf(b, sizeof(b), "skipped");
+			fprintf(o, " %s |", b);
+		}
+		for (size_t k = 0; k < NPOOLED; k++) {
+			struct hist h;
+
+			if (pooled[k].rw != rw)
+				continue;
+			if (!pool_hist(p, pooled[k].hist, &h))
+				fprintf(o, " - |");
+			else if ((double)h.count * (1 - pooled[k].q) < 10 - 1e-9)
+				fprintf(o, " n/a (n=%llu) |", (unsigned long long)h.count);
+			else {
+				fmt_num(b, sizeof(b), (double)hist_quantile(&h, pooled[k].q), "ns");
+				fprintf(o, " %s (n=%llu) |", b, (unsigned long long)h.count);
+			}
+		}
+		fputc('\n', o);
+	}
+	fprintf(o, "\nBest per column (only where its intervals separate from every other safe strategy's, "
+		   "round by round):");
+	for (size_t k = 0; k < NFIGS; k++) {
+		const struct point *w;
+
+		if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !(figs[k].flags & F_HEAD))
+			continue;
+		w = winner(row, n, &figs[k]);
+		if (w)
+			series_name(s, sizeof(s), w);
+		fprintf(o, "%s %s: %s", k ? ";" : "", figs[k].title, w ? s : "no measurable difference");
+	}
+	fprintf(o, ".\n\n");
+}
+
+/* Headline verdicts against none, one line per strategy. */
+static void verdicts(FILE *o, struct run *run)
+{
+	unsigned better = 0, worse = 0, same = 0, few = 0;
+	char s[96];
+
+	fprintf(o, "## Against `none`, round by round (headline figures, points not oversubscribed)\n\n");
+	fprintf(o, "Per round: strategy / none (or minus, where none is 0) at the same setting; the median "
+		   "and 95%% interval of those; a verdict only where the interval excludes no change.\n\n");
+	fprintf(o, "| point | strategy | figure | ratio to none | verdict |\n|---|---|---|---:|---|\n");
+	for (unsigned i = 0; i < run->npts; i++) {
+		struct point *p = &run->pts[i];
+
+		if (!p->none || strcmp(p->strategy, "none") == 0 || p->oversubscribed)
+			continue;
+		series_name(s, sizeof(s), p);
+		for (size_t k = 0; k < NFIGS; k++) {
+			struct cmp c;
+			char b[96];
+
+			if (!(figs[k].flags & F_HEAD) || !fig_applies(&figs[k], p))
+				continue;
+			c = compare_points(p, p->none, &figs[k]);
+			if (c.rounds == 0)
+				continue;
+			if (c.ratio.n && c.ratio.has_ci)
+				snprintf(b, sizeof(b), "%.3g [%.3g, %.3g]", c.ratio.median, c.ratio.lo, c.ratio.hi);
+			else if (c.ratio.n)
+				snprintf(b, sizeof(b), "%.3g (no interval)", c.ratio.median);
+			else
+				snprintf(b, sizeof(b), "diff %.3g", c.diff.median);
+			fprintf(o, "| %s | %s | %s | %s | %s |\n", p->group, s, figs[k].title, b,
+				verdict_name(c.verdict, &figs[k]));
+			switch (c.verdict) {
+			case STATS_TOO_FEW: few++; break;
+			case STATS_NO_DIFFERENCE: same++; break;
+			case STATS_LOWER: (figs[k].flags & F_HIGHER) ? worse++ : better++; break;
+			default: (figs[k].flags & F_HIGHER) ? better++ : worse++; break;
+			}
+		}
+	}
+	fprintf(o, "\n%u comparisons: %u better than none, %u worse, %u no measurable difference, %u with "
+		   "too few rounds for an interval.\n\n", better + worse + same + few, better, worse, same, few);
+}
+
+static void summarize(const char *dir, const char *context, const char *incomplete)
+{
+	struct run run = { 0 };
+	struct out js, md;
+	FILE *o;
+	unsigned cpus = 0, skipped = 0, over = 0;
+	double sweep = NAN;
+	char s[96], *line = NULL;
+	size_t cap = 0;
+
+	load_run(&run, dir);
+	out_open(&js, dir, "stats.json");
+	write_stats_json(&run, js.f);
+	out_close(&js);
+
+	/* The headline setting: threads = online CPUs, the rate most points have. */
+	for (unsigned i = 0; i < run.npts; i++) {
+		const char *c = run.pts[i].rep[run.pts[i].nrep] ? rec_get(run.pts[i].rep[run.pts[i].nrep],
+									     "online_cpus") : NULL;
+
+		if (c && !cpus)
+			cpus = (unsigned)atoi(c);
+		if (!is_rw(&run.pts[i]) && !isfinite(sweep))
+			sweep = run.pts[i].rate;
+		skipped += run.pts[i].error != NULL;
+		over += run.pts[i].oversubscribed;
+	}
+	out_open(&md, dir, "summary.md");
+	o = md.f;
+	fprintf(o, "# Comparison run %s\n\n", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir);
+	if (context) {
+		FILE *c = fopen(context, "r");
+
+		while (c && getline(&line, &cap, c) > 0)
+			fputs(line, o);
+		if (c)
+			fclose(c);
+		fputc('\n', o);
+	}
+	if (incomplete && *incomplete)
+		fprintf(o, "**INCOMPLETE**: %s; the figures below cover the finished runs only.\n\n", incomplete);
+	fprintf(o, "Every figure is the median over the repetitions of its point (separate processes, "
+		   "interleaved round by round across the strategies of the same setting) with its "
+		   "distribution-free 95%% interval in brackets (order statistics; none below 6 repetitions). "
+		   "Percentiles (pooled) come from the histograms of every repetition merged, and only with "
+		   "enough samples (p99: 1000, p999: 10000), else n/a. A figure net of its no-update baseline "
+		   "whose interval reaches 0 is \"below noise\". `none` is the unsafe floor: shown, never a "
+		   "winner. Definitions: README, \"What is measured\".\n\n");
+	if (cpus)
+		for (unsigned si = 0; si < 4; si++) {
+			static const char *const sc[] = { "idle", "saturated", "mixed", "bursty" };
+			int any = 0;
+
+			for (unsigned i = 0; i < run.npts; i++)
+				any |= in_table(&run.pts[i], "poll", sc[si], cpus, 0, 0, sweep);
+			if (!any)
+				continue;
+			fprintf(o, "## Scenario %s (%u loop threads = online CPUs, %g updates/s from a loop thread)\n\n",
+				sc[si], cpus, sweep);
+			table(o, &run, "poll", sc[si], cpus, 0, 0, sweep);
+		}
+	{
+		int any1 = 0, anyc = 0;
+
+		for (unsigned i = 0; i < run.npts; i++) {
+			any1 |= in_table(&run.pts[i], "rw", NULL, 0, 1, 0, 0);
+			anyc |= in_table(&run.pts[i], "rw", NULL, 0, cpus, 1, 0);
+		}
+		if (any1) {
+			fprintf(o, "## Readers/writers: the read side alone (1 reader, no writer)\n\n");
+			table(o, &run, "rw", NULL, 0, 1, 0, 0);
+		}
+		if (anyc) {
+			fprintf(o, "## Readers/writers: %u readers + 1 writer\n\n", cpus);
+			table(o, &run, "rw", NULL, 0, cpus, 1, 0);
+		}
+	}
+	verdicts(o, &run);
+	fprintf(o, "## Skipped or failed points\n\n");
+	if (!skipped)
+		fprintf(o, "None.\n");
+	for (unsigned i = 0; i < run.npts; i++)
+		if (run.pts[i].error) {
+			series_name(s, sizeof(s), &run.pts[i]);
+			fprintf(o, "- `%s`: %s\n", run.pts[i].name, run.pts[i].error);
+		}
+	fprintf(o, "\n## Oversubscribed points\n\n%u points had more participants than online CPUs: measured "
+		   "and in stats.json, shaded in the plots, never a headline comparison (latency there "
+		   "includes preemption).\n", over);
+	free(line);
+	out_close(&md);
+}
+
+/* ---- compare-runs ---- */
+
+static const struct figdef *find_fig(const char *key)
+{
+	for (size_t k = 0; k < NFIGS; k++)
+		if (strcmp(figs[k].key, key) == 0)
+			return &figs[k];
+	return NULL;
+}
+
+static void compare_runs(const char *a, const char *b, const char *metric)
+{
+	struct run ra = { 0 }, rb = { 0 };
+	unsigned both = 0, changed = 0;
+	const struct figdef *only = NULL;
+
+	if (metric && !(only = find_fig(metric))) {
+		char list[1024];
+		size_t o = 0;
+
+		for (size_t k = 0; k < NFIGS; k++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", k ? "," : "", figs[k].key);
+		die(2, "--metric '%s': one of %s", metric, list);
+	}
+	load_run(&ra, a);
+	load_run(&rb, b);
+	printf("# old: %s   new: %s\n# per point and figure: median [95%% interval] in each run; "
+	       "\"higher\"/\"lower\" only where the intervals do not overlap\n", a, b);
+	for (unsigned i = 0; i < ra.npts; i++) {
+		struct point *p = &ra.pts[i], *q = find_point(&rb, p->name);
+
+		if (!q)
+			continue;
+		both++;
+		if (p->error || q->error) {
+			printf("%s\tskipped in %s: %s\n", p->name, p->error && q->error ? "both" :
+			       p->error ? "old" : "new", p->error ? p->error : q->error);
+			continue;
+		}
+		for (size_t k = 0; k < NFIGS; k++) {
+			const struct figdef *f = &figs[k];
+			struct stats_ci x, y;
+			char bx[96], by[96];
+			const char *v;
+
+			if (only ? f != only : !(f->flags & F_HEAD))
+				continue;
+			if (!fig_applies(f, p))
+				continue;
+			x = figure_ci(p, f);
+			y = figure_ci(q, f);
+			if (!x.n || !y.n)
+				continue;
+			fmt_ci(bx, sizeof(bx), &x, &(struct figdef){ f->key, f->title, f->unit, f->rw, 0 });
+			fmt_ci(by, sizeof(by), &y, &(struct figdef){ f->key, f->title, f->unit, f->rw, 0 });
+			if (!x.has_ci || !y.has_ci)
+				v = "no interval (fewer than 6 repetitions)";
+			else if (y.lo > x.hi)
+				v = "higher";
+			else if (y.hi < x.lo)
+				v = "lower";
+			else
+				v = "no measurable difference";
+			changed += v[0] == 'h' || v[0] == 'l';
+			printf("%s\t%s\t%s\t%s\tnew/old %.3g\t%s\n", p->name, f->key, bx, by,
+			       x.median != 0 ? y.median / x.median : NAN, v);
+		}
+	}
+	printf("# %u points in both runs; %u figures changed beyond their intervals\n", both, changed);
+	if (both == 0)
+		die(2, "'%s' and '%s' have no point in common", a, b);
+}
+
+/* ---- reproduce ---- */
+
+static void reproduce(const char *a, const char *b)
+{
+	struct run ra = { 0 }, rb = { 0 };
+	unsigned cmp = 0, agree = 0, nratio = 0, within = 0;
+
+	load_run(&ra, a);
+	load_run(&rb, b);
+	printf("# headline comparisons (each strategy against none, each headline figure, each point not "
+	       "oversubscribed) in run A and run B\n");
+	for (unsigned i = 0; i < ra.npts; i++) {
+		struct point *p = &ra.pts[i], *q = find_point(&rb, p->name);
+		char s[96];
+
+		if (!q || !p->none || !q->none || strcmp(p->strategy, "none") == 0 || p->oversubscribed)
+			continue;
+		series_name(s, sizeof(s), p);
+		for (size_t k = 0; k < NFIGS; k++) {
+			const struct figdef *f = &figs[k];
+			struct cmp x, y;
+			int same;
+
+			if (!(f->flags & F_HEAD) || !fig_applies(f, p))
+				continue;
+			x = compare_points(p, p->none, f);
+			y = compare_points(q, q->none, f);
+			if (!x.rounds || !y.rounds)
+				continue;
+			cmp++;
+			same = x.verdict == y.verdict;
+			agree += same;
+			if (x.ratio.n && y.ratio.n && x.ratio.median > 0 && y.ratio.median > 0) {
+				double r = x.ratio.median / y.ratio.median;
+
+				nratio++;
+				within += r <= 1.25 && r >= 1 / 1.25;
+			}
+			if (!same)
+				printf("DIFFERS %s %s %s: A %s (ratio %.3g), B %s (ratio %.3g)\n", p->group, s,
+				       f->key, verdict_name(x.verdict, f), x.ratio.n ? x.ratio.median : NAN,
+				       verdict_name(y.verdict, f), y.ratio.n ? y.ratio.median : NAN);
+		}
+	}
+	if (!cmp)
+		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
+	printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s)\n", agree, cmp,
+	       100.0 * agree / cmp, agree >= 0.95 * cmp ? "MET" : "MISSED");
+	printf("ratios to none within 1.25x across the two runs: %u of %u: %.1f%% (goal >= 90%%: %s)\n",
+	       within, nratio, nratio ? 100.0 * within / nratio : 0, within >= 0.9 * nratio ? "MET" : "MISSED");
+}
+
+/* ---- goal ---- */
+
+static void goal(const char *op, const char *bound_s)
+{
+	double a[MAX_REPS], b[MAX_REPS], q[MAX_REPS], bound;
+	size_t n = 0;
+	char *end, line[256];
+	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0;
+	struct stats_ci ca, cb, cq;
+
+	if (!le && !eq && strcmp(op, ">") != 0)
+		die(2, "goal: OP '%s': one of <=, >, == (within 5%%)", op);
+	bound = strtod(bound_s, &end);
+	if (*end || !isfinite(bound))
+		die(2, "goal: BOUND '%s': a number", bound_s);
+	while (n < MAX_REPS && fgets(line, sizeof(line), stdin)) {
+		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2 || !(b[n] > 0) || !isfinite(a[n]))
+			die(2, "goal: stdin line %zu: two numbers \"a b\" with b > 0 expected", n + 1);
+		q[n] = a[n] / b[n];
+		n++;
+	}
+	if (!n)
+		die(2, "goal: no rounds on stdin");
+	ca = stats_median_ci(a, n);
+	cb = stats_median_ci(b, n);
+	cq = stats_median_ci(q, n);
+	printf("%.4g [%.4g, %.4g] vs %.4g [%.4g, %.4g]; ratio per round %.3f [%.3f, %.3f] (%zu rounds): ",
+	       ca.median, ca.lo, ca.hi, cb.median, cb.lo, cb.hi, cq.median, cq.lo, cq.hi, n);
+	if (!cq.has_ci)
+		printf("not separable from noise (fewer than 6 rounds)\n");
+	else if (eq)
+		printf("%s\n", cq.lo >= 0.95 * bound && cq.hi <= 1.05 * bound ? "MET" :
+		       cq.hi < 0.95 * bound || cq.lo > 1.05 * bound ? "MISSED" : "not separable from noise");
+	else if (le ? cq.hi <= bound : cq.lo > bound)
+		printf("MET\n");
+	else if (le ? cq.lo > bound : cq.hi <= bound)
+		printf("MISSED\n");
+	else
+		printf("not separable from noise\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	const char *usage = "usage: analyze summarize DIR [--context=FILE] [--incomplete=TEXT] | "
+			    "compare-runs OLD NEW [--metric=NAME] | reproduce A B | goal OP BOUND";
+	const char *pos[2] = { 0 }, *context = NULL, *incomplete = NULL, *metric = NULL;
+	int npos = 0;
+
+	for (int i = 2; i < argc; i++) {
+		if (strncmp(argv[i], "--context=", 10) == 0)
+			context = argv[i] + 10;
+		else if (strncmp(argv[i], "--incomplete=", 13) == 0)
+			incomplete = argv[i] + 13;
+		else if (strncmp(argv[i], "--metric=", 9) == 0)
+			metric = argv[i] + 9;
+		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2])
+			die(2, "'%s': unknown option (%s)", argv[i], usage);
+		else if (npos == 2)
+			die(2, "'%s': one argument too many (%s)", argv[i], usage);
+		else
+			pos[npos++] = argv[i];
+	}
+	if (strcmp(cmd, "summarize") == 0 && npos == 1)
+		summarize(pos[0], context, incomplete);
+	else if (strcmp(cmd, "compare-runs") == 0 && npos == 2)
+		compare_runs(pos[0], pos[1], metric);
+	else if (strcmp(cmd, "reproduce") == 0 && npos == 2)
+		reproduce(pos[0], pos[1]);
+	else if (strcmp(cmd, "goal") == 0 && npos == 2)
+		goal(pos[0], pos[1]);
+	else
+		die(2, "%s", usage);
+	if (fflush(stdout) || ferror(stdout))
+		die(1, "cannot write the output: %s", strerror(errno));
+	return 0;
+}
