@@ -19,7 +19,12 @@
  *     loss at most one per writer);
  *  5. defer mode: the peak of pending objects <= defer_bound + writers, and
  *     writers did wait (defer_throttles > 0);
- *  6. start-up with 64 readers of a real strategy (qsbr) completes promptly.
+ *  6. start-up with 64 readers of a real strategy (qsbr) completes promptly;
+ *  7. with `retrying`, a second test-only strategy whose read_deref hands out
+ *     a poisoned object on every first attempt and whose read_retry then
+ *     asks for the section again: every read went through read_deref twice,
+ *     read_retries == reads, and no poisoned read was counted (only the
+ *     final attempt of a section is checked).
  * Deterministic: read sections held open by read_delay keep every reader
  * inside one at the close, and the harness floor, measured while the threads
  * wait at the gate, lasts milliseconds.
@@ -30,6 +35,7 @@
 #include "bench/rw/rw.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -224,6 +230,109 @@ static int clk_domain_create(const struct sync_params *p, struct sync_domain **o
 	return 0;
 }
 
+/* ---- retrying: every read section is redone once ---- */
+
+/* Looks like a reclaimed object to the harness: every field poison. */
+static const _Alignas(64) uint64_t poisoned_obj[16] = {
+	0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull,
+	0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull, 0xdeaddeaddeaddeadull,
+};
+
+/* Owner only, read by the test after the run. */
+struct retry_thread {
+	struct sync_thread base;
+	uint64_t derefs;
+	int second;   /* the next deref is the section's second attempt */
+};
+
+static _Atomic uint64_t retry_derefs;
+
+static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen);
+
+static void *retry_deref(struct sync_thread *t, void *_Atomic *slot)
+{
+	struct retry_thread *rt = (struct retry_thread *)t;
+
+	rt->derefs++;
+	rt->second = !rt->second;
+	if (rt->second)
+		return (void *)poisoned_obj;
+	return atomic_load_explicit(slot, memory_order_acquire);
+}
+
+/* The first attempt must be redone: it read the poisoned decoy. */
+static int retry_retry(struct sync_thread *t)
+{
+	return ((struct retry_thread *)t)->second;
+}
+
+static int retry_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
+			      size_t errlen)
+{
+	struct retry_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
+
+	if (!t)
+		return -1;
+	*out = &t->base;
+	return 0;
+}
+
+static void retry_thread_free(struct sync_thread *t)
+{
+	/* Relaxed: threads end concurrently; the test reads the sum after every join. */
+	atomic_fetch_add_explicit(&retry_derefs, ((struct retry_thread *)t)->derefs, memory_order_relaxed);
+	sync_thread_delete(t);
+}
+
+static void retry_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static void retry_nothing(struct sync_thread *t)
+{
+	(void)t;
+}
+
+static void retry_dump(struct sync_domain *d, FILE *out)
+{
+	fprintf(out, "retrying: %u threads\n", d->nthreads);
+}
+
+/* No writer runs against it: readers only, so isolate/release guard nothing. */
+static const struct sync_ops retrying = {
+	.name = "retrying",
+	.family = "exclusive",
+	.origin = "test only: every read section's first attempt reads a decoy and is redone",
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = retry_domain_create,
+	.domain_destroy = retry_domain_destroy,
+	.thread_alloc = retry_thread_alloc,
+	.thread_free = retry_thread_free,
+	.read_retry = retry_retry,
+	.read_deref = retry_deref,
+	.isolate = retry_nothing,
+	.release = retry_nothing,
+	.dump = retry_dump,
+};
+
+static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)
+{
+	struct sync_domain *d;
+
+	if (sync_check_params(&retrying, p, err, errlen))
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d || sync_domain_init(d, &retrying, p)) {
+		free(d);
+		snprintf(err, errlen, "retrying: out of memory");
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
 /* ---- the checks ---- */
 
 static int failures;
@@ -321,6 +430,36 @@ static void check_window(enum sync_reclaim reclaim)
 	free_kept();
 }
 
+static void check_retry(void)
+{
+	struct rw_config cfg;
+	struct rw_result *res = malloc(sizeof(*res));
+	char err[512];
+	const char *what = "retry";
+
+	rw_config_default(&cfg);
+	cfg.strategy = &retrying;
+	cfg.readers = 2;
+	cfg.writers = 0;
+	cfg.duration_s = 0.05;
+	cfg.quiet = 1;
+	atomic_store(&retry_derefs, 0);
+	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
+		printf("FAIL %s: run failed: %s\n", what, res ? err : "out of memory");
+		failures++;
+		free(res);
+		return;
+	}
+	expect(res->reads > 0 && res->read_retries == res->reads, what, "read_retries %llu == reads %llu",
+	       res->read_retries, res->reads);
+	expect(res->poisoned_reads == 0, what, "poisoned reads counted %llu (allowed %llu: only the final attempt counts)",
+	       res->poisoned_reads, 0);
+	expect(atomic_load(&retry_derefs) >= 2 * res->reads, what, "read_deref calls %llu >= 2 x reads (%llu)",
+	       (unsigned long long)atomic_load(&retry_derefs),
+	       2 * res->reads);
+	free(res);
+}
+
 static void check_startup(void)
 {
 	struct rw_config cfg;
@@ -352,6 +491,7 @@ int main(void)
 {
 	check_window(SYNC_RECLAIM_SYNC);
 	check_window(SYNC_RECLAIM_DEFER);
+	check_retry();
 #ifdef EXPECT_BROKEN
 	/* Already caught: a broken start-up would also end in the watchdog's exit 3. */
 	if (!failures)

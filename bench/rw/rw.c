@@ -65,6 +65,7 @@
  *   RW_BREAK_WINDOW_END    counts taken when each thread notices the stop,
  *                          not at the close;
  *   RW_BREAK_DEFER_BOUND   writers never wait for pending deferred frees;
+ *   RW_BREAK_NO_RETRY      a read section is not redone when read_retry asks;
  *   RW_BREAK_STDOUT        (readers_writers_main.c) the SUMMARY line is not
  *                          checked for a failed write.
  */
@@ -357,7 +358,7 @@ static int poll_wake_fd(void *arg)
 	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
 }
 
-static void quiesce(struct rw_run *run, struct sync_thread *t)
+static __attribute__((noinline)) void quiesce(struct rw_run *run, struct sync_thread *t)
 {
 	int woken;
 
@@ -369,7 +370,7 @@ static void quiesce(struct rw_run *run, struct sync_thread *t)
 	sync_loop_end(t);
 }
 
-static int stopped(struct rw_run *run)
+static inline int stopped(struct rw_run *run)
 {
 	/* Relaxed: stopping a little late is harmless; the join orders the rest. */
 	return atomic_load_explicit(&run->stop, memory_order_relaxed);
@@ -402,7 +403,15 @@ static inline __attribute__((always_inline)) void read_batch(struct sync_thread 
 	struct rw_tally l = { 0 };
 
 	for (unsigned i = 0; i < n; i++) {
+#ifdef RW_BREAK_NO_RETRY
+		/* Broken on purpose: the section is not redone when read_retry asks. */
+		sync_read_begin(t);
+		read_body(t, &a);
+		sync_read_end(t);
+		(void)sync_read_retry(t);
+#else
 		l.retries += sync_read(t, read_body, &a);
+#endif
 		tally(&l, a.v0, a.v1);
 	}
 	c->reads += n;
@@ -428,8 +437,9 @@ static inline __attribute__((always_inline)) void read_batch(struct sync_thread 
  * code (a change to the sequence, e.g. to how sync_deref loads without a
  * hook, applies here too), and it is used only when the real table has no
  * read hook, so no hook is skipped; the constant head is never passed to a
- * strategy. noinline: one symbol each, for
- * `objdump -d` (the hookless one has no call instruction).
+ * strategy. The whole reader loop is instantiated twice (reader_loop_hooks,
+ * reader_loop_hookless: noinline, one symbol each for `objdump -d`); in the
+ * hookless one the only call left is quiesce(), once per batch.
  */
 static const struct sync_ops hookless_reads = { .name = "hookless_reads" };
 static const struct sync_domain hookless_dom = { .ops = &hookless_reads };
@@ -440,21 +450,40 @@ static int has_read_hooks(const struct sync_ops *o)
 	return o->read_begin || o->read_end || o->read_retry || o->read_deref;
 }
 
-static __attribute__((noinline)) void read_batch_hooks(struct sync_thread *t, void *_Atomic *slot,
-							uint64_t delay, unsigned n, struct rw_tally *c)
+static inline void publish(struct rw_worker *w, const struct rw_tally *c);
+static void quiesce(struct rw_run *run, struct sync_thread *t);
+static inline int stopped(struct rw_run *run);
+
+/* The reader's loop, for thread t, read through rt (t itself, or hookless_thread). */
+static inline __attribute__((always_inline)) void reader_loop_on(struct rw_worker *w, struct sync_thread *t,
+								  struct sync_thread *rt)
 {
-	read_batch(t, slot, delay, n, c);
+	struct rw_run *run = w->run;
+	const unsigned every = run->cfg->quiesce_every;
+	const uint64_t delay = run->cfg->read_delay;
+	struct rw_tally c = { 0 };
+
+	while (!stopped(run)) {
+		set_doing(t, SYNC_DOING_EVENT);
+		read_batch(rt, &run->shared, delay, every, &c);
+		publish(w, &c);
+		quiesce(run, t);
+	}
 }
 
-static __attribute__((noinline)) void read_batch_hookless(void *_Atomic *slot, uint64_t delay, unsigned n,
-							   struct rw_tally *c)
+static __attribute__((noinline)) void reader_loop_hooks(struct rw_worker *w, struct sync_thread *t)
+{
+	reader_loop_on(w, t, t);
+}
+
+static __attribute__((noinline)) void reader_loop_hookless(struct rw_worker *w, struct sync_thread *t)
 {
 	/* Never written: with every hook NULL, loop.h only reads t->dom->ops. */
-	read_batch((struct sync_thread *)&hookless_thread, slot, delay, n, c);
+	reader_loop_on(w, t, (struct sync_thread *)&hookless_thread);
 }
 
 /* Release: the counts are read at the close by the main thread (acquire). */
-static void publish(struct rw_worker *w, const struct rw_tally *c)
+static inline void publish(struct rw_worker *w, const struct rw_tally *c)
 {
 	atomic_store_explicit(&w->pub_reads, c->reads, memory_order_release);
 	atomic_store_explicit(&w->pub_retries, c->retries, memory_order_release);
@@ -464,21 +493,10 @@ static void publish(struct rw_worker *w, const struct rw_tally *c)
 
 static void reader_loop(struct rw_worker *w, struct sync_thread *t)
 {
-	struct rw_run *run = w->run;
-	const unsigned every = run->cfg->quiesce_every;
-	const uint64_t delay = run->cfg->read_delay;
-	const int hooks = has_read_hooks(sync_ops_of(t));
-	struct rw_tally c = { 0 };
-
-	while (!stopped(run)) {
-		set_doing(t, SYNC_DOING_EVENT);
-		if (hooks)
-			read_batch_hooks(t, &run->shared, delay, every, &c);
-		else
-			read_batch_hookless(&run->shared, delay, every, &c);
-		publish(w, &c);
-		quiesce(run, t);
-	}
+	if (has_read_hooks(sync_ops_of(t)))
+		reader_loop_hooks(w, t);
+	else
+		reader_loop_hookless(w, t);
 }
 
 static void pending_add(struct rw_run *run)
@@ -1352,8 +1370,8 @@ static double floor_rw(const struct rw_floor_config *cfg, const struct sync_ops 
 	return ns;
 }
 
-/* A reference loop on the calling thread, about rep_s long: ns per read. */
-static double floor_ref(const struct rw_floor_config *cfg, int qs)
+/* A reference loop, about rep_s long: ns per read. */
+static double floor_ref_here(const struct rw_floor_config *cfg, int qs)
 {
 	static struct ref_qsbr q; /* gp == ctr == 0: the fast path, as with no writer */
 	struct rw_obj *o = obj_new(NULL, 0);
@@ -1381,6 +1399,35 @@ static double floor_ref(const struct rw_floor_config *cfg, int qs)
 	       : ref_floor(&slot, 0, n, cfg->quiesce_every, &c);
 	free(o);
 	return r;
+}
+
+struct floor_ref_args {
+	const struct rw_floor_config *cfg;
+	int qs;
+	double ns;
+};
+
+static void *floor_ref_main(void *arg)
+{
+	struct floor_ref_args *a = arg;
+
+	a->ns = floor_ref_here(a->cfg, a->qs);
+	return NULL;
+}
+
+/*
+ * On a fresh thread, as rw_run's reader is: the two sides of each ratio then
+ * differ only by the harness, not by which thread ran them.
+ */
+static double floor_ref(const struct rw_floor_config *cfg, int qs)
+{
+	struct floor_ref_args a = { .cfg = cfg, .qs = qs, .ns = -1 };
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, floor_ref_main, &a))
+		return floor_ref_here(cfg, qs);
+	pthread_join(th, NULL);
+	return a.ns;
 }
 
 int rw_floor_run(const struct rw_floor_config *cfg, struct rw_floor_result *res, char *err, size_t errlen)
@@ -1453,7 +1500,7 @@ void rw_floor_print(FILE *out, const struct rw_floor_config *cfg, const struct r
 
 	fprintf(out, "# harness floor: %u interleaved rounds of %.3f s per variant, quiesce every %u reads\n",
 		res->reps, cfg->rep_s, cfg->quiesce_every);
-	fprintf(out, "# CPU ns per read; floor and ref_qsbr inlined on the main thread, none and qsbr through rw_run (1 reader)\n");
+	fprintf(out, "# CPU ns per read; floor and ref_qsbr inlined on a fresh thread, none and qsbr through rw_run (1 reader)\n");
 	fprintf(out, "# round floor_ns ref_qsbr_ns none_ns qsbr_ns qsbr/ref_qsbr none/floor\n");
 	for (unsigned r = 0; r < res->reps; r++)
 		fprintf(out, "%u %.4f %.4f %.4f %.4f %.4f %.4f\n", r + 1, res->ns[RW_FLOOR_BARE][r],
