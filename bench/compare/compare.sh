@@ -177,7 +177,7 @@ tmp=$out/.tmp
 # place (no new block needed), so it stays current on a full disk too.
 marker() { # text
 	local t
-	t=$(printf '%-511.511s' "$1")
+	printf -v t '%-511.511s' "$1"
 	printf '%s\n' "$t" 1<>"$out/INCOMPLETE"
 }
 printf '%-511s\n' "started $(date -u +%FT%TZ); nothing finished yet" >"$out/INCOMPLETE" 2>/dev/null &&
@@ -332,12 +332,13 @@ while IFS=$'\t' read -r rep name; do
 		{ wfail records.txt; break; }
 	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt" || { wfail summary.txt; break; }
 	done_n=$((done_n + 1))
+	# current after every run, even if this shell is killed (-9) next
+	marker "running since $started; runs finished: $done_n of $total (every finished run is in .tmp/points)"
 	grep '^compare_bench: ' "$tmp/point.err" | grep -v '^compare_bench: \[' >&2
 	# benchmarks.json is rewritten (valid, "incomplete": true) at most every
 	# 20 s: each rewrite reads everything so far.
 	if [ $(((now - last_merge) / 100)) -ge 20 ]; then
 		merge true
-		marker "running since $started; runs finished: $done_n of $total"
 		last_merge=$now
 	fi
 done <"$tmp/plan.tsv"
