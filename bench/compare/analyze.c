@@ -74,7 +74,11 @@ static void fmt_ci(char *b, size_t len, const struct stats_ci *c, const struct f
 		snprintf(b, len, "-");
 		return;
 	}
+#ifndef COMPARE_BREAK_PRINT_NEGATIVE /* deliberate break: a negative cost printed as a figure */
 	if ((f->flags & F_NET) && (c->has_ci ? c->lo <= 0 : c->median <= 0)) {
+#else
+	if (0) {
+#endif
 		snprintf(b, len, "below noise");
 		return;
 	}
@@ -582,7 +586,7 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
-	unsigned cmp = 0, agree = 0, nratio = 0, within = 0;
+	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
 
 	load_run(&ra, a);
 	load_run(&rb, b);
@@ -606,6 +610,17 @@ static void reproduce(const char *a, const char *b)
 			y = compare_points(q, q->none, f);
 			if (!x.rounds || !y.rounds)
 				continue;
+			/*
+			 * A run without 6 paired rounds here (an update that never
+			 * completed in some repetition) gives no verdict to agree
+			 * or disagree with: counted apart.
+			 */
+			if (x.verdict == STATS_TOO_FEW || y.verdict == STATS_TOO_FEW) {
+				few++;
+				printf("UNDECIDED %s %s %s: fewer than 6 paired rounds in run %s\n", p->group, s,
+				       f->key, x.verdict == STATS_TOO_FEW ? "A" : "B");
+				continue;
+			}
 			cmp++;
 			same = x.verdict == y.verdict;
 			agree += same;
@@ -621,12 +636,19 @@ static void reproduce(const char *a, const char *b)
 				       verdict_name(y.verdict, f), y.ratio.n ? y.ratio.median : NAN);
 		}
 	}
-	if (!cmp)
+	if (!cmp && !few)
 		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
-	printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s)\n", agree, cmp,
-	       100.0 * agree / cmp, agree >= 0.95 * cmp ? "MET" : "MISSED");
-	printf("ratios to none within 1.25x across the two runs: %u of %u: %.1f%% (goal >= 90%%: %s)\n",
-	       within, nratio, nratio ? 100.0 * within / nratio : 0, within >= 0.9 * nratio ? "MET" : "MISSED");
+	if (cmp)
+		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
+		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,
+		       agree >= 0.95 * cmp ? "MET" : "MISSED", few);
+	else
+		printf("verdicts: no headline comparison decided in both runs (%u undecided)\n", few);
+	if (nratio)
+		printf("ratios to none within 1.25x across the two runs: %u of %u: %.1f%% (goal >= 90%%: %s)\n",
+		       within, nratio, 100.0 * within / nratio, within >= 0.9 * nratio ? "MET" : "MISSED");
+	else
+		printf("ratios to none within 1.25x across the two runs: no ratio defined in both runs\n");
 }
 
 /* ---- goal ---- */

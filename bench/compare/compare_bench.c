@@ -922,10 +922,11 @@ static void register_strategy(const struct sync_ops *ops, enum sync_reclaim rec)
 				add_poll(ops, POLLSIM_IDLE, opt.online_cpus, POLLSIM_UPDATER_LOOP, rec, opt.rates[r]);
 		}
 	/*
-	 * readers/writers: the read side alone (1 reader, no writer), then 1
-	 * writer against CPUs readers (full: 1 .. 2 x CPUs readers).
+	 * readers/writers (not in quick): the read side alone (1 reader, no
+	 * writer), then 1 writer against CPUs readers (full: 1 .. 2 x CPUs
+	 * readers).
 	 */
-	if (rec == SYNC_RECLAIM_SYNC)
+	if (rec == SYNC_RECLAIM_SYNC && opt.matrix != MATRIX_QUICK)
 		add_rw(ops, 1, 0, rec);
 	if (opt.matrix == MATRIX_FULL) {
 		for (unsigned r = 1; r <= 2 * opt.online_cpus; r *= 2)
