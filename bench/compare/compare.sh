@@ -98,7 +98,8 @@ for a in "$@"; do
 	--no-rw | --no-rates) sel+=("$a") ;;
 	--duration=*) duration=${a#*=}
 		[ -n "$duration" ] || die_usage --duration "" "seconds, a decimal number in [0.001, 3600]" ;;
-	--repetitions=*) repetitions=${a#*=} ;;
+	--repetitions=*) repetitions=${a#*=}
+		[ -n "$repetitions" ] || die_usage --repetitions "" "an integer in [1, 50]" ;;
 	--placement=*) placement=${a#*=} ;;
 	--results-root=*) root=${a#*=}
 		[ -n "$root" ] || die_usage --results-root "" "a folder path" ;;
