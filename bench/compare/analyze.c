@@ -38,376 +38,13 @@
  * Files are written to temporary names and renamed when complete; a failed
  * write is exit status 1. Bad input is one line and exit status 2.
  */
-#include "bench/compare/stats.h"
-#include "bench/histogram.h"
+#include "bench/compare/analyze.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PROG "analyze"
-#define MAX_KV 96
-#define MAX_REPS 64
-
-/* ---- the figures: one definition each ---- */
-
-enum fig_flags {
-	F_HIGHER = 1,   /* higher is better (else lower) */
-	F_NET = 2,      /* net of a baseline: may come out <= 0 (noise) */
-	F_HEAD = 4,     /* a headline comparison against none */
-	F_RATIO = 8,    /* ratios to none mean something (a positive quantity) */
-	F_WRITERS = 16, /* rw only: only with writers */
-	F_READERS = 32, /* rw only: only with readers */
-};
-
-struct figdef {
-	const char *key, *title, *unit;
-	int rw;
-	unsigned flags;
-};
-
-static const struct figdef figs[] = {
-	{ "update_p50_ns", "update p50", "ns", 0, F_HEAD | F_RATIO },
-	{ "time_to_safe_p50_ns", "time to safe p50", "ns", 0, F_RATIO },
-	{ "sync_wakeups_per_update", "sync wakeups/update", "", 0, F_HEAD },
-	{ "vcsw_per_update", "vol. ctx switches/update", "", 0, F_NET | F_HEAD },
-	{ "cpu_ns_per_update", "CPU/update", "ns", 0, F_NET | F_HEAD },
-	{ "reader_overhead_ns", "reader overhead/event", "ns", 0, F_NET },
-	{ "events_per_s", "events/s", "", 0, F_HIGHER | F_HEAD | F_RATIO },
-	{ "event_delay_p50_ns", "event delay p50", "ns", 0, F_HEAD | F_RATIO },
-	{ "floor_cacheline_rtt_ns", "cache-line rtt", "ns", 0, F_RATIO },
-	{ "floor_wake_rtt_ns", "sleep->wake rtt", "ns", 0, F_RATIO },
-	{ "ns_per_read", "ns per read", "ns", 1, F_HEAD | F_RATIO | F_READERS },
-	{ "reads_per_s", "reads/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_READERS | F_WRITERS },
-	{ "writes_per_s", "writes/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_WRITERS },
-	{ "wait_p50_ns", "isolate/synchronize p50", "ns", 1, F_RATIO | F_WRITERS },
-};
-#define NFIGS (sizeof(figs) / sizeof(figs[0]))
-
-/* Pooled percentiles: histogram, quantile, samples needed. */
-static const struct {
-	const char *key, *hist;
-	double q;
-	int rw;
-} pooled[] = {
-	{ "update_p99_ns", "h.update_latency", 0.99, 0 },
-	{ "update_p999_ns", "h.update_latency", 0.999, 0 },
-	{ "event_delay_p99_ns", "h.event_delay", 0.99, 0 },
-	{ "event_delay_p999_ns", "h.event_delay", 0.999, 0 },
-	{ "write_p99_ns", "h.write_latency", 0.99, 1 },
-};
-#define NPOOLED (sizeof(pooled) / sizeof(pooled[0]))
-
-/* ---- records ---- */
-
-struct rec {
-	char *key[MAX_KV], *val[MAX_KV];
-	unsigned n;
-	char *error;
-};
-
-struct point {
-	const char *name, *group, *strategy, *reclaim, *kind, *scenario, *updater, *family;
-	unsigned threads, readers, writers;
-	double rate;
-	int oversubscribed;
-	struct rec *rep[MAX_REPS + 1]; /* by repetition (round) number */
-	unsigned nrep;
-	const char *error;
-	struct point *none;            /* none at the same setting, or NULL */
-	double med[NFIGS];             /* summarize: the medians, for tables */
-};
-
-struct run {
-	const char *dir;
-	struct point *pts;
-	unsigned npts, cap;
-};
-
-_Noreturn static void die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
-static void *xmalloc(size_t n)
-{
-	void *p = calloc(1, n);
-
-	if (!p)
-		die(1, "out of memory");
-	return p;
-}
-
-static const char *rec_get(const struct rec *r, const char *k)
-{
-	for (unsigned i = 0; r && i < r->n; i++)
-		if (strcmp(r->key[i], k) == 0)
-			return r->val[i];
-	return NULL;
-}
-
-/* A figure of one repetition: NAN when absent (never 0). */
-static double rec_num(const struct rec *r, const char *k)
-{
-	const char *v = rec_get(r, k);
-	char *end;
-	double d;
-
-	if (!v)
-		return NAN;
-	d = strtod(v, &end);
-	return *end ? NAN : d;
-}
-
-/* Splits one RECORD line in place; "error" takes the rest of the line. */
-static int parse_line(char *line, struct rec *r)
-{
-	char *save = NULL, *tok = strtok_r(line, " \n", &save);
-
-	if (!tok || strcmp(tok, "RECORD") != 0)
-		return -1;
-	while ((tok = strtok_r(NULL, " \n", &save))) {
-		if (strcmp(tok, "error") == 0) {
-			r->error = save ? save : "";
-			r->error[strcspn(r->error, "\n")] = 0;
-			break;
-		}
-		if (r->n == MAX_KV)
-			return -1;
-		r->key[r->n] = tok;
-		r->val[r->n] = strtok_r(NULL, " \n", &save);
-		if (!r->val[r->n])
-			return -1;
-		r->n++;
-	}
-	return rec_get(r, "name") && rec_get(r, "group") && rec_get(r, "strategy") ? 0 : -1;
-}
-
-static struct point *find_point(struct run *run, const char *name)
-{
-	for (unsigned i = 0; i < run->npts; i++)
-		if (strcmp(run->pts[i].name, name) == 0)
-			return &run->pts[i];
-	return NULL;
-}
-
-/* Reads DIR/records.txt (or the folder of a benchmarks.json given instead). */
-static void load_run(struct run *run, const char *arg)
-{
-	char path[4096], *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
-	FILE *f;
-	size_t l = strlen(arg);
-
-	if (l > 15 && strcmp(arg + l - 15, "benchmarks.json") == 0)
-		snprintf(path, sizeof(path), "%.*srecords.txt", (int)(l - 15), arg);
-	else
-		snprintf(path, sizeof(path), "%s/records.txt", arg);
-	run->dir = arg;
-	f = fopen(path, "r");
-	if (!f)
-		die(2, "'%s': not a results folder of //:compare (no records.txt: %s)", arg, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		struct rec *r = xmalloc(sizeof(*r));
-		char *copy = strdup(line);
-		struct point *p;
-		unsigned rep;
-
-		lineno++;
-		if (!copy || parse_line(copy, r))
-			die(2, "'%s': line %u of records.txt is not a RECORD line", arg, lineno);
-		rep = (unsigned)rec_num(r, "repetition");
-		if (rep < 1 || rep > MAX_REPS)
-			die(2, "'%s': line %u of records.txt: repetition not in [1, %d]", arg, lineno, MAX_REPS);
-		p = find_point(run, rec_get(r, "name"));
-		if (!p) {
-			if (run->npts == run->cap) {
-				run->cap = run->cap ? 2 * run->cap : 256;
-				run->pts = realloc(run->pts, run->cap * sizeof(*run->pts));
-				if (!run->pts)
-					die(1, "out of memory");
-			}
-			p = &run->pts[run->npts++];
-			memset(p, 0, sizeof(*p));
-			p->name = rec_get(r, "name");
-			p->group = rec_get(r, "group");
-			p->strategy = rec_get(r, "strategy");
-			p->reclaim = rec_get(r, "reclaim") ? rec_get(r, "reclaim") : "sync";
-			p->kind = rec_get(r, "kind") ? rec_get(r, "kind") : "poll";
-			p->family = rec_get(r, "family") ? rec_get(r, "family") : "-";
-			p->scenario = rec_get(r, "scenario");
-			p->updater = rec_get(r, "updater");
-			p->threads = (unsigned)rec_num(r, "threads");
-			p->readers = (unsigned)rec_num(r, "readers");
-			p->writers = (unsigned)rec_num(r, "writers");
-			p->rate = rec_num(r, "rate");
-			p->oversubscribed = rec_num(r, "oversubscribed") == 1;
-		}
-		if (r->error)
-			p->error = r->error;
-		p->rep[rep] = r;
-		if (rep > p->nrep)
-			p->nrep = rep;
-	}
-	free(line);
-	if (ferror(f))
-		die(2, "'%s': cannot read records.txt", arg);
-	fclose(f);
-	if (run->npts == 0)
-		die(2, "'%s': records.txt holds no record", arg);
-	for (unsigned i = 0; i < run->npts; i++) {
-		struct point *p = &run->pts[i];
-
-		for (unsigned j = 0; j < run->npts; j++) {
-			struct point *o = &run->pts[j];
-
-			if (strcmp(o->strategy, "none") == 0 && strcmp(o->reclaim, "sync") == 0 &&
-			    strcmp(o->group, p->group) == 0 && o != p)
-				p->none = o;
-		}
-	}
-}
-
-static int is_rw(const struct point *p)
-{
-	return strcmp(p->kind, "rw") == 0;
-}
-
-static int fig_applies(const struct figdef *f, const struct point *p)
-{
-	if (f->rw != is_rw(p))
-		return 0;
-	if ((f->flags & F_WRITERS) && p->writers == 0)
-		return 0;
-	if ((f->flags & F_READERS) && p->readers == 0)
-		return 0;
-	return 1;
-}
-
-/* One repetition's value of a figure; reader overhead needs none's round. */
-static double value(const struct point *p, unsigned rep, const struct figdef *f)
-{
-	const struct rec *r = p->rep[rep];
-
-	if (!r || r->error)
-		return NAN;
-	if (strcmp(f->key, "reader_overhead_ns") == 0) {
-		if (!p->none || !p->none->rep[rep] || p->none->rep[rep]->error)
-			return NAN;
-		return rec_num(r, "event_cpu_ns") - rec_num(p->none->rep[rep], "event_cpu_ns");
-	}
-	return rec_num(r, f->key);
-}
-
-static struct stats_ci figure_ci(const struct point *p, const struct figdef *f)
-{
-	double v[MAX_REPS];
-	size_t n = 0;
-
-	for (unsigned r = 1; r <= p->nrep; r++) {
-		double x = value(p, r, f);
-
-		if (isfinite(x))
-			v[n++] = x;
-	}
-	return stats_median_ci(v, n);
-}
-
-struct cmp {
-	size_t rounds;
-	enum stats_verdict verdict;
-	struct stats_ci ratio; /* ratio.n == 0: not defined */
-	struct stats_ci diff;
-};
-
-/* a against b over the rounds where both have the figure. */
-static struct cmp compare_points(const struct point *a, const struct point *b, const struct figdef *f)
-{
-	double d[MAX_REPS], q[MAX_REPS], d2[MAX_REPS];
-	size_t n = 0, nq = 0;
-	struct cmp c = { 0 };
-	unsigned maxr = a->nrep > b->nrep ? a->nrep : b->nrep;
-
-	for (unsigned r = 1; r <= maxr; r++) {
-		double x = value(a, r, f), y = value(b, r, f);
-
-		if (!isfinite(x) || !isfinite(y))
-			continue;
-		d[n] = x - y;
-		d2[n] = d[n];
-		n++;
-		if ((f->flags & F_RATIO) && x > 0 && y > 0)
-			q[nq++] = x / y;
-	}
-	c.rounds = n;
-	c.verdict = stats_paired_verdict(d, n);
-	c.diff = stats_median_ci(d2, n);
-	if (nq == n && n > 0)
-		c.ratio = stats_median_ci(q, nq);
-	return c;
-}
-
-static const char *verdict_name(enum stats_verdict v, const struct figdef *f)
-{
-	switch (v) {
-	case STATS_TOO_FEW:
-		return "too few rounds";
-	case STATS_NO_DIFFERENCE:
-		return "no measurable difference";
-	case STATS_LOWER:
-		return f->flags & F_HIGHER ? "worse" : "better";
-	default:
-		return f->flags & F_HIGHER ? "better" : "worse";
-	}
-}
-
-/* The pooled histogram of a point's repetitions; 0 when none recorded it. */
-static int pool_hist(const struct point *p, const char *key, struct hist *h)
-{
-	int any = 0;
-
-	hist_init(h);
-	for (unsigned r = 1; r <= p->nrep; r++) {
-		const char *v = p->rep[r] && !p->rep[r]->error ? rec_get(p->rep[r], key) : NULL;
-		unsigned long long cnt, mn, mx, sum;
-		struct hist one;
-		const char *c;
-
-		if (!v || sscanf(v, "%llu,%llu,%llu,%llu;", &cnt, &mn, &mx, &sum) != 4)
-			continue;
-		hist_init(&one);
-		one.count = cnt;
-		one.min = mn;
-		one.max = mx;
-		one.sum = sum;
-		for (c = strchr(v, ';') + 1; *c;) {
-			unsigned idx;
-			unsigned long long k;
-			int used;
-
-			if (sscanf(c, "%u:%llu%n", &idx, &k, &used) != 2 || idx >= HIST_BUCKETS)
-				break;
-			one.buckets[idx] = k;
-			c += used;
-			if (*c == ',')
-				c++;
-		}
-		hist_merge(h, &one);
-		any = 1;
-	}
-	return any;
-}
 
 /* ---- formatting ---- */
 
@@ -437,7 +74,11 @@ static void fmt_ci(char *b, size_t len, const struct stats_ci *c, const struct f
 		snprintf(b, len, "-");
 		return;
 	}
+#ifndef COMPARE_BREAK_PRINT_NEGATIVE /* deliberate break: a negative cost printed as a figure */
 	if ((f->flags & F_NET) && (c->has_ci ? c->lo <= 0 : c->median <= 0)) {
+#else
+	if (0) {
+#endif
 		snprintf(b, len, "below noise");
 		return;
 	}
@@ -550,7 +191,7 @@ static void write_stats_json(const struct run *run, FILE *o)
 			json_str(o, p->error);
 		}
 		fprintf(o, ", \"figures\": {");
-		for (size_t k = 0, first = 1; k < NFIGS; k++) {
+		for (size_t k = 0, first = 1; k < nfigs; k++) {
 			struct stats_ci c;
 
 			if (!fig_applies(&figs[k], p))
@@ -563,7 +204,7 @@ static void write_stats_json(const struct run *run, FILE *o)
 			first = 0;
 		}
 		fprintf(o, "}, \"pooled\": {");
-		for (size_t k = 0, first = 1; k < NPOOLED; k++) {
+		for (size_t k = 0, first = 1; k < npooled; k++) {
 			struct hist h;
 
 			if (pooled[k].rw != is_rw(p) || !pool_hist(p, pooled[k].hist, &h))
@@ -578,7 +219,7 @@ static void write_stats_json(const struct run *run, FILE *o)
 		}
 		fprintf(o, "}, \"vs_none\": {");
 		if (p->none && strcmp(p->strategy, "none") != 0) {
-			for (size_t k = 0, first = 1; k < NFIGS; k++) {
+			for (size_t k = 0, first = 1; k < nfigs; k++) {
 				struct cmp c;
 
 				if (!fig_applies(&figs[k], p) || strcmp(figs[k].key, "reader_overhead_ns") == 0)
@@ -664,17 +305,17 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 	if (n == 0)
 		return;
 	fprintf(o, "| strategy |");
-	for (size_t k = 0; k < NFIGS; k++)
+	for (size_t k = 0; k < nfigs; k++)
 		if (figs[k].rw == rw && fig_applies(&figs[k], row[0]) && strncmp(figs[k].key, "floor_", 6))
 			fprintf(o, " %s |", figs[k].title);
-	for (size_t k = 0; k < NPOOLED; k++)
+	for (size_t k = 0; k < npooled; k++)
 		if (pooled[k].rw == rw)
 			fprintf(o, " %s (pooled) |", pooled[k].key);
 	fprintf(o, "\n|---|");
-	for (size_t k = 0; k < NFIGS; k++)
+	for (size_t k = 0; k < nfigs; k++)
 		if (figs[k].rw == rw && fig_applies(&figs[k], row[0]) && strncmp(figs[k].key, "floor_", 6))
 			fprintf(o, "---:|");
-	for (size_t k = 0; k < NPOOLED; k++)
+	for (size_t k = 0; k < npooled; k++)
 		if (pooled[k].rw == rw)
 			fprintf(o, "---:|");
 	fputc('\n', o);
@@ -687,7 +328,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 			fprintf(o, " skipped: %s |\n", p->error);
 			continue;
 		}
-		for (size_t k = 0; k < NFIGS; k++) {
+		for (size_t k = 0; k < nfigs; k++) {
 			struct stats_ci c;
 
 			if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !strncmp(figs[k].key, "floor_", 6))
@@ -698,7 +339,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 				snprintf(b, sizeof(b), "skipped");
 			fprintf(o, " %s |", b);
 		}
-		for (size_t k = 0; k < NPOOLED; k++) {
+		for (size_t k = 0; k < npooled; k++) {
 			struct hist h;
 
 			if (pooled[k].rw != rw)
@@ -716,7 +357,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 	}
 	fprintf(o, "\nBest per column (only where its intervals separate from every other safe strategy's, "
 		   "round by round):");
-	for (size_t k = 0; k < NFIGS; k++) {
+	for (size_t k = 0; k < nfigs; k++) {
 		const struct point *w;
 
 		if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !(figs[k].flags & F_HEAD))
@@ -745,7 +386,7 @@ static void verdicts(FILE *o, struct run *run)
 		if (!p->none || strcmp(p->strategy, "none") == 0 || p->oversubscribed)
 			continue;
 		series_name(s, sizeof(s), p);
-		for (size_t k = 0; k < NFIGS; k++) {
+		for (size_t k = 0; k < nfigs; k++) {
 			struct cmp c;
 			char b[96];
 
@@ -871,7 +512,7 @@ static void summarize(const char *dir, const char *context, const char *incomple
 
 static const struct figdef *find_fig(const char *key)
 {
-	for (size_t k = 0; k < NFIGS; k++)
+	for (size_t k = 0; k < nfigs; k++)
 		if (strcmp(figs[k].key, key) == 0)
 			return &figs[k];
 	return NULL;
@@ -887,7 +528,7 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 		char list[1024];
 		size_t o = 0;
 
-		for (size_t k = 0; k < NFIGS; k++)
+		for (size_t k = 0; k < nfigs; k++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", k ? "," : "", figs[k].key);
 		die(2, "--metric '%s': one of %s", metric, list);
 	}
@@ -906,7 +547,7 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 			       p->error ? "old" : "new", p->error ? p->error : q->error);
 			continue;
 		}
-		for (size_t k = 0; k < NFIGS; k++) {
+		for (size_t k = 0; k < nfigs; k++) {
 			const struct figdef *f = &figs[k];
 			struct stats_ci x, y;
 			char bx[96], by[96];
@@ -945,7 +586,7 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
-	unsigned cmp = 0, agree = 0, nratio = 0, within = 0;
+	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
 
 	load_run(&ra, a);
 	load_run(&rb, b);
@@ -958,7 +599,7 @@ static void reproduce(const char *a, const char *b)
 		if (!q || !p->none || !q->none || strcmp(p->strategy, "none") == 0 || p->oversubscribed)
 			continue;
 		series_name(s, sizeof(s), p);
-		for (size_t k = 0; k < NFIGS; k++) {
+		for (size_t k = 0; k < nfigs; k++) {
 			const struct figdef *f = &figs[k];
 			struct cmp x, y;
 			int same;
@@ -969,6 +610,17 @@ static void reproduce(const char *a, const char *b)
 			y = compare_points(q, q->none, f);
 			if (!x.rounds || !y.rounds)
 				continue;
+			/*
+			 * A run without 6 paired rounds here (an update that never
+			 * completed in some repetition) gives no verdict to agree
+			 * or disagree with: counted apart.
+			 */
+			if (x.verdict == STATS_TOO_FEW || y.verdict == STATS_TOO_FEW) {
+				few++;
+				printf("UNDECIDED %s %s %s: fewer than 6 paired rounds in run %s\n", p->group, s,
+				       f->key, x.verdict == STATS_TOO_FEW ? "A" : "B");
+				continue;
+			}
 			cmp++;
 			same = x.verdict == y.verdict;
 			agree += same;
@@ -984,12 +636,19 @@ static void reproduce(const char *a, const char *b)
 				       verdict_name(y.verdict, f), y.ratio.n ? y.ratio.median : NAN);
 		}
 	}
-	if (!cmp)
+	if (!cmp && !few)
 		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
-	printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s)\n", agree, cmp,
-	       100.0 * agree / cmp, agree >= 0.95 * cmp ? "MET" : "MISSED");
-	printf("ratios to none within 1.25x across the two runs: %u of %u: %.1f%% (goal >= 90%%: %s)\n",
-	       within, nratio, nratio ? 100.0 * within / nratio : 0, within >= 0.9 * nratio ? "MET" : "MISSED");
+	if (cmp)
+		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
+		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,
+		       agree >= 0.95 * cmp ? "MET" : "MISSED", few);
+	else
+		printf("verdicts: no headline comparison decided in both runs (%u undecided)\n", few);
+	if (nratio)
+		printf("ratios to none within 1.25x across the two runs: %u of %u: %.1f%% (goal >= 90%%: %s)\n",
+		       within, nratio, 100.0 * within / nratio, within >= 0.9 * nratio ? "MET" : "MISSED");
+	else
+		printf("ratios to none within 1.25x across the two runs: no ratio defined in both runs\n");
 }
 
 /* ---- goal ---- */
