@@ -21,8 +21,10 @@
  * bursty (100/s plus 32 events per 100 ms: 420/s at most), saturated (the
  * strategy's loop measured here at 1 thread), mixed (half of each).
  *
- * The round trip is the smallest of --floors-repeat measurements (other work
- * on the machine only lengthens it), or --rtt-ns for another machine's.
+ * The round trip is the median of --floors-repeat short measurements (the
+ * range is printed: a VM's two vCPUs may sit on one core's hyperthreads or
+ * on two cores, and other work only lengthens it), or --rtt-ns for another
+ * machine's.
  *
  * Check: the model predicts the 2-thread saturated loop at
  * min(rate_1, 1 / (2 x c x round trip)) per thread, rates in iterations per
@@ -46,6 +48,8 @@
 #define PROG "table"
 #define MAX_POINTS 32
 #define MAX_ROWS 512
+/* The check needs the two threads running at once most of the window. */
+#define CHECK_MIN_SHARE 0.9
 
 /* pollsim's scenario rates (bench/pollsim.h), polls per second per thread. */
 #define IDLE_RATE 100.0
@@ -74,7 +78,7 @@ static struct row rows[MAX_ROWS];
 static unsigned nrows;
 static struct check checks[64];
 static unsigned nchecks;
-static char rtt_source[96];
+static char rtt_source[128];
 
 static void usage(FILE *o)
 {
@@ -91,9 +95,9 @@ static void usage(FILE *o)
 		"  --json           also write every figure to FILE\n"
 		"  --check-seconds  length of each saturated-loop measurement at 1 and 2 threads,\n"
 		"                   0..10 (default 0.3; 0 skips the check and the saturated rates)\n"
-		"  --floors-budget  seconds for each cache-line round trip measurement (default 0.2)\n"
-		"  --floors-repeat  measurements, 1..100, of which the smallest is used: other work on\n"
-		"                   the machine only ever lengthens a round trip (default 5)\n"
+		"  --floors-budget  seconds for each cache-line round trip measurement (default 0.04)\n"
+		"  --floors-repeat  measurements, 1..100, of which the median is used (default 25):\n"
+		"                   short ones, many of them, are least hurt by other work\n"
 		"  --rtt-ns         use this round trip (ns) instead of measuring one: another\n"
 		"                   machine's, e.g. across the sockets of a server\n");
 }
@@ -111,6 +115,13 @@ static const char *fmt_kind(char *buf, size_t len, const struct sync_ops *ops, i
 	else
 		snprintf(buf, len, "%.4g", v);
 	return buf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 static int parse_list(const char *s, unsigned *out, unsigned max, unsigned lo, unsigned hi)
@@ -215,7 +226,10 @@ static void print_tsv(FILE *o, const struct floors *f)
 		   "# one line's capacity the 2 threads used while running; cpu_share_2 = CPU time / wall\n"
 		   "# time of each of the 2 (below 1: they overlapped less); none_ratio_2 = none's\n"
 		   "# rate_2 / rate_1 (this machine's 2-thread loop with no shared line)\n");
-	fprintf(o, "#strategy\trate_1\trate_2\tpredicted_2\tmeasured_over_predicted_2\tline_load_2\tcpu_share_2\n");
+	fprintf(o, "# verdict: conclusive only when each of the 2 threads ran >= %.0f%% of the window\n"
+		   "# (below, they rarely ran at once and no line bounced: the model does not apply)\n",
+		CHECK_MIN_SHARE * 100);
+	fprintf(o, "#strategy\trate_1\trate_2\tpredicted_2\tmeasured_over_predicted_2\tline_load_2\tcpu_share_2\tverdict\n");
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
 
@@ -227,7 +241,7 @@ static void print_tsv(FILE *o, const struct floors *f)
 			fprintf(o, "n/a");
 		else
 			fprintf(o, "%.3f", 2 * c->c * c->rate2 * f->cacheline_rtt_ns * 1e-9);
-		fprintf(o, "\t%.3f\n", c->r2.cpu_share);
+		fprintf(o, "\t%.3f\t%s\n", c->r2.cpu_share, c->r2.cpu_share >= CHECK_MIN_SHARE ? "conclusive" : "inconclusive");
 	}
 	for (unsigned i = 0; i < nchecks; i++)
 		if (!strcmp(checks[i].ops->name, "none") && checks[i].rate1 > 0)
@@ -261,6 +275,7 @@ static void print_table(FILE *o, const struct floors *f)
 		f->cacheline_rtt_ns, 1e9 / f->cacheline_rtt_ns);
 	fprintf(o, "%-20s %8s | saturates at threads: %9s %9s %9s %9s | 1 thread   2 threads  predicted  ratio\n",
 		"strategy", "cw/iter", "idle", "bursty", "mixed", "saturated");
+	fprintf(o, "%-20s %8s   %40s   (iterations per CPU second per loop thread)  ratio  share\n", "", "", "");
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
 
@@ -273,7 +288,9 @@ static void print_table(FILE *o, const struct floors *f)
 				fprintf(o, " %9.3g", saturates_at(c->c, scenario_rate(s, c->rate1), f->cacheline_rtt_ns));
 		}
 		if (c->rate1 > 0)
-			fprintf(o, " | %9.4g %9.4g %9.4g  %5.3f\n", c->rate1, c->rate2, c->pred2, c->rate2 / c->pred2);
+			fprintf(o, " | %9.4g %9.4g %9.4g  %6.3f  %4.2f%s\n", c->rate1, c->rate2, c->pred2,
+				c->rate2 / c->pred2, c->r2.cpu_share,
+				c->r2.cpu_share >= CHECK_MIN_SHARE ? "" : " inconclusive");
 		else
 			fprintf(o, " |\n");
 	}
@@ -356,6 +373,7 @@ static void print_json(FILE *o, const struct floors *f, unsigned rounds)
 		json_num(o, c->r1.cpu_share);
 		fprintf(o, ", \"cpu_share_2\": ");
 		json_num(o, c->r2.cpu_share);
+		fprintf(o, ", \"conclusive\": %s", c->r2.cpu_share >= CHECK_MIN_SHARE ? "true" : "false");
 		fprintf(o, "}}%s\n", i + 1 < nchecks ? "," : "");
 	}
 	fprintf(o, "  ]\n}\n");
@@ -397,8 +415,8 @@ int main(int argc, char **argv)
 	static const unsigned default_points[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256 };
 	const struct sync_ops *sel[64];
 	unsigned nsel = 0, points[MAX_POINTS], npoints = 0, rounds = 8;
-	double check_s = 0.3, floors_s = 0.2, rtt_ns = 0;
-	unsigned repeat = 5;
+	double check_s = 0.3, floors_s = 0.04, rtt_ns = 0;
+	unsigned repeat = 25;
 	const char *json = NULL;
 	int format = 0;
 	struct floors f;
@@ -468,19 +486,20 @@ int main(int argc, char **argv)
 		f.cacheline_rtt_ns = rtt_ns;
 		snprintf(rtt_source, sizeof(rtt_source), "given by --rtt-ns");
 	} else {
-		for (unsigned i = 0; i < repeat; i++) {
-			struct floors one;
+		double rtts[100];
 
-			if (floors_measure(&one, floors_s, err, sizeof(err))) {
+		for (unsigned i = 0; i < repeat; i++) {
+			if (floors_measure(&f, floors_s, err, sizeof(err))) {
 				fprintf(stderr, PROG ": floors: %s\n", err);
 				return 1;
 			}
-			fprintf(stderr, PROG ": cache-line round trip %.1f ns\n", one.cacheline_rtt_ns);
-			if (!i || one.cacheline_rtt_ns < f.cacheline_rtt_ns)
-				f = one;
+			rtts[i] = f.cacheline_rtt_ns;
 		}
-		snprintf(rtt_source, sizeof(rtt_source), "smallest of %u floors measurements, %s", repeat,
-			 f.pinned ? "pinned" : "not pinned");
+		qsort(rtts, repeat, sizeof(double), cmp_double);
+		f.cacheline_rtt_ns = repeat & 1 ? rtts[repeat / 2] : (rtts[repeat / 2 - 1] + rtts[repeat / 2]) / 2;
+		snprintf(rtt_source, sizeof(rtt_source), "median of %u floors measurements, %.1f to %.1f ns, %s",
+			 repeat, rtts[0], rtts[repeat - 1], f.pinned ? "pinned" : "not pinned");
+		fprintf(stderr, PROG ": cache-line round trip: %s\n", rtt_source);
 	}
 
 	for (unsigned s = 0; s < nsel; s++) {
