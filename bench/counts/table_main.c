@@ -19,7 +19,9 @@
  * over two masks, so its true N* is twice the figure), the line runs out at
  * N* = 1 / (c x p x round trip). p per scenario: pollsim's idle rate (100/s),
  * bursty (100/s plus 32 events per 100 ms: 420/s at most), saturated (the
- * strategy's loop measured here at 1 thread), mixed (half of each).
+ * strategy's loop measured here at 1 thread plus pollsim's default 2 us of
+ * CPU per event), mixed (half idle, half saturated), saturated_empty (the
+ * loop alone: the fastest a thread can poll, so the smallest N*).
  *
  * The round trip is the median of --floors-repeat short measurements (the
  * range is printed: a VM's two vCPUs may sit on one core's hyperthreads or
@@ -54,10 +56,12 @@
 /* pollsim's scenario rates (bench/pollsim.h), polls per second per thread. */
 #define IDLE_RATE 100.0
 #define BURSTY_RATE (100.0 + 32 / 0.1)
+#define EVENT_COST_S 2e-6 /* pollsim's default --event-cost-us */
 
 static const char *const kind_names[] = SYNC_COUNT_NAMES;
 static const char *const formats[] = { "tsv", "table", NULL };
-static const char *const scenarios[] = { "idle", "bursty", "mixed", "saturated" };
+static const char *const scenarios[] = { "idle", "bursty", "mixed", "saturated", "saturated_empty" };
+#define NSCEN 5
 
 struct row {
 	const struct sync_ops *ops;
@@ -156,8 +160,15 @@ static double c_iter(const struct sync_ops *ops)
 	return NAN;
 }
 
-static double scenario_rate(int s, double sat)
+/*
+ * Polls per second per thread in scenario s, from the empty loop's measured
+ * rate: saturated adds pollsim's default event cost to each iteration;
+ * saturated_empty is the loop alone, the fastest any thread can poll.
+ */
+static double scenario_rate(int s, double empty)
 {
+	double sat = empty > 0 ? 1 / (1 / empty + EVENT_COST_S) : NAN;
+
 	switch (s) {
 	case 0:
 		return IDLE_RATE;
@@ -165,8 +176,10 @@ static double scenario_rate(int s, double sat)
 		return BURSTY_RATE;
 	case 2:
 		return (IDLE_RATE + sat) / 2;
-	default:
+	case 3:
 		return sat;
+	default:
+		return empty;
 	}
 }
 
@@ -210,7 +223,7 @@ static void print_tsv(FILE *o, const struct floors *f)
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
 
-		for (int s = 0; s < 4; s++) {
+		for (int s = 0; s < NSCEN; s++) {
 			double p = scenario_rate(s, c->rate1);
 
 			if (isnan(c->c))
@@ -273,15 +286,14 @@ static void print_table(FILE *o, const struct floors *f)
 		"cw contended writes, own own-line writes, fxw/fxk futex waits/wakes, efd eventfd writes, "
 		"mb membarriers, sig signals, scan lines scanned, wake sync wakeups",
 		f->cacheline_rtt_ns, 1e9 / f->cacheline_rtt_ns);
-	fprintf(o, "%-20s %8s | saturates at threads: %9s %9s %9s %9s | 1 thread   2 threads  predicted  ratio\n",
-		"strategy", "cw/iter", "idle", "bursty", "mixed", "saturated");
-	fprintf(o, "%-20s %8s   %40s   (iterations per CPU second per loop thread)  ratio  share\n", "", "", "");
+	fprintf(o, "%-20s %8s | saturates at threads: %9s %9s %9s %9s %9s | 1 thread   2 threads  predicted  ratio\n",
+		"strategy", "cw/iter", "idle", "bursty", "mixed", "saturated", "sat_empty");
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
 
 		fprintf(o, "%-20s %8s |                       ", c->ops->name,
 			isnan(c->c) ? "n/a" : (snprintf(b, sizeof(b), "%.3g", c->c), b));
-		for (int s = 0; s < 4; s++) {
+		for (int s = 0; s < NSCEN; s++) {
 			if (isnan(c->c))
 				fprintf(o, " %9s", "n/a");
 			else
@@ -294,6 +306,8 @@ static void print_table(FILE *o, const struct floors *f)
 		else
 			fprintf(o, " |\n");
 	}
+	fprintf(o, "(1 thread, 2 threads: saturated loop, iterations per CPU second per loop thread; ratio:\n"
+		   " 2 threads measured / predicted; then each of the 2 threads' CPU share of the window)\n");
 }
 
 static void json_num(FILE *o, double v)
@@ -349,7 +363,7 @@ static void print_json(FILE *o, const struct floors *f, unsigned rounds)
 			fprintf(o, "\"n/a\"");
 		else
 			json_num(o, c->c);
-		for (int s = 0; s < 4; s++) {
+		for (int s = 0; s < NSCEN; s++) {
 			double p = scenario_rate(s, c->rate1);
 
 			fprintf(o, ", \"%s\": {\"polls_per_s_per_thread\": ", scenarios[s]);
