@@ -47,6 +47,18 @@ struct obj {
 
 struct run;
 
+/* Written by its loop thread every SAT_CHUNK iterations, read by the others. */
+struct sat_progress {
+	_Atomic uint64_t iters;
+} SYNC_ALIGNED;
+
+/*
+ * Iterations between two looks at the clock and the other threads' progress.
+ * A chunk ran "together" when every other loop thread made between 3/4 and
+ * 4/3 of a chunk meanwhile: all were running, at about the same speed.
+ */
+#define SAT_CHUNK 256
+
 /* One participant. Fields under "run->lock" are written and read under it. */
 struct ct {
 	struct run *run;
@@ -62,8 +74,8 @@ struct ct {
 	uint64_t done;           /* commands finished (updater) */
 	uint64_t sync_wakeups, iterations;
 	/* Saturated mode: written by the thread, read after the join. */
-	uint64_t sat_iters;
-	double sat_wall, sat_cpu;
+	uint64_t sat_iters, sat_together_iters;
+	double sat_wall, sat_cpu, sat_together_s;
 };
 
 struct run {
@@ -84,6 +96,8 @@ struct run {
 	uint64_t total[SYNC_COUNT_KINDS];
 	/* Saturated mode: read by the loop threads every iteration. */
 	_Atomic int sat_stop;
+	/* Saturated mode: each loop thread's iterations, published once a chunk. */
+	struct sat_progress *progress;
 };
 
 int counts_mode_supported(const struct sync_ops *ops, enum counts_mode m)
@@ -242,13 +256,32 @@ static void parked_loop(struct ct *c)
 	}
 }
 
-/* The saturated loop: its own eventfd stays readable, timeout 0, no lock. */
+/* Iterations of every other loop thread so far. */
+static uint64_t others_progress(struct ct *c)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < c->run->nloop; i++)
+		if (i != c->tid)
+			sum += atomic_load_explicit(&c->run->progress[i].iters, memory_order_relaxed);
+	return sum;
+}
+
+/*
+ * The saturated loop: its own eventfd stays readable, timeout 0, no lock.
+ * Besides the totals, it sums the chunks that ran together with every other
+ * loop thread (SAT_CHUNK): on a machine with other work, two threads share
+ * their cache lines only while both run, and only those chunks can show it.
+ */
 static void saturated_loop(struct ct *c)
 {
 	struct epoll_event evs[4];
-	uint64_t iters = 0;
-	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t iters = 0, others = 0, lo, hi;
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID), t = w0, now;
+	unsigned peers = c->run->nloop - 1;
 
+	lo = (uint64_t)peers * SAT_CHUNK * 3 / 4;
+	hi = (uint64_t)peers * SAT_CHUNK * 4 / 3;
 	while (!atomic_load_explicit(&c->run->sat_stop, memory_order_relaxed)) {
 		int n = sync_loop_epoll(c->st, c->epfd, evs, 4, 0);
 
@@ -256,7 +289,19 @@ static void saturated_loop(struct ct *c)
 			if (evs[i].data.u32 == TAG_OWN)
 				sync_read(c->st, read_body, c);
 		sync_loop_end(c->st);
-		iters++;
+		if (++iters % SAT_CHUNK == 0) {
+			uint64_t o = others_progress(c);
+
+			now = clock_s(CLOCK_MONOTONIC);
+			if (peers && iters > SAT_CHUNK && o - others >= lo && o - others <= hi) {
+				c->sat_together_iters += SAT_CHUNK;
+				c->sat_together_s += now - t;
+			}
+			/* Relaxed: a progress count, it orders nothing. */
+			atomic_store_explicit(&c->run->progress[c->tid].iters, iters, memory_order_relaxed);
+			others = o;
+			t = now;
+		}
 	}
 	c->sat_wall = clock_s(CLOCK_MONOTONIC) - w0;
 	c->sat_cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -498,6 +543,7 @@ static void run_free(struct run *r)
 	r->ops->domain_destroy(r->dom);
 	free(atomic_load_explicit(&r->shared, memory_order_relaxed));
 	free(r->cts);
+	free(r->progress);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
 	pthread_mutex_destroy(&r->start_lock);
@@ -595,8 +641,16 @@ int counts_saturated(const struct sync_ops *ops, unsigned nloop, double seconds,
 	}
 	if (run_open(&r, ops, nloop, COUNTS_ISOLATE, err, errlen))
 		return -1;
-	for (unsigned i = 0; i < nloop; i++)
+	r.progress = aligned_alloc(SYNC_CACHELINE, nloop * sizeof(*r.progress));
+	if (!r.progress) {
+		run_free(&r);
+		snprintf(err, errlen, "counts: out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < nloop; i++) {
+		atomic_init(&r.progress[i].iters, 0);
 		r.cts[i].saturated = 1;
+	}
 	if (run_start(&r, err, errlen)) {
 		run_free(&r);
 		return -1;
@@ -613,6 +667,9 @@ int counts_saturated(const struct sync_ops *ops, unsigned nloop, double seconds,
 			out->per_wall_s += (double)c->sat_iters / c->sat_wall / nloop;
 			out->cpu_share += c->sat_cpu / c->sat_wall / nloop;
 		}
+		out->together_s += c->sat_together_s / nloop;
+		if (c->sat_together_s > 0)
+			out->together_per_s += (double)c->sat_together_iters / c->sat_together_s / nloop;
 	}
 	run_free(&r);
 	return 0;

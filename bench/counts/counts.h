@@ -92,6 +92,11 @@ struct counts_rate {
 	double per_cpu_s;   /* loop iterations per second of the thread's own CPU time */
 	double per_wall_s;  /* loop iterations per second of wall time */
 	double cpu_share;   /* CPU time / wall time: how much of the window it ran */
+	/*
+	 * Over the chunks every loop thread ran at once (2 or more threads):
+	 * their wall seconds, and iterations per second in them (0: none).
+	 */
+	double together_s, together_per_s;
 };
 
 /*
@@ -100,7 +105,8 @@ struct counts_rate {
  * section and sync_loop_end, for about seconds; no updates (the updater
  * stays parked). Per CPU second is the loop's speed while it runs, which a
  * machine shared with other work does not dilute; cpu_share says how much
- * the threads ran, hence how much two of them overlapped. 0, or -1 with err.
+ * the threads ran; together_* is the speed while all of them ran at once,
+ * the only time they contend for a shared line. 0, or -1 with err.
  */
 int counts_saturated(const struct sync_ops *ops, unsigned nloop, double seconds, struct counts_rate *out,
 		     char *err, size_t errlen);
