@@ -77,7 +77,8 @@ struct check {
 	double c;            /* contended writes per iteration (NAN: not counted) */
 	struct counts_rate r1, r2; /* the saturated loop at 1 and 2 loop threads */
 	double rate1, rate2; /* r1, r2 per CPU second: iterations/s per loop thread */
-	double pred2;        /* the model's 2-thread figure */
+	double pred2;        /* the line-capacity model's 2-thread figure */
+	double pred2_lat;    /* the latency model's: every contended write waits one round trip */
 };
 
 static struct row rows[MAX_ROWS];
@@ -238,19 +239,21 @@ static void print_tsv(FILE *o, const struct floors *f)
 
 	fprintf(o, "\n# check: saturated loop through the harness, iterations/s per loop thread: rate_1 per\n"
 		   "# CPU second alone, rate_2 over the chunks both threads ran at once (together_s of\n"
-		   "# them, per thread); predicted_2 = min(rate_1, 1 / (2 * c * round trip)); line_load_2 =\n"
+		   "# them, per thread); predicted_2 = min(rate_1, 1 / (2 * c * round trip)) (a line takes\n"
+		   "# one write per round trip); latency_2 = 1 / (1 / rate_1 + c * round trip) (each\n"
+		   "# contended write waits one round trip, the line always elsewhere); line_load_2 =\n"
 		   "# share of one line's capacity the 2 threads used; cpu_share_2 = CPU time / wall time\n"
 		   "# of each; none_ratio_2 = none's rate_2 / rate_1 (this machine, no shared line);\n"
 		   "# verdict: conclusive when the threads ran together >= %.0f ms\n",
 		CHECK_MIN_TOGETHER_S * 1000);
-	fprintf(o, "#strategy\trate_1\trate_2\tpredicted_2\tmeasured_over_predicted_2\tline_load_2\tcpu_share_2\ttogether_s\tverdict\n");
+	fprintf(o, "#strategy\trate_1\trate_2\tpredicted_2\tmeasured_over_predicted_2\tlatency_2\tmeasured_over_latency_2\tline_load_2\tcpu_share_2\ttogether_s\tverdict\n");
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
 
 		if (!(c->rate1 > 0))
 			continue;
-		fprintf(o, "%s\t%.4g\t%.4g\t%.4g\t%.3f\t", c->ops->name, c->rate1, c->rate2, c->pred2,
-			c->rate2 / c->pred2);
+		fprintf(o, "%s\t%.4g\t%.4g\t%.4g\t%.3f\t%.4g\t%.3f\t", c->ops->name, c->rate1, c->rate2, c->pred2,
+			c->rate2 / c->pred2, c->pred2_lat, c->rate2 / c->pred2_lat);
 		if (isnan(c->c))
 			fprintf(o, "n/a");
 		else
@@ -288,7 +291,7 @@ static void print_table(FILE *o, const struct floors *f)
 		"cw contended writes, own own-line writes, fxw/fxk futex waits/wakes, efd eventfd writes, "
 		"mb membarriers, sig signals, scan lines scanned, wake sync wakeups",
 		f->cacheline_rtt_ns, 1e9 / f->cacheline_rtt_ns);
-	fprintf(o, "%-20s %8s | saturates at threads: %9s %9s %9s %9s %9s | 1 thread   2 threads  predicted  ratio\n",
+	fprintf(o, "%-20s %8s | saturates at threads: %9s %9s %9s %9s %9s | 1 thread   2 threads  predicted  ratio  latency   ratio together\n",
 		"strategy", "cw/iter", "idle", "bursty", "mixed", "saturated", "sat_empty");
 	for (unsigned i = 0; i < nchecks; i++) {
 		struct check *c = &checks[i];
@@ -302,14 +305,15 @@ static void print_table(FILE *o, const struct floors *f)
 				fprintf(o, " %9.3g", saturates_at(c->c, scenario_rate(s, c->rate1), f->cacheline_rtt_ns));
 		}
 		if (c->rate1 > 0)
-			fprintf(o, " | %9.4g %9.4g %9.4g  %6.3f  %5.3f s%s\n", c->rate1, c->rate2, c->pred2,
-				c->rate2 / c->pred2, c->r2.together_s,
+			fprintf(o, " | %9.4g %9.4g %9.4g  %6.3f %9.4g %6.3f  %5.3f s%s\n", c->rate1, c->rate2, c->pred2,
+				c->rate2 / c->pred2, c->pred2_lat, c->rate2 / c->pred2_lat, c->r2.together_s,
 				c->r2.together_s >= CHECK_MIN_TOGETHER_S ? "" : " inconclusive");
 		else
 			fprintf(o, " |\n");
 	}
 	fprintf(o, "(1 thread: saturated loop, iterations per CPU second; 2 threads: per second while both\n"
-		   " ran at once; ratio: measured / predicted; then how long the 2 ran at once)\n");
+		   " ran at once; predicted: line-capacity model, latency: one round trip per contended\n"
+		   " write; ratio: measured / model; then how long the 2 ran at once)\n");
 }
 
 static void json_num(FILE *o, double v)
@@ -385,6 +389,10 @@ static void print_json(FILE *o, const struct floors *f, unsigned rounds)
 		json_num(o, c->pred2);
 		fprintf(o, ", \"measured_over_predicted_2\": ");
 		json_num(o, c->pred2 > 0 ? c->rate2 / c->pred2 : NAN);
+		fprintf(o, ", \"latency_2\": ");
+		json_num(o, c->pred2_lat);
+		fprintf(o, ", \"measured_over_latency_2\": ");
+		json_num(o, c->pred2_lat > 0 ? c->rate2 / c->pred2_lat : NAN);
 		fprintf(o, ", \"cpu_share_1\": ");
 		json_num(o, c->r1.cpu_share);
 		fprintf(o, ", \"cpu_share_2\": ");
@@ -560,7 +568,7 @@ int main(int argc, char **argv)
 
 		c->ops = sel[s];
 		c->c = c_iter(sel[s]);
-		c->rate1 = c->rate2 = c->pred2 = NAN;
+		c->rate1 = c->rate2 = c->pred2 = c->pred2_lat = NAN;
 		if (check_s > 0) {
 			fprintf(stderr, PROG ": %s: saturated loop, 1 and 2 threads\n", sel[s]->name);
 			if (counts_saturated(sel[s], 1, check_s, &c->r1, err, sizeof(err)) ||
@@ -573,6 +581,7 @@ int main(int argc, char **argv)
 			c->pred2 = c->rate1;
 			if (c->c > 0 && 1e9 / (2 * c->c * f.cacheline_rtt_ns) < c->pred2)
 				c->pred2 = 1e9 / (2 * c->c * f.cacheline_rtt_ns);
+			c->pred2_lat = c->c > 0 ? 1 / (1 / c->rate1 + c->c * f.cacheline_rtt_ns * 1e-9) : c->rate1;
 		}
 	}
 
