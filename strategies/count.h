@@ -62,6 +62,12 @@ enum sync_count_kind {
 };
 
 /*
+ * Instrumenting a strategy: one SYNC_COUNT line just before each operation
+ * counted, never inside the operation's own statement (a condition the
+ * operation depends on goes into n: SYNC_COUNT(t, kind, old == 0) before
+ * "if (old == 0) write(...)"), and its table names the kinds it covers in
+ * .counted. What a library does inside its calls stays out: n/a.
+ *
  * sync_ops.counted: the kinds a strategy's SYNC_COUNT lines cover, so that a
  * report prints n/a, never 0, for what it could not see (what happens inside
  * liburcu or Concurrency Kit). A strategy that leaves it 0 counts nothing.
