@@ -23,6 +23,11 @@ void sync_domain_fini(struct sync_domain *d)
 	d->threads = NULL;
 }
 
+#ifdef SYNC_COUNTING
+/* The thread SYNC_COUNT_SELF counts for (count.h). */
+_Thread_local struct sync_thread *sync_count_self;
+#endif
+
 void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid)
 {
 	t->tid = tid;
@@ -33,10 +38,17 @@ void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned t
 	atomic_init(&t->doing_since_ns, 0);
 	/* Release: the watchdog that finds t in threads[] sees it initialized. */
 	atomic_store_explicit(&d->threads[tid], t, memory_order_release);
+#ifdef SYNC_COUNTING
+	sync_count_self = t;
+#endif
 }
 
 void sync_thread_detach(struct sync_thread *t)
 {
+#ifdef SYNC_COUNTING
+	if (sync_count_self == t)
+		sync_count_self = NULL;
+#endif
 	atomic_store_explicit(&t->dom->threads[t->tid], NULL, memory_order_release);
 }
 

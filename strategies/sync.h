@@ -151,6 +151,7 @@ struct sync_ops {
 	const char *origin;   /* paper, library or HAProxy version and commit */
 	unsigned max_threads; /* participating threads supported; 0: no limit */
 	unsigned caps;        /* SYNC_CAP_* */
+	unsigned counted;     /* SYNC_COUNTED() bits: the kinds its SYNC_COUNT lines cover */
 
 	/* ---- domain: once per run, from the main thread ---- */
 
