@@ -129,7 +129,9 @@ static void ebr_read_begin(struct sync_thread *t)
 
 	/* Relaxed: the fence below orders it before every later load. */
 	atomic_store_explicit(&s->active, 1, memory_order_relaxed);
+#ifndef EBR_BREAK_READ_FENCE
 	sync_full_fence();
+#endif
 	atomic_store_explicit(&s->epoch, atomic_load_explicit(&e_dom(t->dom)->epoch, memory_order_acquire),
 			      memory_order_release);
 }

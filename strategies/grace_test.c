@@ -5,7 +5,7 @@
  * (set per Bazel target, so a deliberately broken build of a strategy links
  * here just like the real one); the first argument picks the reclaim mode.
  *
- *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback] [--expect-fail]
+ *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback|litmus] [--expect-fail]
  *
  * What it proves (each phase on a fresh domain):
  *  stress  R readers and W writers run the poll loop's calls for 1.5 s (up to
@@ -89,10 +89,12 @@ static struct {
 	_Atomic uint64_t overlaps; /* read sections during which an update finished */
 	_Atomic uint64_t defers, frees, updates, sync_calls;
 	unsigned long_section_us;        /* readers' section length in batch phase */
+	_Atomic int ser_readers, ser_writers; /* GRACE_TEST_BREAK_SERIALIZE only */
 	pthread_barrier_t start;
 } g;
 
 static int failures;
+static bool expecting_failure; /* --expect-fail: a broken build, run until caught */
 
 #define FAIL(...)                                             \
 	do {                                                  \
@@ -142,6 +144,22 @@ static void obj_free_cb(void *p)
 {
 	obj_reclaim(p);
 	atomic_fetch_add(&g.frees, 1);
+}
+
+/*
+ * The next sequence number, taken by updaters with a plain load and store (no
+ * locked instruction, which would be a full fence on x86 and stand in for a
+ * fence the strategy must have itself). Two updaters may take the same
+ * number: the order check only compares a retirement's number with a
+ * section's, so a duplicate only weakens it by one step, never fakes a
+ * failure.
+ */
+static uint64_t seq_next(void)
+{
+	uint64_t s = atomic_load_explicit(&g.seq, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(&g.seq, s, memory_order_relaxed);
+	return s;
 }
 
 static uint64_t now_ns(void)
@@ -198,6 +216,67 @@ static int poll_spin_1us(void *arg)
 	return 0;
 }
 
+#ifdef GRACE_TEST_BREAK_SERIALIZE
+/*
+ * Deliberate break of the harness itself (the must-fail target
+ * grace_test_broken_serialize_test): readers and writers take turns, so that
+ * no section can overlap an update and the stress phase's overlap check must
+ * fail. A Dekker pair on two seq_cst counters; readers wait offline.
+ */
+static int poll_wait_no_writer(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&g.ser_writers))
+		sched_yield();
+	return 0;
+}
+
+static void serialize_reader_enter(struct sync_thread *t)
+{
+	for (;;) {
+		atomic_fetch_add(&g.ser_readers, 1);
+		if (!atomic_load(&g.ser_writers))
+			return;
+		atomic_fetch_sub(&g.ser_readers, 1);
+		sync_loop_poll(t, poll_wait_no_writer, NULL);
+	}
+}
+
+static void serialize_reader_leave(void)
+{
+	atomic_fetch_sub(&g.ser_readers, 1);
+}
+
+static void serialize_writer_enter(void)
+{
+	atomic_fetch_add(&g.ser_writers, 1);
+	while (atomic_load(&g.ser_readers))
+		sched_yield();
+}
+
+static void serialize_writer_leave(void)
+{
+	atomic_fetch_sub(&g.ser_writers, 1);
+}
+#else
+static void serialize_reader_enter(struct sync_thread *t)
+{
+	(void)t;
+}
+
+static void serialize_reader_leave(void)
+{
+}
+
+static void serialize_writer_enter(void)
+{
+}
+
+static void serialize_writer_leave(void)
+{
+}
+#endif
+
 static void reader_loop(struct worker *w)
 {
 	struct sync_thread *t = w->t;
@@ -207,8 +286,14 @@ static void reader_loop(struct worker *w)
 		struct obj *o;
 		uint64_t b, gen, sum = 0, u0;
 
+		serialize_reader_enter(t);
 		sync_read_begin(t);
-		b = atomic_fetch_add(&g.seq, 1);
+		/*
+		 * A plain load, no read-modify-write: a locked instruction here
+		 * would be a full fence on x86 and hide a strategy whose
+		 * read_begin lacks its own store-load fence.
+		 */
+		b = atomic_load_explicit(&g.seq, memory_order_relaxed);
 		u0 = atomic_load_explicit(&g.updates, memory_order_relaxed);
 		o = atomic_load_explicit(&g.shared, memory_order_acquire);
 		gen = o->gen;
@@ -239,6 +324,7 @@ static void reader_loop(struct worker *w)
 		if (atomic_load_explicit(&g.updates, memory_order_relaxed) != u0)
 			atomic_fetch_add_explicit(&g.overlaps, 1, memory_order_relaxed);
 		sync_read_end(t);
+		serialize_reader_leave();
 		sync_loop_end(t);
 		n++;
 		/* Batch phase: stay online, so that every grace period waits for us. */
@@ -263,18 +349,21 @@ static void update_once(struct sync_thread *t)
 	if (g.isolate_mode) {
 		sync_isolate(t);
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
 		obj_reclaim(old);
+		/* Inside the isolation: no section may see the count change. */
+		atomic_fetch_add(&g.updates, 1);
 		sync_release(t);
+		return;
 	} else if (g.reclaim == SYNC_RECLAIM_SYNC) {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
 		sync_synchronize(t);
 		atomic_fetch_add(&g.sync_calls, 1);
 		obj_reclaim(old);
 	} else {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
 		atomic_fetch_add(&g.defers, 1);
 		sync_defer_free(t, old, obj_free_cb);
 	}
@@ -339,12 +428,14 @@ static void *worker_main(void *arg)
 	case ROLE_SYNCER:
 		for (unsigned i = 0; (!w->updates || i < w->updates) && !atomic_load(&g.stop); i++) {
 			if (w->role == ROLE_WRITER) {
+				serialize_writer_enter();
 				update_once(w->t);
+				serialize_writer_leave();
 				/* Leave the readers some CPU: 2 cores, 4 threads. */
 				spin_us(2);
 			} else {
 				/* Retire nothing: only the grace period's length is checked. */
-				uint64_t s = atomic_fetch_add(&g.seq, 1);
+				uint64_t s = seq_next();
 
 				sync_synchronize(w->t);
 				atomic_fetch_add(&g.sync_calls, 1);
@@ -494,6 +585,16 @@ static void phase_stress(void)
 	}
 	if (atomic_load(&g.updates) == 0)
 		FAIL("stress: no update finished");
+	/*
+	 * A grace-period strategy lets readers run through updates: a run in
+	 * which no section saw one finish tested nothing. An exclusive lock
+	 * must show none: its updates are counted inside the isolation.
+	 */
+	if (!g.isolate_mode && atomic_load(&g.overlaps) == 0)
+		FAIL("stress: no read section overlapped an update: the run proved nothing");
+	if (g.isolate_mode && atomic_load(&g.overlaps) != 0)
+		FAIL("stress: %" PRIu64 " read sections saw an update finish although updates are exclusive",
+		     atomic_load(&g.overlaps));
 	if (atomic_load(&g.reads) == 0)
 		FAIL("stress: no read finished");
 	domain_down();
@@ -694,6 +795,188 @@ static void phase_piggyback(void)
 	domain_down();
 }
 
+/*
+ * ---- litmus: store buffering at the entry of a read section ----
+ *
+ * The Dekker pair every grace-period strategy rests on: a reader entering a
+ * section stores "I am reading" (qsbr: its ctr in poll_leave; ebr, ck_epoch:
+ * active in read_begin) and then loads the shared pointer; an updater
+ * publishes a new pointer and then scans the readers' words. Without a
+ * store-load fence on each side both loads may miss both stores (x86's store
+ * buffer does exactly this), and the updater frees what the reader just
+ * loaded. Two threads, in lock step, race once per round:
+ *   reader:  [offline: arrive, wait for the updater, LITMUS_PAD stores to
+ *            lines the updater just wrote] poll_leave; read_begin;
+ *            p = deref(shared); if p is the old object, stay in the section
+ *            until the updater says its synchronize returned (or
+ *            LITMUS_HOLD_NS); read_end; loop_iter
+ *   updater: [offline: write the pad lines, arrive, wait] poll_leave;
+ *            store(shared, new, release); synchronize; done = round
+ * The pad stores fill the reader's store buffer with misses, so its own
+ * store commits late while its loads run on: they make the reordering a
+ * hardware without the fence does likely in every round, not rare. A reader
+ * that holds the old object and sees done == round saw a synchronize return
+ * during a section that loaded the unpublished version: a violation, which
+ * a correct strategy never shows (its synchronize waits for that section,
+ * and the reader sees done only after leaving it).
+ */
+#define LITMUS_ROUNDS 100000000ull
+#define LITMUS_NS (3000ull * 1000000ull)
+#define LITMUS_MAX_NS (8000ull * 1000000ull)
+#define LITMUS_XFAIL_NS (30000ull * 1000000ull) /* a broken build: until its first violation */
+#define LITMUS_MIN_OLD 10000 /* rounds in which the reader loaded the old object */
+#define LITMUS_HOLD_NS 20000
+#define LITMUS_PAD 48
+
+struct litmus_line {
+	_Atomic uint64_t v;
+} SYNC_ALIGNED;
+
+static struct {
+	/* Arrivals: written by their thread, read by the other one. */
+	_Atomic uint64_t round_r SYNC_ALIGNED;
+	_Atomic uint64_t round_u SYNC_ALIGNED;
+	/* Last round whose synchronize returned: updater writes, reader reads. */
+	_Atomic uint64_t done SYNC_ALIGNED;
+	_Atomic int stop SYNC_ALIGNED;
+	void *_Atomic shared SYNC_ALIGNED;
+	struct litmus_line pad[LITMUS_PAD];
+	int objs[2];
+	/* Written by the reader, read by main (relaxed: progress counts). */
+	_Atomic uint64_t rounds, old_seen, hits;
+	unsigned pad_n;
+} L;
+
+struct litmus_arg {
+	uint64_t round;
+	bool updater;
+};
+
+static void litmus_wait_for(_Atomic uint64_t *other, uint64_t round)
+{
+	unsigned spins = 0;
+
+	while (atomic_load(other) < round && !atomic_load_explicit(&L.stop, memory_order_relaxed))
+		if (++spins < 2000)
+			sync_relax();
+		else
+			sched_yield(); /* the other thread is not running: let it */
+}
+
+/* The poller of both threads: the rendez-vous of a round, offline. */
+static int litmus_poll(void *arg)
+{
+	struct litmus_arg *a = arg;
+
+	if (a->updater) {
+		for (unsigned k = 0; k < L.pad_n; k++)
+			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
+		atomic_store(&L.round_u, a->round);
+		litmus_wait_for(&L.round_r, a->round);
+	} else {
+		atomic_store(&L.round_r, a->round);
+		litmus_wait_for(&L.round_u, a->round);
+		for (unsigned k = 0; k < L.pad_n; k++)
+			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
+	}
+	return 0;
+}
+
+static void *litmus_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct sync_thread *t;
+	struct litmus_arg a = { .updater = w->role == ROLE_WRITER };
+
+	start_thread(w);
+	t = w->t;
+	pthread_barrier_wait(&g.start);
+	for (uint64_t i = 1; i <= LITMUS_ROUNDS; i++) {
+		a.round = i;
+		sync_loop_poll(t, litmus_poll, &a);
+		if (atomic_load_explicit(&L.stop, memory_order_relaxed))
+			break;
+		if (a.updater) {
+			/* A plain release store, as rcu_assign_pointer: no fence of its own. */
+			atomic_store_explicit(&L.shared, &L.objs[i & 1], memory_order_release);
+			sync_synchronize(t);
+			atomic_store_explicit(&L.done, i, memory_order_release);
+		} else {
+			void *p;
+			bool saw_done = false;
+
+			sync_read_begin(t);
+			p = sync_deref(t, &L.shared);
+			if (p == &L.objs[(i - 1) & 1]) {
+				uint64_t end = now_ns() + LITMUS_HOLD_NS;
+
+				atomic_fetch_add_explicit(&L.old_seen, 1, memory_order_relaxed);
+				while (!(saw_done = atomic_load_explicit(&L.done, memory_order_acquire) >= i) &&
+				       now_ns() < end)
+					sync_relax();
+			}
+			sync_read_end(t);
+			if (saw_done && atomic_fetch_add(&L.hits, 1) == 0)
+				FAIL("litmus: round %" PRIu64 ": synchronize returned while a section that loaded the "
+				     "unpublished object was still open (a store-load fence is missing)", i);
+			atomic_store_explicit(&L.rounds, i, memory_order_relaxed);
+		}
+		sync_loop_end(t);
+	}
+	/* Stopped (or done) on one side: release the other from its wait. */
+	atomic_store(&L.stop, 1);
+	stop_thread(w);
+	return NULL;
+}
+
+static void phase_litmus(void)
+{
+	struct worker w[2];
+	uint64_t start, now;
+	const char *env = getenv("GRACE_TEST_LITMUS_PAD");
+
+	domain_up(2);
+	memset(&L, 0, sizeof(L));
+	L.pad_n = env ? (unsigned)atoi(env) : LITMUS_PAD;
+	if (L.pad_n > LITMUS_PAD)
+		L.pad_n = LITMUS_PAD;
+	atomic_store(&L.shared, &L.objs[0]);
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < 2; i++) {
+		w[i].tid = i;
+		w[i].role = i == 0 ? ROLE_READER : ROLE_WRITER;
+		pthread_create(&w[i].th, NULL, litmus_thread, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+	/*
+	 * LITMUS_NS, longer (up to LITMUS_MAX_NS) until the reader loaded the
+	 * old object in LITMUS_MIN_OLD rounds; a broken build (--expect-fail)
+	 * runs until its first violation, at most LITMUS_XFAIL_NS: on a loaded
+	 * machine the two threads may share one CPU for a while, and the race
+	 * needs both running at once.
+	 */
+	start = now_ns();
+	for (;;) {
+		usleep(5000);
+		now = now_ns();
+		if (atomic_load(&L.hits) || atomic_load(&L.stop))
+			break;
+		if (expecting_failure ? now - start > LITMUS_XFAIL_NS :
+		    now - start > LITMUS_NS &&
+		    (atomic_load(&L.old_seen) >= LITMUS_MIN_OLD || now - start > LITMUS_MAX_NS))
+			break;
+	}
+	atomic_store(&L.stop, 1);
+	pthread_join(w[0].th, NULL);
+	pthread_join(w[1].th, NULL);
+	printf("%s litmus: %" PRIu64 " rounds in %.1f s, %" PRIu64 " with the old object loaded, %" PRIu64
+	       " violations (pad %u)\n", ops->name, atomic_load(&L.rounds), (double)(now_ns() - start) / 1e9,
+	       atomic_load(&L.old_seen), atomic_load(&L.hits), L.pad_n);
+	if (!atomic_load(&L.hits) && atomic_load(&L.old_seen) == 0)
+		FAIL("litmus: the reader never loaded the old object: the race was never run");
+	domain_down();
+}
+
 static int run(const char *phase)
 {
 	bool all = strcmp(phase, "all") == 0;
@@ -708,6 +991,9 @@ static int run(const char *phase)
 	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
 	    (all || strcmp(phase, "piggyback") == 0))
 		phase_piggyback();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
+	    (all || strcmp(phase, "litmus") == 0))
+		phase_litmus();
 	if (failures) {
 		printf("%s: %d check(s) FAILED\n", ops->name, failures);
 		return 1;
@@ -760,12 +1046,13 @@ int main(int argc, char **argv)
 		if (strncmp(argv[i], "--phase=", 8) == 0 &&
 		    (!strcmp(argv[i] + 8, "all") || !strcmp(argv[i] + 8, "stress") ||
 		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch") ||
-		     !strcmp(argv[i] + 8, "piggyback"))) {
+		     !strcmp(argv[i] + 8, "piggyback") || !strcmp(argv[i] + 8, "litmus"))) {
 			phase = argv[i] + 8;
 		} else if (strcmp(argv[i], "--expect-fail") == 0) {
 			xfail = true;
+			expecting_failure = true;
 		} else {
-			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback, "
+			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback|litmus, "
 				"--expect-fail\n", argv[i]);
 			return 2;
 		}

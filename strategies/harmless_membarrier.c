@@ -78,8 +78,8 @@
  * and fails, naming membarrier, if the kernel refuses (too old, seccomp,
  * not built in). The strategy never runs without its fence.
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (R2 does not
- * re-park), SYNC_BREAK_CLAIM (I2 skipped, so two isolators can scan at once,
+ * Deliberate breaks for the tests: HARMLESS_MEMBARRIER_BREAK_HARMLESS_END (R2 does not
+ * re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two isolators can scan at once,
  * and a 1 ms sleep after the scan to make that likely).
  */
 #include "strategies/sync.h"
@@ -158,7 +158,7 @@ static void hb_harmless_end(struct sync_thread *t)
 		 */
 		atomic_store_explicit(flag, 0, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Acquire: a release seen as 0 publishes the isolation's writes. */
@@ -180,7 +180,7 @@ static void hb_isolate(struct sync_thread *t)
 	hb_harmless_now(t);
 	atomic_fetch_or(&d->want_rdv, hb_bit(t));
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	for (;;) {
 		none = HB_NONE;
 		/* Acquire: the previous owner's isolation happens before ours. */
@@ -209,7 +209,7 @@ static void hb_isolate(struct sync_thread *t)
 			sched_yield();
 	}
 	sync_wait_end(t);
-#ifdef SYNC_BREAK_CLAIM
+#ifdef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* A preemption after the scan, made likely. */
 	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 #endif
@@ -220,7 +220,7 @@ static void hb_release(struct sync_thread *t)
 {
 	struct hb_domain *d = hb_dom(t);
 
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* Release: the next owner's acquire CAS sees our isolation's writes. */
 	atomic_store_explicit(&d->owner, HB_NONE, memory_order_release);
 #endif

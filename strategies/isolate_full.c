@@ -47,7 +47,7 @@
  * 3 and 5, as in harmless_mask; the idle bits are read in the same loop).
  * Limit: 64 participants including the outside updater.
  *
- * Deliberate break for the tests: SYNC_BREAK_HARMLESS_END (step 3 does not
+ * Deliberate break for the tests: ISOLATE_FULL_BREAK_HARMLESS_END (step 3 does not
  * re-park).
  */
 #include "strategies/sync.h"
@@ -103,7 +103,7 @@ static void if_harmless_end(struct sync_thread *t)
 
 	for (;;) {
 		atomic_fetch_and(&d->harmless, ~me);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef ISOLATE_FULL_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Own bit excluded: an isolated thread never waits on itself. */

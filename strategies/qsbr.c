@@ -196,7 +196,9 @@ static void qsbr_online(struct qsbr_domain *d, struct qsbr_slot *s)
 {
 	atomic_store_explicit(&s->ctr, atomic_load_explicit(&d->gp, memory_order_acquire),
 			      memory_order_relaxed);
+#ifndef QSBR_BREAK_ONLINE_FENCE
 	sync_full_fence(); /* ctr visible before any shared read */
+#endif
 }
 
 static bool qsbr_slot_done(struct qsbr_slot *s, uint64_t target)

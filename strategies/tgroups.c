@@ -47,8 +47,8 @@
  * nothing uses (isolate_full.c shows the idle variant, up to 64 threads).
  * Limit: 1024 participants including the outside updater (16 groups).
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (step 2 does not
- * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS, and
+ * Deliberate breaks for the tests: TGROUPS_BREAK_HARMLESS_END (step 2 does not
+ * re-park), TGROUPS_BREAK_REVERIFY (step 3c returns at once after the CAS, and
  * odd threads sleep 1 ms between the scan and the claim to widen the race;
  * the validate test catches it in about 2 runs of 3 only, so it has no
  * permanent broken target).
@@ -108,7 +108,7 @@ static void tg_harmless_end(struct sync_thread *t)
 
 	for (;;) {
 		atomic_fetch_and(&me->grp->harmless, ~me->bit);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef TGROUPS_BREAK_HARMLESS_END
 		return;
 #endif
 		if (atomic_load(&d->rdv) == 0)
@@ -153,7 +153,7 @@ static void tg_isolate(struct sync_thread *t)
 			sched_yield();
 			continue;
 		}
-#ifdef SYNC_BREAK_REVERIFY
+#ifdef TGROUPS_BREAK_REVERIFY
 		/* A preemption between the scan and the claim (odd threads). */
 		if (t->tid & 1)
 			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
@@ -162,7 +162,7 @@ static void tg_isolate(struct sync_thread *t)
 		if (cur == t->tid)
 			break;
 		if (cur == TG_NONE && atomic_compare_exchange_strong(&d->iso, &cur, t->tid)) {
-#ifdef SYNC_BREAK_REVERIFY
+#ifdef TGROUPS_BREAK_REVERIFY
 			break;
 #endif
 			continue;	/* re-verify every group (8fc707390) */

@@ -59,8 +59,8 @@
  * past b2; the Dekker pairs above need the total order).
  * Limit: 64 participants including the outside updater (bits in one word).
  *
- * Deliberate breaks for the tests: SYNC_BREAK_WAKE_EVERY_REQUEST (every
- * request writes a byte), SYNC_BREAK_NO_EXIT_BARRIER (release skips b2).
+ * Deliberate breaks for the tests: WAKE_ALL_BREAK_WAKE_EVERY_REQUEST (every
+ * request writes a byte), WAKE_ALL_BREAK_NO_EXIT_BARRIER (release skips b2).
  */
 #include "strategies/sync.h"
 
@@ -207,7 +207,7 @@ static void wa_isolate(struct sync_thread *t)
 			sync_wait_end(t);
 	}
 	old = atomic_fetch_or(&d->want_sync, me);
-#ifdef SYNC_BREAK_WAKE_EVERY_REQUEST
+#ifdef WAKE_ALL_BREAK_WAKE_EVERY_REQUEST
 	old = 0;
 #endif
 	if (old == 0)
@@ -231,7 +231,7 @@ static void wa_release(struct sync_thread *t)
 	if ((atomic_fetch_and(&d->want_sync, ~me) & ~me) == 0)
 		wa_drain(d);
 	atomic_store(&d->lock, WA_NONE);
-#ifndef SYNC_BREAK_NO_EXIT_BARRIER
+#ifndef WAKE_ALL_BREAK_NO_EXIT_BARRIER
 	wa_barrier(t, &d->b2);
 #endif
 	atomic_fetch_sub(&d->inround, 1);
