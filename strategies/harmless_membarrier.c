@@ -78,9 +78,11 @@
  * and fails, naming membarrier, if the kernel refuses (too old, seccomp,
  * not built in). The strategy never runs without its fence.
  *
- * Deliberate breaks for the tests: HARMLESS_MEMBARRIER_BREAK_HARMLESS_END (R2 does not
- * re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two isolators can scan at once,
- * and a 1 ms sleep after the scan to make that likely).
+ * Deliberate breaks for the tests (mutants.bzl): HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
+ * (R2 does not re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two
+ * isolators can scan at once, and a 1 ms sleep after the scan to make that
+ * likely), HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER (I3 skipped: the store
+ * buffering litmus sees a reader run during an isolation).
  */
 #include "strategies/sync.h"
 
@@ -196,11 +198,13 @@ static void hb_isolate(struct sync_thread *t)
 	 * Registered in domain_create, so the kernel accepts it; should it
 	 * ever refuse, going on would be unsafe: stop loudly instead.
 	 */
+#ifndef HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER
 	if (sync_membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
 		fprintf(stderr, "harmless_membarrier: membarrier(PRIVATE_EXPEDITED) failed after registration: %s\n",
 			strerror(errno));
 		abort();
 	}
+#endif
 	atomic_fetch_add_explicit(&d->membarriers, 1, memory_order_relaxed);
 	for (k = 0; k < n; k++) {
 		if (k == t->tid)

@@ -134,13 +134,17 @@ static void um_thread_deinit(struct sync_thread *t)
 static void um_read_begin(struct sync_thread *t)
 {
 	(void)t;
+#ifndef URCU_MEMB_BREAK_NO_SECTION
 	urcu_memb_read_lock();
+#endif /* else broken on purpose: sections are not announced */
 }
 
 static void um_read_end(struct sync_thread *t)
 {
 	(void)t;
+#ifndef URCU_MEMB_BREAK_NO_SECTION
 	urcu_memb_read_unlock();
+#endif
 }
 
 static void um_synchronize(struct sync_thread *t)

@@ -59,8 +59,10 @@
  * past b2; the Dekker pairs above need the total order).
  * Limit: 64 participants including the outside updater (bits in one word).
  *
- * Deliberate breaks for the tests: WAKE_ALL_BREAK_WAKE_EVERY_REQUEST (every
- * request writes a byte), WAKE_ALL_BREAK_NO_EXIT_BARRIER (release skips b2).
+ * Deliberate breaks for the tests (mutants.bzl): WAKE_ALL_BREAK_WAKE_EVERY_REQUEST
+ * (every request writes a byte), WAKE_ALL_BREAK_NO_EXIT_BARRIER (release skips
+ * b2), WAKE_ALL_BREAK_NO_ENTRY_BARRIER (isolate skips b1),
+ * WAKE_ALL_BREAK_NO_LOCK (requesters do not take the lock).
  */
 #include "strategies/sync.h"
 
@@ -212,10 +214,15 @@ static void wa_isolate(struct sync_thread *t)
 #endif
 	if (old == 0)
 		wa_write_byte(d);
+#ifndef WAKE_ALL_BREAK_NO_ENTRY_BARRIER
 	wa_barrier(t, &d->b1);
+#endif
 	sync_wait_begin(t, SYNC_WAIT_LOCK);
 	for (;;) {
 		none = WA_NONE;
+#ifdef WAKE_ALL_BREAK_NO_LOCK
+		break; /* broken on purpose: requesters of one round run together */
+#endif
 		if (atomic_compare_exchange_weak(&d->lock, &none, t->tid))
 			break;
 		sched_yield();
