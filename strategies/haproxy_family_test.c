@@ -437,6 +437,12 @@ static void sc_harmful_window(unsigned tid, uint64_t hold_ns, const char *what, 
  */
 #define SC_PAIR_ROUNDS 60
 #define SC_PAIR_HOLD_NS (5ull * 1000000ull)
+/*
+ * wake_all releases everyone together at its exit barrier, so a correct
+ * build never waits here; a broken one must wait long enough for the other
+ * requester to be scheduled and isolated, however loaded the machine.
+ */
+#define SC_PAIR_HOLD_SYNC_NS (300ull * 1000000ull)
 
 static void sc_two_requesters(struct sync_thread *t, unsigned tid)
 {
@@ -447,12 +453,13 @@ static void sc_two_requesters(struct sync_thread *t, unsigned tid)
 		sync_release(t);
 		/*
 		 * Harmful until the other requester released too (at most
-		 * SC_PAIR_HOLD_NS: it waits for us under the harmless masks),
+		 * SC_PAIR_HOLD_NS: under the harmless masks it waits for us),
 		 * so that a second isolation granted meanwhile overlaps it even
 		 * when the scheduler delays that requester.
 		 */
 		atomic_fetch_add(&S.released, 1);
-		sc_harmful_window(tid, SC_PAIR_HOLD_NS, "right after its release", &S.released, 2 * r);
+		sc_harmful_window(tid, S.ops->caps & SYNC_CAP_WAKES_SLEEPERS ? SC_PAIR_HOLD_SYNC_NS : SC_PAIR_HOLD_NS,
+				  "right after its release", &S.released, 2 * r);
 		sync_loop_poll(t, sc_noop_poll, NULL);
 		sync_loop_end(t);
 		if (tid == 0)
