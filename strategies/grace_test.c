@@ -5,7 +5,7 @@
  * (set per Bazel target, so a deliberately broken build of a strategy links
  * here just like the real one); the first argument picks the reclaim mode.
  *
- *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback|litmus] [--expect-fail]
+ *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback|litmus|barrier|orphan] [--expect-fail]
  *
  * What it proves (each phase on a fresh domain):
  *  stress  R readers and W writers run the poll loop's calls for 1.5 s (up to
@@ -177,11 +177,12 @@ struct worker {
 	int efd;
 	_Atomic int done;
 	_Atomic uint64_t progress_ns; /* offline phase: last update finished */
-	_Atomic int step;             /* piggyback phase: main's command, thread's progress */
+	_Atomic int step;             /* scripted phases: main's command, thread's progress */
 	struct sync_thread *t;
+	void (*script)(struct worker *w); /* scripted phases: the thread's part */
 };
 
-enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER, ROLE_HELD_READER, ROLE_ONE_SYNC };
+enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER, ROLE_HELD_READER, ROLE_ONE_SYNC, ROLE_SCRIPT };
 
 static void start_thread(struct worker *w)
 {
@@ -796,6 +797,274 @@ static void phase_piggyback(void)
 }
 
 /*
+ * ---- barrier: every defer_free made so far, by any thread ----
+ *
+ * Scripted, in defer mode: thread D replaces the shared object BARRIER_N
+ * times with defer_free, passes a quiescent state and goes to sleep offline;
+ * thread B, once D sleeps, calls barrier(). When barrier returns, every one
+ * of D's deferred frees must have run (barrier's contract is global, as
+ * liburcu's rcu_barrier: whoever tears down must not wait for the deferring
+ * threads to wake up, nor leave their objects behind).
+ */
+#define BARRIER_N 10
+
+static int poll_asleep_until_3(void *arg)
+{
+	struct worker *w = arg;
+
+	raise_step(w, 2); /* asleep */
+	wait_step(w, 3);
+	return 0;
+}
+
+static int poll_until_5(void *arg)
+{
+	wait_step(arg, 5);
+	return 0;
+}
+
+static void *script_main(void *arg)
+{
+	struct worker *w = arg;
+
+	start_thread(w);
+	pthread_barrier_wait(&g.start);
+	w->script(w);
+	stop_thread(w);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+static void script_run(struct worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		w[i].tid = i;
+		w[i].role = ROLE_SCRIPT;
+		pthread_create(&w[i].th, NULL, script_main, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+}
+
+static void script_join(struct worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		raise_step(&w[i], 5);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(w[i].th, NULL);
+}
+
+static void held_reader(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_read_begin(w->t);
+	raise_step(w, 2); /* open */
+	wait_step(w, 3);
+	sync_read_end(w->t);
+	raise_step(w, 4); /* closed */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void barrier_deferrer(struct worker *w)
+{
+	wait_step(w, 1);
+	for (int i = 0; i < BARRIER_N; i++) {
+		struct obj *n = obj_new(), *old = atomic_exchange(&g.shared, n);
+
+		atomic_fetch_add(&g.defers, 1);
+		sync_defer_free(w->t, old, obj_free_cb);
+	}
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_asleep_until_3, w); /* steps 2 and 3 */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void barrier_caller(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_barrier(w->t);
+	raise_step(w, 2); /* returned */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static bool step_is_4(struct worker *w)
+{
+	return atomic_load(&w->step) >= 4;
+}
+
+static void phase_barrier(void)
+{
+	enum { R, D, B, NW };
+	struct worker w[NW];
+	uint64_t defers, frees;
+
+	domain_up(NW);
+	memset(w, 0, sizeof(w));
+	w[R].script = held_reader;
+	w[D].script = barrier_deferrer;
+	w[B].script = barrier_caller;
+	script_run(w, NW);
+	/* R's section keeps D from reclaiming its own objects before it sleeps. */
+	raise_step(&w[R], 1);
+	if (!wait_for(&w[R], step_is_2)) {
+		FAIL("barrier: reader R never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[D], 1);
+	if (!wait_for(&w[D], step_is_2)) {
+		FAIL("barrier: the deferring thread never went to sleep");
+		_exit(1);
+	}
+	raise_step(&w[R], 3);
+	if (!wait_for(&w[R], step_is_4)) {
+		FAIL("barrier: reader R did not close its section");
+		_exit(1);
+	}
+	raise_step(&w[B], 1);
+	if (!wait_for(&w[B], step_is_2)) {
+		FAIL("barrier: barrier() did not return within %llu s while the deferring thread slept; "
+		     "strategy state:", OFFLINE_BOUND_NS / 1000000000ull);
+		ops->dump(g.dom, stdout);
+		_exit(1);
+	}
+	defers = atomic_load(&g.defers);
+	frees = atomic_load(&g.frees);
+	if (frees != defers)
+		FAIL("barrier: returned with %" PRIu64 " of the %" PRIu64 " objects another thread deferred "
+		     "still pending (barrier must wait for every defer_free made so far, by any thread)",
+		     defers - frees, defers);
+	else
+		printf("%s barrier: returned after all %" PRIu64 " objects another (sleeping) thread deferred ran\n",
+		       ops->name, defers);
+	raise_step(&w[D], 3);
+	script_join(w, NW);
+	domain_down();
+}
+
+/*
+ * ---- orphan: barrier() frees only what its grace period covers ----
+ *
+ * Scripted, in defer mode, four threads:
+ *  1. R opens a read section and keeps it open;
+ *  2. B calls barrier(): its grace period waits for R;
+ *  3. N passes a quiescent state (so B's grace period need not wait for it),
+ *     opens a section and loads the shared object O;
+ *  4. X unpublishes O, defer_frees it, passes a quiescent state and exits
+ *     (its pending objects outlive it);
+ *  5. R closes its section: B's grace period ends and barrier returns;
+ *  6. N, still in its section, checks O: it began before O's unpublish, so
+ *     no grace period may end under it, and barrier must not have freed O.
+ */
+static void orphan_barrier_caller(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_barrier(w->t);
+	raise_step(w, 2); /* returned */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void orphan_new_reader(struct worker *w)
+{
+	struct obj *o;
+
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_read_begin(w->t);
+	o = sync_deref(w->t, (void *_Atomic *)&g.shared);
+	raise_step(w, 2); /* holds o */
+	wait_step(w, 3);
+	if (o->magic != MAGIC_LIVE)
+		FAIL("orphan: barrier() freed an object a section that began before its unpublish still held "
+		     "(a batch sealed after the barrier's grace period started)");
+	else
+		printf("%s orphan: the object deferred by an exiting thread during a barrier outlived the "
+		       "section that held it\n", ops->name);
+	sync_read_end(w->t);
+	raise_step(w, 4);
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void orphan_exiter(struct worker *w)
+{
+	struct obj *n, *old;
+
+	wait_step(w, 1);
+	n = obj_new();
+	old = atomic_exchange(&g.shared, n);
+	atomic_fetch_add(&g.defers, 1);
+	sync_defer_free(w->t, old, obj_free_cb);
+	sync_loop_end(w->t);
+	raise_step(w, 2); /* deferred */
+	/* Exits: thread_deinit with the object possibly still pending. */
+}
+
+static void phase_orphan(void)
+{
+	enum { R, B, N, X, NW };
+	struct worker w[NW];
+
+	domain_up(NW);
+	memset(w, 0, sizeof(w));
+	w[R].script = held_reader;
+	w[B].script = orphan_barrier_caller;
+	w[N].script = orphan_new_reader;
+	w[X].script = orphan_exiter;
+	script_run(w, NW);
+	raise_step(&w[R], 1);
+	if (!wait_for(&w[R], step_is_2)) {
+		FAIL("orphan: reader R never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[B], 1);
+	if (!wait_for(&w[B], is_waiting)) {
+		FAIL("orphan: barrier() returned while a section was open (or never started waiting)");
+		_exit(1);
+	}
+	usleep(20000); /* let B's grace period start */
+	raise_step(&w[N], 1);
+	if (!wait_for(&w[N], step_is_2)) {
+		FAIL("orphan: reader N never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[X], 1);
+	if (!wait_for(&w[X], step_is_2)) {
+		FAIL("orphan: the exiting thread did not defer");
+		_exit(1);
+	}
+	/*
+	 * Let X leave its objects behind before B's grace period can end. A
+	 * strategy whose thread_deinit waits for them (ebr) keeps X until R
+	 * closes: then go on without it.
+	 */
+	for (int i = 0; i < 200 && !atomic_load(&w[X].done); i++)
+		usleep(1000);
+	raise_step(&w[R], 3);
+	if (!wait_for(&w[B], step_is_2)) {
+		FAIL("orphan: barrier() did not return within %llu s once R closed its section while N's "
+		     "section stays open; strategy state:", OFFLINE_BOUND_NS / 1000000000ull);
+		ops->dump(g.dom, stdout);
+		_exit(1);
+	}
+	raise_step(&w[N], 3);
+	if (!wait_for(&w[N], step_is_4)) {
+		FAIL("orphan: reader N did not close its section");
+		_exit(1);
+	}
+	script_join(w, NW);
+	domain_down();
+	if (atomic_load(&g.frees) != atomic_load(&g.defers))
+		FAIL("orphan: %" PRIu64 " deferred frees made but %" PRIu64 " ran by domain_destroy",
+		     atomic_load(&g.defers), atomic_load(&g.frees));
+}
+
+/*
  * ---- litmus: store buffering at the entry of a read section ----
  *
  * The Dekker pair every grace-period strategy rests on: a reader entering a
@@ -994,6 +1263,12 @@ static int run(const char *phase)
 	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
 	    (all || strcmp(phase, "litmus") == 0))
 		phase_litmus();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_DEFER &&
+	    (all || strcmp(phase, "barrier") == 0))
+		phase_barrier();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_DEFER &&
+	    (all || strcmp(phase, "orphan") == 0))
+		phase_orphan();
 	if (failures) {
 		printf("%s: %d check(s) FAILED\n", ops->name, failures);
 		return 1;
@@ -1046,13 +1321,14 @@ int main(int argc, char **argv)
 		if (strncmp(argv[i], "--phase=", 8) == 0 &&
 		    (!strcmp(argv[i] + 8, "all") || !strcmp(argv[i] + 8, "stress") ||
 		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch") ||
-		     !strcmp(argv[i] + 8, "piggyback") || !strcmp(argv[i] + 8, "litmus"))) {
+		     !strcmp(argv[i] + 8, "piggyback") || !strcmp(argv[i] + 8, "litmus") ||
+		     !strcmp(argv[i] + 8, "barrier") || !strcmp(argv[i] + 8, "orphan"))) {
 			phase = argv[i] + 8;
 		} else if (strcmp(argv[i], "--expect-fail") == 0) {
 			xfail = true;
 			expecting_failure = true;
 		} else {
-			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback|litmus, "
+			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback|litmus|barrier|orphan, "
 				"--expect-fail\n", argv[i]);
 			return 2;
 		}

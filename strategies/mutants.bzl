@@ -22,14 +22,17 @@ MUTANTS = [
     {"strategy": "qsbr", "what": "BATCH", "harness": "grace", "args": ["sync", "--phase=piggyback"], "ci": True},
     {"strategy": "qsbr", "what": "NOBATCH", "harness": "grace", "args": ["sync", "--phase=batch"]},
     {"strategy": "qsbr", "what": "ONLINE_FENCE", "harness": "grace", "args": ["sync", "--phase=litmus"], "ci": True},
+    {"strategy": "qsbr", "what": "BARRIER_ALL", "harness": "grace", "args": ["defer", "--phase=orphan"]},
     # ebr: the scan of active readers, the grace of two epochs, the read-side fence.
     {"strategy": "ebr", "what": "ACTIVE", "harness": "grace", "args": ["sync", "--phase=stress"]},
     {"strategy": "ebr", "what": "ACTIVE", "name": "ebr_broken_defer_active_test", "harness": "grace", "args": ["defer", "--phase=stress"]},
     {"strategy": "ebr", "what": "ONE_EPOCH", "harness": "grace", "args": ["sync", "--phase=stress"], "ci": True},
     {"strategy": "ebr", "what": "READ_FENCE", "harness": "grace", "args": ["sync", "--phase=litmus"], "ci": True},
+    {"strategy": "ebr", "what": "BARRIER_LOCAL", "harness": "grace", "args": ["defer", "--phase=barrier"]},
     # The library wrappers: each section announced to the library.
     {"strategy": "urcu_memb", "what": "NO_SECTION", "harness": "grace", "args": ["sync", "--phase=stress"], "deps": ["//system:urcu_memb"]},
     {"strategy": "ck_epoch", "what": "NO_SECTION", "harness": "grace", "args": ["sync", "--phase=stress"], "deps": ["//system:ck"]},
+    {"strategy": "ck_epoch", "what": "BARRIER_LOCAL", "harness": "grace", "args": ["defer", "--phase=barrier"], "deps": ["//system:ck"]},
     # wake_all: one write per round, both barriers, the requesters' lock.
     {"strategy": "wake_all", "what": "WAKE_EVERY_REQUEST", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "wake_all", "what": "NO_EXIT_BARRIER", "harness": "family", "args": ["--only=two_requesters"], "ci": True},
