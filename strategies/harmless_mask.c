@@ -46,8 +46,8 @@
  * outside updater; domain_create refuses more.
  *
  * Deliberate breaks for the tests (never defined in a normal build):
- *  SYNC_BREAK_HARMLESS_END  harmless_end does not re-park;
- *  SYNC_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
+ *  HARMLESS_MASK_BREAK_HARMLESS_END  harmless_end does not re-park;
+ *  HARMLESS_MASK_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
  *                           plain store.
  */
 #include "strategies/harmless_mask.h"
@@ -95,7 +95,7 @@ static void hm_harmless_end(struct sync_thread *t)
 	for (;;) {
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef HARMLESS_MASK_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Own bit excluded: an isolated thread never waits on itself. */
@@ -127,7 +127,7 @@ static void hm_isolate(struct sync_thread *t)
 	for (;;) {
 		h = atomic_load(&d->harmless);
 		if ((h & d->all) == d->all) {
-#ifdef SYNC_BREAK_CAS
+#ifdef HARMLESS_MASK_BREAK_CAS
 			/* A preemption between check and claim, made likely. */
 			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);

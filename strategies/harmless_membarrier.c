@@ -78,9 +78,11 @@
  * and fails, naming membarrier, if the kernel refuses (too old, seccomp,
  * not built in). The strategy never runs without its fence.
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (R2 does not
- * re-park), SYNC_BREAK_CLAIM (I2 skipped, so two isolators can scan at once,
- * and a 1 ms sleep after the scan to make that likely).
+ * Deliberate breaks for the tests (mutants.bzl): HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
+ * (R2 does not re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two
+ * isolators can scan at once, and a 1 ms sleep after the scan to make that
+ * likely), HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER (I3 skipped: the store
+ * buffering litmus sees a reader run during an isolation).
  */
 #include "strategies/sync.h"
 
@@ -160,7 +162,7 @@ static void hb_harmless_end(struct sync_thread *t)
 		SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 		atomic_store_explicit(flag, 0, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Acquire: a release seen as 0 publishes the isolation's writes. */
@@ -184,7 +186,7 @@ static void hb_isolate(struct sync_thread *t)
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, hb_bit(t));
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	for (;;) {
 		none = HB_NONE;
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
@@ -202,11 +204,13 @@ static void hb_isolate(struct sync_thread *t)
 	 * Registered in domain_create, so the kernel accepts it; should it
 	 * ever refuse, going on would be unsafe: stop loudly instead.
 	 */
+#ifndef HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER
 	if (sync_membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
 		fprintf(stderr, "harmless_membarrier: membarrier(PRIVATE_EXPEDITED) failed after registration: %s\n",
 			strerror(errno));
 		abort();
 	}
+#endif
 	atomic_fetch_add_explicit(&d->membarriers, 1, memory_order_relaxed);
 	for (k = 0; k < n; k++) {
 		if (k == t->tid)
@@ -216,7 +220,7 @@ static void hb_isolate(struct sync_thread *t)
 			sched_yield();
 	}
 	sync_wait_end(t);
-#ifdef SYNC_BREAK_CLAIM
+#ifdef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* A preemption after the scan, made likely. */
 	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 #endif
@@ -228,7 +232,7 @@ static void hb_release(struct sync_thread *t)
 {
 	struct hb_domain *d = hb_dom(t);
 
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* Release: the next owner's acquire CAS sees our isolation's writes. */
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store_explicit(&d->owner, HB_NONE, memory_order_release);

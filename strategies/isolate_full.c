@@ -21,8 +21,9 @@
  *
  * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end
  * (poll_enter is steps 1 and 2, poll_leave steps 3 and 4). Inside a task, a
- * slow call may be bracketed by harmless_begin/harmless_end (steps 2 and 3
- * alone): harmless but not idle, so a full isolation still waits for it.
+ * slow call may be bracketed by harmless_begin/harmless_end (step 2, then
+ * step 3 without its wait, see if_task_harmless_end): harmless but not idle,
+ * so a full isolation still waits for it.
  * Steps:
  *  1. idle_now: set own idle bit.
  *  2. harmless_now: set own harmless bit.
@@ -47,8 +48,9 @@
  * 3 and 5, as in harmless_mask; the idle bits are read in the same loop).
  * Limit: 64 participants including the outside updater.
  *
- * Deliberate break for the tests: SYNC_BREAK_HARMLESS_END (step 3 does not
- * re-park).
+ * Deliberate breaks for the tests (mutants.bzl): ISOLATE_FULL_BREAK_HARMLESS_END
+ * (step 3 does not re-park), ISOLATE_FULL_BREAK_NO_IDLE (step 5 ignores the
+ * idle mask: a thread harmless inside a task is taken for idle).
  */
 #include "strategies/sync.h"
 
@@ -107,7 +109,7 @@ static void if_harmless_end(struct sync_thread *t)
 	for (;;) {
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef ISOLATE_FULL_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Own bit excluded: an isolated thread never waits on itself. */
@@ -120,6 +122,21 @@ static void if_harmless_end(struct sync_thread *t)
 			sched_yield();
 		sync_wait_end(t);
 	}
+}
+
+/*
+ * Step 3 inside a task (harmless_end after harmless_begin): clear own
+ * harmless bit, no wait. A full isolation needs every other thread idle,
+ * and this thread has not been idle since its idle_end (step 4): none was
+ * running when it cleared its idle bit (it came through step 3, which
+ * waited), and none can be granted before its next idle_now. Waiting here
+ * for a pending request, as the poller's step 3 does, would deadlock: the
+ * requester waits for this thread to be idle, which it only becomes by
+ * finishing its task.
+ */
+static void if_task_harmless_end(struct sync_thread *t)
+{
+	atomic_fetch_and(&if_dom(t)->harmless, ~if_bit(t));
 }
 
 /* Entering the poller: idle (step 1), then harmless (step 2). */
@@ -154,7 +171,10 @@ static void if_isolate(struct sync_thread *t)
 	for (;;) {
 		h = atomic_load(&d->harmless);
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, (h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all);
-		if ((h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all &&
+		if ((h & d->all) == d->all &&
+#ifndef ISOLATE_FULL_BREAK_NO_IDLE
+		    (atomic_load(&d->idle) & d->all) == d->all &&
+#endif
 		    atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
 			break;
 		sched_yield();
@@ -237,7 +257,7 @@ const struct sync_ops sync_isolate_full = {
 	.poll_enter = if_poll_enter,
 	.poll_leave = if_poll_leave,
 	.harmless_begin = if_harmless_now,
-	.harmless_end = if_harmless_end,
+	.harmless_end = if_task_harmless_end,
 	.isolate = if_isolate,
 	.release = if_release,
 	.dump = if_dump,

@@ -47,17 +47,31 @@
  * nothing uses (isolate_full.c shows the idle variant, up to 64 threads).
  * Limit: 1024 participants including the outside updater (16 groups).
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (step 2 does not
- * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS, and
- * odd threads sleep 1 ms between the scan and the claim to widen the race;
- * the validate test catches it in about 2 runs of 3 only, so it has no
- * permanent broken target).
+ * Deliberate breaks for the tests (mutants.bzl): TGROUPS_BREAK_HARMLESS_END
+ * (step 2 does not re-park), TGROUPS_BREAK_REVERIFY (step 3c returns at once
+ * after the CAS), TGROUPS_BREAK_CLAIM (step 3 returns after the scan, with
+ * no claim). Built with TGROUPS_TEST_HOOKS (tests only), isolate calls
+ * tgroups_test_hook between the scan and the claim, so that a test can
+ * script the interleaving the re-verification exists for
+ * (tgroups_script_test.c).
  */
 #include "strategies/sync.h"
 
 #include <sched.h>
 #include <stdlib.h>
-#include <time.h>
+
+#ifdef TGROUPS_TEST_HOOKS
+#include "strategies/tgroups_test_hooks.h"
+
+void (*tgroups_test_hook)(struct sync_thread *t, enum tgroups_test_point point);
+#define TG_HOOK(t, point)                                  \
+	do {                                               \
+		if (tgroups_test_hook)                     \
+			tgroups_test_hook((t), (point));   \
+	} while (0)
+#else
+#define TG_HOOK(t, point) do { } while (0)
+#endif
 
 #define TG_MAX_THREADS 1024
 #define TG_GROUP 64
@@ -110,7 +124,7 @@ static void tg_harmless_end(struct sync_thread *t)
 	for (;;) {
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&me->grp->harmless, ~me->bit);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef TGROUPS_BREAK_HARMLESS_END
 		return;
 #endif
 		if (atomic_load(&d->rdv) == 0)
@@ -160,19 +174,19 @@ static void tg_isolate(struct sync_thread *t)
 			sched_yield();
 			continue;
 		}
-#ifdef SYNC_BREAK_REVERIFY
-		/* A preemption between the scan and the claim (odd threads). */
-		if (t->tid & 1)
-			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-#endif
+		/* Between the scan and the claim: where a preemption hurts. */
+		TG_HOOK(t, TGROUPS_HOOK_SCANNED);
 		cur = atomic_load(&d->iso);
 		if (cur == t->tid)
 			break;
+#ifdef TGROUPS_BREAK_CLAIM
+		break; /* broken on purpose: the scan alone isolates */
+#endif
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, cur == TG_NONE);
 		if (cur == TG_NONE && atomic_compare_exchange_strong(&d->iso, &cur, t->tid)) {
 			SYNC_COUNT(t, SYNC_COUNT_SCANNED, d->ngroups);
-#ifdef SYNC_BREAK_REVERIFY
-			break;
+#ifdef TGROUPS_BREAK_REVERIFY
+			break; /* broken on purpose: trusts the scan made before the claim */
 #endif
 			continue;	/* re-verify every group (8fc707390) */
 		}

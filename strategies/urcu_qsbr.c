@@ -50,6 +50,8 @@ struct urcu_qsbr_domain {
 
 struct urcu_qsbr_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): 0 unregistered, 1 online, 2 offline. */
 	_Atomic int state;
 };
@@ -105,8 +107,16 @@ static int uq_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void uq_barrier(struct sync_thread *t);
+
 static void uq_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_qsbr_thread *)t)->deferred)
+		uq_barrier(t);
 	urcu_qsbr_unregister_thread();
 	uq_set_state(t, UQ_UNREGISTERED);
 }
@@ -162,6 +172,7 @@ static void uq_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_qsbr_call_rcu(&n->head, uq_free_node);
+	((struct urcu_qsbr_thread *)t)->deferred = 1;
 }
 
 static void uq_barrier(struct sync_thread *t)
@@ -172,6 +183,7 @@ static void uq_barrier(struct sync_thread *t)
 	urcu_qsbr_barrier();
 	sync_wait_end(t);
 	urcu_qsbr_thread_online();
+	((struct urcu_qsbr_thread *)t)->deferred = 0;
 }
 
 static void uq_dump(struct sync_domain *dd, FILE *out)

@@ -59,8 +59,10 @@
  * past b2; the Dekker pairs above need the total order).
  * Limit: 64 participants including the outside updater (bits in one word).
  *
- * Deliberate breaks for the tests: SYNC_BREAK_WAKE_EVERY_REQUEST (every
- * request writes a byte), SYNC_BREAK_NO_EXIT_BARRIER (release skips b2).
+ * Deliberate breaks for the tests (mutants.bzl): WAKE_ALL_BREAK_WAKE_EVERY_REQUEST
+ * (every request writes a byte), WAKE_ALL_BREAK_NO_EXIT_BARRIER (release skips
+ * b2), WAKE_ALL_BREAK_NO_ENTRY_BARRIER (isolate skips b1),
+ * WAKE_ALL_BREAK_NO_LOCK (requesters do not take the lock).
  */
 #include "strategies/sync.h"
 
@@ -215,16 +217,21 @@ static void wa_isolate(struct sync_thread *t)
 	}
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	old = atomic_fetch_or(&d->want_sync, me);
-#ifdef SYNC_BREAK_WAKE_EVERY_REQUEST
+#ifdef WAKE_ALL_BREAK_WAKE_EVERY_REQUEST
 	old = 0;
 #endif
 	SYNC_COUNT(t, SYNC_COUNT_EVENTFD_WRITE, old == 0);
 	if (old == 0)
 		wa_write_byte(d);
+#ifndef WAKE_ALL_BREAK_NO_ENTRY_BARRIER
 	wa_barrier(t, &d->b1);
+#endif
 	sync_wait_begin(t, SYNC_WAIT_LOCK);
 	for (;;) {
 		none = WA_NONE;
+#ifdef WAKE_ALL_BREAK_NO_LOCK
+		break; /* broken on purpose: requesters of one round run together */
+#endif
 		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		if (atomic_compare_exchange_weak(&d->lock, &none, t->tid))
 			break;
@@ -243,7 +250,7 @@ static void wa_release(struct sync_thread *t)
 		wa_drain(d);
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->lock, WA_NONE);
-#ifndef SYNC_BREAK_NO_EXIT_BARRIER
+#ifndef WAKE_ALL_BREAK_NO_EXIT_BARRIER
 	wa_barrier(t, &d->b2);
 #endif
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);

@@ -39,7 +39,7 @@
  */
 #include "bench/counts/counts.h"
 #include "bench/flags.h"
-#include "bench/floors.h"
+#include "bench/lib/floors.h"
 
 #include <errno.h>
 #include <math.h>
