@@ -20,6 +20,9 @@ extern const struct sync_ops sync_ebr;
 extern const struct sync_ops sync_urcu_qsbr;
 extern const struct sync_ops sync_urcu_memb;
 extern const struct sync_ops sync_ck_epoch;
+extern const struct sync_ops sync_urcu_mb;
+extern const struct sync_ops sync_urcu_bp;
+extern const struct sync_ops sync_urcu_signal;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -36,6 +39,9 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_urcu_qsbr,
 	&sync_urcu_memb,
 	&sync_ck_epoch,
+	&sync_urcu_mb,
+	&sync_urcu_bp,
+	&sync_urcu_signal,
 	/* --- end entries --- */
 	NULL,
 };
