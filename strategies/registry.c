@@ -23,6 +23,7 @@ extern const struct sync_ops sync_ck_epoch;
 extern const struct sync_ops sync_urcu_mb;
 extern const struct sync_ops sync_urcu_bp;
 extern const struct sync_ops sync_urcu_signal;
+extern const struct sync_ops sync_brlock;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -42,6 +43,7 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_urcu_mb,
 	&sync_urcu_bp,
 	&sync_urcu_signal,
+	&sync_brlock,
 	/* --- end entries --- */
 	NULL,
 };
