@@ -45,6 +45,12 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_urcu_signal,
 	&sync_brlock,
 	/* --- end entries --- */
+	/*
+	 * Not listed until every harness reads through loop.h's sync_read()
+	 * and sync_deref(): seqlock (its readers must redo torn sections) and
+	 * hazard_pointers (its readers must publish what they load). Their
+	 * libraries and validate tests are in strategies/BUILD.
+	 */
 	NULL,
 };
 
