@@ -24,6 +24,8 @@ extern const struct sync_ops sync_urcu_mb;
 extern const struct sync_ops sync_urcu_bp;
 extern const struct sync_ops sync_urcu_signal;
 extern const struct sync_ops sync_brlock;
+extern const struct sync_ops sync_replicas_lazy;
+extern const struct sync_ops sync_replicas_eager;
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -44,6 +46,8 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_urcu_bp,
 	&sync_urcu_signal,
 	&sync_brlock,
+	&sync_replicas_lazy,
+	&sync_replicas_eager,
 	/* --- end entries --- */
 	/*
 	 * Not listed until every harness reads through loop.h's sync_read()
