@@ -26,6 +26,9 @@ extern const struct sync_ops sync_urcu_signal;
 extern const struct sync_ops sync_brlock;
 extern const struct sync_ops sync_replicas_lazy;
 extern const struct sync_ops sync_replicas_eager;
+#ifdef SYNC_WITH_DPDK /* opt-in: --config=dpdk */
+extern const struct sync_ops sync_dpdk_qsbr;
+#endif
 /* --- end declarations --- */
 
 const struct sync_ops *const sync_registry[] = {
@@ -48,6 +51,9 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_brlock,
 	&sync_replicas_lazy,
 	&sync_replicas_eager,
+#ifdef SYNC_WITH_DPDK
+	&sync_dpdk_qsbr,
+#endif
 	/* --- end entries --- */
 	/*
 	 * Not listed until every harness reads through loop.h's sync_read()
