@@ -72,6 +72,12 @@
 #define SYNC_CAP_DEFER       0x04u /* defer_free()/barrier(): copy, publish, defer */
 #define SYNC_CAP_UNSAFE      0x08u /* gives no protection at all (the `none` baseline) */
 #define SYNC_CAP_WAKES_SLEEPERS 0x10u /* an update wakes sleeping threads (wake_all) */
+/*
+ * An update interrupts sleeping threads with a signal (urcu_signal): their
+ * poll returns EINTR, and those returns are caused by the strategy, not by
+ * the harness (count them as sync wakeups). Not through the wake_fd.
+ */
+#define SYNC_CAP_INTERRUPTS_SLEEPERS 0x20u
 
 enum sync_reclaim {
 	SYNC_RECLAIM_SYNC = 0,  /* wait for the grace period, then free */
