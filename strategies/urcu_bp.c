@@ -55,6 +55,8 @@ struct urcu_bp_domain {
 
 struct urcu_bp_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): enum below. */
 	_Atomic int state;
 };
@@ -110,8 +112,16 @@ static int ubp_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void ubp_barrier(struct sync_thread *t);
+
 static void ubp_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_bp_thread *)t)->deferred)
+		ubp_barrier(t);
 	/* The library keeps the slot until the thread exits; dump() says so. */
 	ubp_set_state(t, UBP_UNREGISTERED);
 }
@@ -165,6 +175,7 @@ static void ubp_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_bp_call_rcu(&n->head, ubp_free_node);
+	((struct urcu_bp_thread *)t)->deferred = 1;
 }
 
 static void ubp_barrier(struct sync_thread *t)
@@ -172,6 +183,7 @@ static void ubp_barrier(struct sync_thread *t)
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
 	urcu_bp_barrier();
 	sync_wait_end(t);
+	((struct urcu_bp_thread *)t)->deferred = 0;
 }
 
 static void ubp_dump(struct sync_domain *dd, FILE *out)

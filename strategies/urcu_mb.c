@@ -50,6 +50,8 @@ struct urcu_mb_domain {
 
 struct urcu_mb_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): enum below. */
 	_Atomic int state;
 };
@@ -105,8 +107,16 @@ static int umb_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void umb_barrier(struct sync_thread *t);
+
 static void umb_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_mb_thread *)t)->deferred)
+		umb_barrier(t);
 	urcu_mb_unregister_thread();
 	umb_set_state(t, UMB_UNREGISTERED);
 }
@@ -160,6 +170,7 @@ static void umb_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_mb_call_rcu(&n->head, umb_free_node);
+	((struct urcu_mb_thread *)t)->deferred = 1;
 }
 
 static void umb_barrier(struct sync_thread *t)
@@ -167,6 +178,7 @@ static void umb_barrier(struct sync_thread *t)
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
 	urcu_mb_barrier();
 	sync_wait_end(t);
+	((struct urcu_mb_thread *)t)->deferred = 0;
 }
 
 static void umb_dump(struct sync_domain *dd, FILE *out)

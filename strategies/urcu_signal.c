@@ -73,6 +73,8 @@ struct urcu_signal_domain {
 
 struct urcu_signal_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): enum below. */
 	_Atomic int state;
 };
@@ -128,8 +130,16 @@ static int usig_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void usig_barrier(struct sync_thread *t);
+
 static void usig_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_signal_thread *)t)->deferred)
+		usig_barrier(t);
 	urcu_signal_unregister_thread();
 	usig_set_state(t, USIG_UNREGISTERED);
 }
@@ -181,6 +191,7 @@ static void usig_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_signal_call_rcu(&n->head, usig_free_node);
+	((struct urcu_signal_thread *)t)->deferred = 1;
 }
 
 static void usig_barrier(struct sync_thread *t)
@@ -188,6 +199,7 @@ static void usig_barrier(struct sync_thread *t)
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
 	urcu_signal_barrier();
 	sync_wait_end(t);
+	((struct urcu_signal_thread *)t)->deferred = 0;
 }
 
 static void usig_dump(struct sync_domain *dd, FILE *out)
