@@ -70,8 +70,13 @@
  *    poll. So a round wakes each sleeper once: N-1 wakeups per update for N
  *    sleeping loop threads and an updater in a loop thread, as wake_all. A
  *    thread that was awake at the write and polls before the drain is woken
- *    too. A thread asleep somewhere other than a poller that watches the
- *    wake_fd holds an eager update up (the watchdog names it).
+ *    too. A round starts only once the threads the previous round woke are
+ *    back in the poller (woken, set by wake_event, cleared by poll_enter):
+ *    with back-to-back updates a thread still on its way back would apply
+ *    the next version before sleeping and not be woken for it, and the
+ *    count would depend on the updater's timing. A thread asleep somewhere
+ *    other than a poller that watches the wake_fd holds an eager update up
+ *    (the watchdog names it).
  *
  * Updaters serialize on update_lock: one round at a time, so one drain never
  * eats the write of another round. The updater acknowledges for itself (it
@@ -116,6 +121,7 @@ struct replicas_slot {
 	_Atomic int asleep;     /* owner writes, updaters read; seq_cst (Dekker) */
 	_Atomic int registered; /* owner writes, updaters read; seq_cst */
 	_Atomic int updating;   /* owner writes, updaters read; seq_cst: inside synchronize */
+	_Atomic int woken;      /* eager: owner writes, updaters read; seq_cst: woken, not back in poll */
 } SYNC_ALIGNED;
 
 struct replicas_domain {
@@ -293,8 +299,9 @@ void replicas_thread_deinit(struct sync_thread *t)
 
 void replicas_poll_enter(struct sync_thread *t)
 {
-	/* Step 3 (the fence is rp_wake_updater's: a lazy updater may wait for this). */
+	/* Step 3 (the fence is rp_wake_updater's: an updater may wait for this). */
 	atomic_store(&rp_thr(t)->slot->asleep, 1);
+	atomic_store(&rp_thr(t)->slot->woken, 0);
 	rp_wake_updater(rp_dom(t->dom));
 	if (rp_apply(t))
 		rp_count(&rp_dom(t->dom)->applied_sleep);
@@ -313,6 +320,7 @@ void replicas_wake_event(struct sync_thread *t)
 {
 	/* Eager: poll_leave applied the round that woke us; wait its drain in loop_iter. */
 	rp_thr(t)->woken_round = atomic_load_explicit(&rp_thr(t)->slot->ack, memory_order_relaxed);
+	atomic_store(&rp_thr(t)->slot->woken, 1);
 }
 
 void replicas_loop_iter(struct sync_thread *t)
@@ -346,31 +354,47 @@ void replicas_loop_iter(struct sync_thread *t)
 	rt->woken_round = 0;
 }
 
-/* True once slot s no longer holds up version v. */
-static bool rp_done(const struct replicas_domain *d, struct replicas_slot *s, uint64_t v)
+/* A slot that cannot hold up a round: not registered, or queued to update. */
+static bool rp_exempt(struct replicas_slot *s)
 {
-	if (!atomic_load(&s->registered) || atomic_load(&s->updating))
+	return !atomic_load(&s->registered) || atomic_load(&s->updating);
+}
+
+/* True once slot s no longer holds up version v. */
+static bool rp_acked(const struct replicas_domain *d, struct replicas_slot *s, uint64_t v)
+{
+	if (rp_exempt(s))
 		return true;
+	/* Acquire: the thread's reads before its ack happen before the free. */
 	if (atomic_load_explicit(&s->ack, memory_order_acquire) >= v)
 		return true;
 	return d->mode == REPLICAS_LAZY && atomic_load(&s->asleep);
 }
 
-/*
- * Waits until slot s no longer holds up version v: spins, then sleeps on
- * ack_futex. Dekker with rp_wake_updater: store the flag (seq_cst), re-check
- * the slot (seq_cst loads); a thread that stored after the re-check sees the
- * flag and wakes us. The bounded wait covers anything else.
- */
-static void rp_wait_slot(struct replicas_domain *d, struct replicas_slot *s, uint64_t v)
+/* Eager, before a round: true once slot s is back in the poller (or exempt). */
+static bool rp_settled(const struct replicas_domain *d, struct replicas_slot *s, uint64_t v)
 {
-	for (unsigned n = 0; !rp_done(d, s, v); n++) {
+	(void)d;
+	(void)v;
+	return rp_exempt(s) || !atomic_load(&s->woken);
+}
+
+/*
+ * Waits until done(d, s, v): spins, then sleeps on ack_futex. Dekker with
+ * rp_wake_updater: store the flag (seq_cst), re-check (seq_cst loads); a
+ * thread that stored after the re-check sees the flag and wakes us. The
+ * bounded futex wait covers anything else.
+ */
+static void rp_wait_slot(struct replicas_domain *d, struct replicas_slot *s, uint64_t v,
+			 bool (*done)(const struct replicas_domain *, struct replicas_slot *, uint64_t))
+{
+	for (unsigned n = 0; !done(d, s, v); n++) {
 		if (n < REPLICAS_SPINS) {
 			sync_relax();
 			continue;
 		}
 		atomic_store(&d->ack_futex, 1);
-		if (rp_done(d, s, v))
+		if (done(d, s, v))
 			break;
 		rp_futex_wait(&d->ack_futex, 1);
 	}
@@ -390,7 +414,17 @@ void replicas_synchronize(struct sync_thread *t)
 	 * acknowledge; the round in progress must not wait for it.
 	 */
 	atomic_store(&self->updating, 1);
+	atomic_store(&self->woken, 0);
 	pthread_mutex_lock(&d->update_lock);
+	/*
+	 * Eager: a round starts once the threads the previous round woke are
+	 * back in the poller; one still on its way would apply the new version
+	 * before sleeping and not be woken, and the wakeups per update would
+	 * depend on the updater's timing (back-to-back updates).
+	 */
+	for (unsigned i = 0; RP_WAITS && d->mode == REPLICAS_EAGER && i < t->dom->nthreads; i++)
+		if (&d->slots[i] != self)
+			rp_wait_slot(d, &d->slots[i], 0, rp_settled);
 	/* Step 1: seq_cst, after the harness's unpublish, before the slot loads. */
 	v = atomic_load_explicit(&d->version, memory_order_relaxed) + 1;
 	atomic_store(&d->version, v);
@@ -416,7 +450,7 @@ void replicas_synchronize(struct sync_thread *t)
 		struct replicas_slot *s = &d->slots[i];
 
 		if (s != self)
-			rp_wait_slot(d, s, v);
+			rp_wait_slot(d, s, v, rp_acked);
 	}
 	if (wrote) {
 		uint64_t x;
