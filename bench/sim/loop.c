@@ -23,7 +23,8 @@
  * events and updates from win_t0, zeroes its counts as it first looks at the
  * clock at or after win_t0, and copies them to at_close as it first looks at
  * or after win_end: an event counts if its handling started inside the
- * window, an update if it was scheduled there. A saturated thread keeps
+ * window, an update if it was scheduled there and begun before it closed
+ * (the ones still due then are counted as updates_unstarted). A saturated thread keeps
  * handling (uncounted) events before and after, so that the others' start and
  * stop see the same load.
  *
@@ -130,6 +131,13 @@ static void finish_updates(struct pt *p)
 	struct sim *s = p->sim;
 
 	set_doing(p->st, SYNC_DOING_UPDATE);
+	/*
+	 * Due inside the window but not begun before it closed (an updater
+	 * that fell behind): counted, not applied, so that the stop does not
+	 * grow with the backlog and no latency is taken past the window.
+	 */
+	for (; p->next_upd < s->win_end; p->next_upd += gap(p, s->upd_period_ns))
+		p->at_close.updates_unstarted++;
 	if (s->cfg->reclaim == SYNC_RECLAIM_DEFER)
 		sync_barrier(p->st);
 	p->upd_finished = 1;

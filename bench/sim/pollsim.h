@@ -118,6 +118,7 @@ struct pollsim_result {
 	/* updates */
 	uint64_t updates;
 	uint64_t updates_skipped;         /* scheduled, not applied: out of memory for a table copy */
+	uint64_t updates_unstarted;       /* scheduled inside the window, not begun before it closed */
 	uint64_t noop_updates;            /* updates_noop: the updater's wakeups that applied nothing */
 	enum pollsim_update_end update_ends;
 	struct hist update_latency;       /* scheduled time -> visible: release() returned / published, ns */

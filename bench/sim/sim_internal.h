@@ -70,7 +70,7 @@ struct sim;
  * nothing done before the window or after it (the stop) is counted.
  */
 struct pt_counts {
-	uint64_t events, reads, updates, updates_skipped, noop_updates;
+	uint64_t events, reads, updates, updates_skipped, updates_unstarted, noop_updates;
 	uint64_t w_event, w_sync, w_timeout, w_eintr, w_ctl;
 	uint64_t cpu_ns, vcsw, ivcsw;     /* filled at the close: deltas from the opening */
 };

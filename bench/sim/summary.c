@@ -28,6 +28,7 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		hist_merge(&res->time_to_safe, &p->hists[2]);
 		res->updates += c->updates;
 		res->updates_skipped += c->updates_skipped;
+		res->updates_unstarted += c->updates_unstarted;
 		res->noop_updates += c->noop_updates;
 		res->events += c->events;
 		res->reads += c->reads;
@@ -179,6 +180,7 @@ int pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct 
 	kv_d(o, "wall_s", r->wall_s);
 	kv_u(o, "updates", r->updates);
 	kv_u(o, "updates_skipped", r->updates_skipped);
+	kv_u(o, "updates_unstarted", r->updates_unstarted);
 	kv_u(o, "noop_updates", r->noop_updates);
 	kv_s(o, "update_ends", grace ? "publish" : "release");
 	kv_hist(o, "update", ul);
