@@ -24,9 +24,12 @@
  * clock at or after win_t0, and copies them to at_close as it first looks at
  * or after win_end: an event counts if its handling started inside the
  * window, an update if it was scheduled there and begun before it closed
- * (the ones still due then are counted as updates_unstarted). A saturated thread keeps
- * handling (uncounted) events before and after, so that the others' start and
- * stop see the same load.
+ * (the ones still due then are counted as updates_unstarted). A saturated
+ * thread handles (uncounted) events before the window, so that every loop is
+ * busy when it opens; after it, no loop handles events any more and each
+ * sleeps until the stop (a saturated one drains its event source), so that
+ * the updater's last update and the stop are not starved by loops whose work
+ * no longer counts.
  *
  * Deliberate breaks for the tests: POLLSIM_BREAK_CLASSIFY, every epoll return
  * with a ready fd counts as a sync wakeup (pollsim_wakeups_test must fail);
@@ -161,23 +164,31 @@ static void run_loop(struct pt *p)
 	sim_futex_wake_all(&s->in_loop);
 
 	for (;;) {
-		int n, err, sync = 0, src = 0, ctl = 0, counting;
+		int n, err, sync = 0, src = 0, ctl = 0, start = 0, counting;
 		uint64_t now;
 
 		sim_arm_timer(p);
 		set_doing(st, SYNC_DOING_POLLING);
-		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED ? 0 : -1);
+		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED && p->in_window != 2 ? 0 : -1);
 		err = n < 0 ? -n : 0;
 		if (atomic_load(&s->stop))
 			break;
 		now = now_ns();
 		counting = sim_window(p, now);
+		if (p->in_window == 2 && events_on) {
+			/* past the window: no more events, sleep until the stop */
+			events_on = 0;
+			if (p->role == ROLE_SATURATED)
+				drain(p->srcfd);
+		}
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_WAKE)
 				sync = 1;
 			else if (evs[i].data.u32 == TAG_SRC)
 				src = 1;
+			else if (evs[i].data.u32 == TAG_START)
+				start = 1; /* counted as control; nothing to drain */
 			else
 				ctl = 1;
 		}
@@ -200,12 +211,18 @@ static void run_loop(struct pt *p)
 		} else if (src) {
 			p->n.w_event += (uint64_t)counting;
 		} else {
-			p->n.w_ctl += (uint64_t)counting;
+			/* the simulator's own: the window's start, the end of updates, the stop */
+			p->n.w_ctl += (uint64_t)(counting && (ctl || start));
 		}
 		if (sync)
 			sync_loop_woken(st);
-		if (ctl)
-			drain(s->updfd); /* only the updater has it; stopfd is never drained */
+		/*
+		 * Only the updater has updfd; stopfd is never drained. Another
+		 * thread draining updfd would steal the updater's end-of-updates
+		 * wakeup and hang the stop.
+		 */
+		if (ctl && p->is_updater)
+			drain(s->updfd);
 		if (src && p->role != ROLE_SATURATED) {
 			drain(p->srcfd);
 			p->armed = 0; /* expired: re-arm even at the same deadline */
@@ -261,6 +278,7 @@ void *sim_participant_main(void *arg)
 	char name[16];
 	int rc, go;
 
+	atomic_store(&p->os_tid, (long)syscall(SYS_gettid));
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	snprintf(name, sizeof(name), "pollsim-%u", p->tid);
 	pthread_setname_np(pthread_self(), name);

@@ -133,14 +133,16 @@ struct pollsim_result {
 	uint64_t voluntary_ctx_switches;  /* getrusage(RUSAGE_THREAD), participants only */
 	uint64_t involuntary_ctx_switches;
 	/*
-	 * Every thread of the process (library worker threads too: liburcu's
-	 * call_rcu thread) but the harness's own (pollsim_run's caller and
-	 * the watchdog), over the window: getrusage(RUSAGE_SELF) deltas.
+	 * Every thread of the process but the harness's own (pollsim_run's
+	 * caller, the watchdog), over the window: each participant's
+	 * RUSAGE_THREAD / CLOCK_THREAD_CPUTIME_ID at its own window edges, plus
+	 * the other threads' (library workers: liburcu's call_rcu thread) from
+	 * /proc/self/task at the window's edges.
 	 */
 	uint64_t process_vcsw, process_ivcsw;
 
 	/* CPU */
-	uint64_t process_cpu_ns;          /* CLOCK_PROCESS_CPUTIME_ID over the window, harness threads out */
+	uint64_t process_cpu_ns;          /* the same threads and window, CPU time */
 	uint64_t thread_cpu_ns_total;     /* sum of participants' CLOCK_THREAD_CPUTIME_ID */
 
 	/* events */

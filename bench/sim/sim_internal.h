@@ -85,6 +85,7 @@ struct pt {
 	int stalls;                       /* this thread has the --stall */
 	int cpu;                          /* -1: not bound */
 	pthread_t th;
+	_Atomic long os_tid;              /* its kernel task id, set as it starts (0 before) */
 
 	/* owned by the thread (ALLOC pollsim_resources / strategy_thread) */
 	int epfd, srcfd;

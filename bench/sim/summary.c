@@ -43,6 +43,9 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		res->voluntary_ctx_switches += c->vcsw;
 		res->involuntary_ctx_switches += c->ivcsw;
 		res->thread_cpu_ns_total += c->cpu_ns;
+		res->process_cpu_ns += c->cpu_ns;
+		res->process_vcsw += c->vcsw;
+		res->process_ivcsw += c->ivcsw;
 		if (p->defer_peak_objs > res->defer_peak_objects)
 			res->defer_peak_objects = p->defer_peak_objs;
 		if (p->defer_peak_bytes > res->defer_peak_bytes)
