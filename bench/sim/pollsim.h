@@ -61,7 +61,7 @@ struct pollsim_config {
 	unsigned threads;                 /* loop threads, 1..POLLSIM_MAX_THREADS */
 	enum pollsim_scenario scenario;
 	double duration_s;                /* > 0 */
-	double update_rate;               /* updates per second; 0: none (the baseline) */
+	double update_rate;               /* updates per second; 0: none */
 	enum pollsim_updater updater;
 	enum pollsim_placement placement;
 	enum pollsim_arrival arrival;     /* events and updates */
