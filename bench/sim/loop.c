@@ -175,6 +175,7 @@ static void run_loop(struct pt *p)
 			break;
 		now = now_ns();
 		counting = sim_window(p, now);
+		p->stop_wakeups += p->in_window == 2;
 		if (p->in_window == 2 && events_on) {
 			/* past the window: no more events, sleep until the stop */
 			events_on = 0;

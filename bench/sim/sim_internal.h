@@ -109,6 +109,7 @@ struct pt {
 	/* results: written by the thread, read by pollsim_run after join */
 	struct pt_counts n, at_close;
 	uint64_t torn, poisoned, checksum; /* read-side checks: the whole run, not only the window */
+	uint64_t stop_wakeups;            /* epoll returns after the window: the stop's, a few each */
 	uint64_t defer_peak_objs, defer_peak_bytes;
 
 	/* progress, read by the main thread while running: relaxed, only a display */

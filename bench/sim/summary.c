@@ -40,6 +40,7 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		res->timeout_wakeups += c->w_timeout;
 		res->eintr_wakeups += c->w_eintr;
 		res->control_wakeups += c->w_ctl;
+		res->stop_wakeups += p->stop_wakeups;
 		res->voluntary_ctx_switches += c->vcsw;
 		res->involuntary_ctx_switches += c->ivcsw;
 		res->thread_cpu_ns_total += c->cpu_ns;
@@ -202,6 +203,7 @@ int pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct 
 	kv_u(o, "timeout_wakeups", r->timeout_wakeups);
 	kv_u(o, "eintr_wakeups", r->eintr_wakeups);
 	kv_u(o, "control_wakeups", r->control_wakeups);
+	kv_u(o, "stop_wakeups", r->stop_wakeups);
 	kv_u(o, "voluntary_ctx_switches", r->voluntary_ctx_switches);
 	kv_u(o, "involuntary_ctx_switches", r->involuntary_ctx_switches);
 	kv_u(o, "process_cpu_ns", r->process_cpu_ns);
