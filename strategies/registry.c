@@ -26,6 +26,8 @@ extern const struct sync_ops sync_urcu_signal;
 extern const struct sync_ops sync_brlock;
 extern const struct sync_ops sync_replicas_lazy;
 extern const struct sync_ops sync_replicas_eager;
+extern const struct sync_ops sync_seqlock;
+extern const struct sync_ops sync_hazard_pointers;
 #ifdef SYNC_WITH_DPDK /* opt-in: --config=dpdk */
 extern const struct sync_ops sync_dpdk_qsbr;
 #endif
@@ -51,6 +53,8 @@ const struct sync_ops *const sync_registry[] = {
 	&sync_brlock,
 	&sync_replicas_lazy,
 	&sync_replicas_eager,
+	&sync_seqlock,
+	&sync_hazard_pointers,
 #ifdef SYNC_WITH_DPDK
 	&sync_dpdk_qsbr,
 #endif
