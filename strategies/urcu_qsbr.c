@@ -143,7 +143,9 @@ static void uq_synchronize(struct sync_thread *t)
 {
 	sync_stats_synchronize(&uq_dom(t->dom)->stats);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
+#ifndef URCU_QSBR_BREAK_NO_SYNC
 	urcu_qsbr_synchronize_rcu();
+#endif /* else broken on purpose: no grace period */
 	sync_wait_end(t);
 }
 
