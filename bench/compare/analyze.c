@@ -18,7 +18,7 @@
  *       the per-round ratio a/b, its median and interval, and MET, MISSED
  *       or "not separable from noise" against "ratio OP BOUND" (OP <=, >,
  *       or == within 5%): MET only when the whole interval meets it, MISSED
- *       only when the whole interval misses it
+ *       only when the whole interval misses it; OP "-": the figures only
  *
  * Definitions (the README's figures table says the same):
  *  - a figure of a point: the median over its repetitions (separate
@@ -658,28 +658,40 @@ static void goal(const char *op, const char *bound_s)
 	double a[MAX_REPS], b[MAX_REPS], q[MAX_REPS], bound;
 	size_t n = 0;
 	char *end, line[256];
-	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0;
+	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0, show = strcmp(op, "-") == 0;
 	struct stats_ci ca, cb, cq;
 
-	if (!le && !eq && strcmp(op, ">") != 0)
-		die(2, "goal: OP '%s': one of <=, >, == (within 5%%)", op);
+	if (!le && !eq && !show && strcmp(op, ">") != 0)
+		die(2, "goal: OP '%s': one of <=, >, == (within 5%%), - (figures only)", op);
 	bound = strtod(bound_s, &end);
 	if (*end || !isfinite(bound))
 		die(2, "goal: BOUND '%s': a number", bound_s);
+	size_t lineno = 0, missing = 0;
+
 	while (n < MAX_REPS && fgets(line, sizeof(line), stdin)) {
-		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2 || !(b[n] > 0) || !isfinite(a[n]))
-			die(2, "goal: stdin line %zu: two numbers \"a b\" with b > 0 expected", n + 1);
+		lineno++;
+		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2)
+			die(2, "goal: stdin line %zu: two numbers \"a b\" expected", lineno);
+		/* a round without the figure (nan: nothing measured) is left out, and counted */
+		if (!isfinite(a[n]) || !isfinite(b[n]) || !(b[n] > 0)) {
+			missing++;
+			continue;
+		}
 		q[n] = a[n] / b[n];
 		n++;
 	}
 	if (!n)
-		die(2, "goal: no rounds on stdin");
+		die(2, "goal: no round with both figures on stdin (%zu without)", missing);
+	if (missing)
+		printf("(%zu rounds without the figure left out) ", missing);
 	ca = stats_median_ci(a, n);
 	cb = stats_median_ci(b, n);
 	cq = stats_median_ci(q, n);
 	printf("%.4g [%.4g, %.4g] vs %.4g [%.4g, %.4g]; ratio per round %.3f [%.3f, %.3f] (%zu rounds): ",
 	       ca.median, ca.lo, ca.hi, cb.median, cb.lo, cb.hi, cq.median, cq.lo, cq.hi, n);
-	if (!cq.has_ci)
+	if (show)
+		printf("(no goal)\n");
+	else if (!cq.has_ci)
 		printf("not separable from noise (fewer than 6 rounds)\n");
 	else if (eq)
 		printf("%s\n", cq.lo >= 0.95 * bound && cq.hi <= 1.05 * bound ? "MET" :
