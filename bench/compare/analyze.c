@@ -357,7 +357,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 	}
 	fprintf(o, "\nBest per column (only where its intervals separate from every other safe strategy's, "
 		   "round by round):");
-	for (size_t k = 0; k < nfigs; k++) {
+	for (size_t k = 0, first = 1; k < nfigs; k++) {
 		const struct point *w;
 
 		if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !(figs[k].flags & F_HEAD))
@@ -365,7 +365,8 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 		w = winner(row, n, &figs[k]);
 		if (w)
 			series_name(s, sizeof(s), w);
-		fprintf(o, "%s %s: %s", k ? ";" : "", figs[k].title, w ? s : "no measurable difference");
+		fprintf(o, "%s %s: %s", first ? "" : ";", figs[k].title, w ? s : "no measurable difference");
+		first = 0;
 	}
 	fprintf(o, ".\n\n");
 }
@@ -379,7 +380,7 @@ static void verdicts(FILE *o, struct run *run)
 	fprintf(o, "## Against `none`, round by round (headline figures, points not oversubscribed)\n\n");
 	fprintf(o, "Per round: strategy / none (or minus, where none is 0) at the same setting; the median "
 		   "and 95%% interval of those; a verdict only where the interval excludes no change.\n\n");
-	fprintf(o, "| point | strategy | figure | ratio to none | verdict |\n|---|---|---|---:|---|\n");
+	fprintf(o, "| point | strategy | figure | against none | verdict |\n|---|---|---|---:|---|\n");
 	for (unsigned i = 0; i < run->npts; i++) {
 		struct point *p = &run->pts[i];
 
@@ -388,7 +389,7 @@ static void verdicts(FILE *o, struct run *run)
 		series_name(s, sizeof(s), p);
 		for (size_t k = 0; k < nfigs; k++) {
 			struct cmp c;
-			char b[96];
+			char b[160];
 
 			if (!(figs[k].flags & F_HEAD) || !fig_applies(&figs[k], p))
 				continue;
@@ -399,8 +400,17 @@ static void verdicts(FILE *o, struct run *run)
 				snprintf(b, sizeof(b), "%.3g [%.3g, %.3g]", c.ratio.median, c.ratio.lo, c.ratio.hi);
 			else if (c.ratio.n)
 				snprintf(b, sizeof(b), "%.3g (no interval)", c.ratio.median);
-			else
-				snprintf(b, sizeof(b), "diff %.3g", c.diff.median);
+			else {
+				char m[32], lo[32], hi[32];
+
+				fmt_num(m, sizeof(m), c.diff.median, figs[k].unit);
+				fmt_num(lo, sizeof(lo), c.diff.lo, figs[k].unit);
+				fmt_num(hi, sizeof(hi), c.diff.hi, figs[k].unit);
+				if (c.diff.has_ci)
+					snprintf(b, sizeof(b), "minus none: %s [%s, %s]", m, lo, hi);
+				else
+					snprintf(b, sizeof(b), "minus none: %s (no interval)", m);
+			}
 			fprintf(o, "| %s | %s | %s | %s | %s |\n", p->group, s, figs[k].title, b,
 				verdict_name(c.verdict, &figs[k]));
 			switch (c.verdict) {
