@@ -597,6 +597,7 @@ static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
 	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
+	unsigned fcmp[64] = { 0 }, fagree[64] = { 0 };
 
 	load_run(&ra, a);
 	load_run(&rb, b);
@@ -634,6 +635,10 @@ static void reproduce(const char *a, const char *b)
 			cmp++;
 			same = x.verdict == y.verdict;
 			agree += same;
+			if (k < 64) {
+				fcmp[k]++;
+				fagree[k] += same;
+			}
 			if (x.ratio.n && y.ratio.n && x.ratio.median > 0 && y.ratio.median > 0) {
 				double r = x.ratio.median / y.ratio.median;
 
@@ -648,6 +653,10 @@ static void reproduce(const char *a, const char *b)
 	}
 	if (!cmp && !few)
 		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
+	for (size_t k = 0; k < nfigs && k < 64; k++)
+		if (fcmp[k])
+			printf("figure %s: %u of %u agree (%.1f%%)\n", figs[k].key, fagree[k], fcmp[k],
+			       100.0 * fagree[k] / fcmp[k]);
 	if (cmp)
 		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
 		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,

@@ -38,8 +38,8 @@
  *
  * Figures that need a reference measured in the same process:
  *  - CPU and voluntary context switches per update subtract a no-update run
- *    of the same point (update_rate 0) of --baseline-duration seconds, scaled
- *    to the measured run's wall time.
+ *    of the same point (update_rate 0) of --baseline-duration seconds (by
+ *    default as long as the measured run), scaled to its exact wall time.
  *  - latencies as ratios to the floors measured at the run's start.
  *  - reader overhead against `none` needs none's point of the same round:
  *    analyze computes it from event_cpu_ns.
@@ -610,8 +610,13 @@ int main(int argc, char **argv)
 	argc = parse_own_flags(argc, argv);
 	if (opt.duration < 0)
 		opt.duration = durations[opt.matrix];
+	/*
+	 * The baseline as long as the measured run: a run has terms fixed per
+	 * run (each participant's stop wakeup, the first event period) that a
+	 * shorter baseline scaled up would count twice or half.
+	 */
 	if (opt.baseline_duration < 0)
-		opt.baseline_duration = opt.duration / 2;
+		opt.baseline_duration = opt.duration;
 	if (opt.floors_budget < 0 && opt.matrix != MATRIX_FULL)
 		opt.floors_budget = 0.02;
 	register_all();
