@@ -10,8 +10,8 @@
  *                 every scan walks, so records live until domain_destroy.
  *   thread_init   ck_epoch_register(epoch, record, thread) (0.7.1: three
  *                 arguments, the last an opaque context), on the thread
- *   thread_deinit ck_epoch_barrier() if callbacks are pending (they run only
- *                 on their record's owner), then ck_epoch_unregister()
+ *   thread_deinit ck_epoch_barrier() if callbacks are pending, then
+ *                 ck_epoch_unregister()
  *   read_begin    ck_epoch_begin(record, NULL): active = 1, a store-load
  *                 fence, then observe the global epoch
  *   read_end      ck_epoch_end(record, NULL)
@@ -20,11 +20,11 @@
  *   synchronize   ck_epoch_synchronize(): busy-waits (never sleeps) until
  *                 every active record has moved past the epoch, twice
  *   defer_free    ck_epoch_call() on the caller's own record: the callback
- *                 runs on this thread, from ck_epoch_poll() (at every
- *                 defer_free and every loop_iter while some are pending) or
- *                 ck_epoch_barrier()
- *   barrier       ck_epoch_barrier(): synchronize, then run every pending
- *                 callback of the caller's record
+ *                 runs from ck_epoch_poll() (at every defer_free and every
+ *                 loop_iter while some are pending), ck_epoch_barrier() or
+ *                 another thread's barrier()
+ *   barrier       every thread's callbacks, not only the caller's (CK's
+ *                 ck_epoch_barrier dispatches one record): see cke_barrier
  * ck_epoch_call needs a ck_epoch_entry_t embedded in the object; the
  * interface gives a bare pointer, so each defer_free allocates a small node
  * {entry, p, fn} (one malloc per deferred object, counted against this
@@ -39,13 +39,29 @@
 
 #include "strategies/sync.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Per thread, domain-owned: a mutex around every use of the thread's record
+ * by the library's reclamation (ck_epoch_call, ck_epoch_poll, reclaim),
+ * taken by the owner (uncontended but for a barrier) and by barrier()
+ * callers of other threads; and counts of the callbacks made and run.
+ */
+struct ck_epoch_bin {
+	pthread_mutex_t lock;
+	/* made: owner, release; done: whoever runs a callback, under lock. */
+	_Atomic uint64_t made, done;
+} SYNC_ALIGNED;
 
 struct ck_epoch_domain {
 	struct sync_domain base;
 	ck_epoch_t epoch;
 	ck_epoch_record_t *records; /* nthreads, cache-line aligned, domain-owned */
+	struct ck_epoch_bin *bins;  /* nthreads, domain-owned */
 	/* Statistics; relaxed, they order nothing. */
 	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
@@ -53,14 +69,15 @@ struct ck_epoch_domain {
 struct ck_epoch_thread {
 	struct sync_thread base;
 	ck_epoch_record_t *rec;
-	uint64_t npending; /* owner only: callbacks run on the owner */
+	struct ck_epoch_bin *bin;
 };
 
 struct ck_epoch_node {
 	ck_epoch_entry_t entry; /* first: the callback gets &entry */
 	void *p;
 	void (*fn)(void *);
-	struct ck_epoch_thread *owner;
+	struct ck_epoch_bin *bin; /* its thread's: counts the run */
+	struct ck_epoch_domain *dom;
 };
 
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -80,6 +97,9 @@ static void cke_domain_destroy(struct sync_domain *dd)
 {
 	struct ck_epoch_domain *d = cke_dom(dd);
 
+	for (unsigned i = 0; i < dd->nthreads; i++)
+		pthread_mutex_destroy(&d->bins[i].lock);
+	free(d->bins);
 	free(d->records);
 	sync_domain_fini(dd);
 	free(d);
@@ -93,6 +113,7 @@ static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thr
 	if (!t)
 		return -1;
 	t->rec = &cke_dom(d)->records[tid];
+	t->bin = &cke_dom(d)->bins[tid];
 	*out = &t->base;
 	return 0;
 }
@@ -105,29 +126,103 @@ static int cke_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static uint64_t cke_pending(struct ck_epoch_bin *b)
+{
+	return atomic_load_explicit(&b->made, memory_order_acquire) -
+	       atomic_load_explicit(&b->done, memory_order_relaxed);
+}
+
+/*
+ * Every defer_free made so far, by any thread, has run on return. CK's own
+ * ck_epoch_barrier dispatches only the caller's record; for the others:
+ *  1. note each thread's callbacks made (made[i]);
+ *  2. ck_epoch_synchronize: every section that began before has ended;
+ *  3. for each thread still short of its made[i]: under its lock, if it made
+ *     nothing since step 1, everything pending on its record was deferred
+ *     before step 2 began, hence is safe to run: ck_epoch_reclaim runs it
+ *     all. If it did make more, it is running, and its own polls free them;
+ *     go round again (from a fresh step 1 for that thread).
+ * A thread that keeps deferring is polled by itself; one that stopped is
+ * reclaimed here on the next round.
+ */
 static void cke_barrier(struct sync_thread *t)
 {
+	struct ck_epoch_domain *d = cke_dom(t->dom);
+	unsigned n = t->dom->nthreads;
+	uint64_t *want = calloc(n, sizeof(*want)), *seen = calloc(n, sizeof(*seen));
+	bool done;
+
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
-	ck_epoch_barrier(cke_thr(t)->rec);
+	if (!want || !seen) {
+		/* No memory for the bookkeeping: the caller's own record at least. */
+		pthread_mutex_lock(&cke_thr(t)->bin->lock);
+		ck_epoch_barrier(cke_thr(t)->rec);
+		pthread_mutex_unlock(&cke_thr(t)->bin->lock);
+		free(want);
+		free(seen);
+		sync_wait_end(t);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		want[i] = atomic_load_explicit(&d->bins[i].made, memory_order_acquire);
+	do {
+		for (unsigned i = 0; i < n; i++)
+			seen[i] = atomic_load_explicit(&d->bins[i].made, memory_order_acquire);
+		ck_epoch_synchronize(cke_thr(t)->rec);
+		done = true;
+		for (unsigned i = 0; i < n; i++) {
+			struct ck_epoch_bin *b = &d->bins[i];
+
+			if (atomic_load_explicit(&b->done, memory_order_acquire) >= want[i])
+				continue;
+#ifdef CK_EPOCH_BREAK_BARRIER_LOCAL
+			if (b != cke_thr(t)->bin)
+				continue; /* broken on purpose: the caller's own only */
+#endif
+			pthread_mutex_lock(&b->lock);
+			if (atomic_load_explicit(&b->made, memory_order_relaxed) == seen[i])
+				ck_epoch_reclaim(&d->records[i]);
+			pthread_mutex_unlock(&b->lock);
+			if (atomic_load_explicit(&b->done, memory_order_acquire) < want[i])
+				done = false;
+		}
+		if (!done)
+			sched_yield();
+	} while (!done);
 	sync_wait_end(t);
+	free(want);
+	free(seen);
 }
 
 static void cke_thread_deinit(struct sync_thread *t)
 {
-	/* Callbacks run only on their record's owner: none may be left behind. */
-	if (cke_thr(t)->npending)
-		cke_barrier(t);
+	/* No callback may outlive its thread's registration: run them all. */
+	if (cke_pending(cke_thr(t)->bin)) {
+		sync_wait_begin(t, SYNC_WAIT_DEFER);
+		pthread_mutex_lock(&cke_thr(t)->bin->lock);
+		ck_epoch_barrier(cke_thr(t)->rec);
+		pthread_mutex_unlock(&cke_thr(t)->bin->lock);
+		sync_wait_end(t);
+	}
 	ck_epoch_unregister(cke_thr(t)->rec);
 }
 
 static void cke_read_begin(struct sync_thread *t)
 {
+#ifndef CK_EPOCH_BREAK_NO_SECTION
 	ck_epoch_begin(cke_thr(t)->rec, NULL);
+#else
+	(void)t; /* broken on purpose: sections are not announced */
+#endif
 }
 
 static void cke_read_end(struct sync_thread *t)
 {
+#ifndef CK_EPOCH_BREAK_NO_SECTION
 	ck_epoch_end(cke_thr(t)->rec, NULL);
+#else
+	(void)t;
+#endif
 }
 
 static void cke_synchronize(struct sync_thread *t)
@@ -141,10 +236,11 @@ static void cke_synchronize(struct sync_thread *t)
 static void cke_free_node(ck_epoch_entry_t *e)
 {
 	struct ck_epoch_node *n = (struct ck_epoch_node *)e;
-	struct ck_epoch_domain *d = cke_dom(n->owner->base.dom);
+	struct ck_epoch_domain *d = n->dom;
 
 	n->fn(n->p);
-	n->owner->npending--;
+	/* Under the bin's lock (every dispatch is): relaxed RMW, release for barrier(). */
+	atomic_fetch_add_explicit(&n->bin->done, 1, memory_order_release);
 	sync_stats_freed(&d->stats, 1);
 	free(n);
 }
@@ -162,17 +258,27 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	}
 	n->p = p;
 	n->fn = fn;
-	n->owner = cke_thr(t);
-	cke_thr(t)->npending++;
+	n->bin = cke_thr(t)->bin;
+	n->dom = d;
 	sync_stats_deferred(&d->stats);
+	pthread_mutex_lock(&n->bin->lock);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
+	/* Release: barrier() that reads it sees the call on the record. */
+	atomic_store_explicit(&n->bin->made, atomic_load_explicit(&n->bin->made, memory_order_relaxed) + 1,
+			      memory_order_release);
 	ck_epoch_poll(cke_thr(t)->rec);
+	pthread_mutex_unlock(&n->bin->lock);
 }
 
 static void cke_loop_iter(struct sync_thread *t)
 {
-	if (cke_thr(t)->npending)
+	struct ck_epoch_bin *b = cke_thr(t)->bin;
+
+	if (cke_pending(b)) {
+		pthread_mutex_lock(&b->lock);
 		ck_epoch_poll(cke_thr(t)->rec);
+		pthread_mutex_unlock(&b->lock);
+	}
 }
 
 static void cke_dump(struct sync_domain *dd, FILE *out)
@@ -208,23 +314,16 @@ const struct sync_ops sync_ck_epoch = {
 	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside Concurrency Kit: not counted */
 	.domain_create = cke_domain_create,
 	.domain_destroy = cke_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = cke_thread_alloc,
 	.thread_init = cke_thread_init,
 	.thread_deinit = cke_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
-	.poll_enter = sync_nop,
-	.poll_leave = sync_nop,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
 	.loop_iter = cke_loop_iter,
 	.read_begin = cke_read_begin,
 	.read_end = cke_read_end,
-	.isolate = sync_nop,
-	.release = sync_nop,
 	.synchronize = cke_synchronize,
 	.defer_free = cke_defer_free,
 	.barrier = cke_barrier,
@@ -244,15 +343,23 @@ static int cke_domain_create(const struct sync_params *p, struct sync_domain **o
 	if (d) {
 		memset(d, 0, sizeof(*d));
 		d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
+		d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
 	}
-	if (!d || !d->records || sync_domain_init(&d->base, &sync_ck_epoch, p)) {
-		if (d)
+	if (!d || !d->records || !d->bins || sync_domain_init(&d->base, &sync_ck_epoch, p)) {
+		if (d) {
 			free(d->records);
+			free(d->bins);
+		}
 		free(d);
 		snprintf(err, errlen, "ck_epoch: out of memory");
 		return -1;
 	}
 	memset(d->records, 0, p->nthreads * rsz);
+	for (unsigned i = 0; i < p->nthreads; i++) {
+		pthread_mutex_init(&d->bins[i].lock, NULL);
+		atomic_init(&d->bins[i].made, 0);
+		atomic_init(&d->bins[i].done, 0);
+	}
 	ck_epoch_init(&d->epoch);
 	*out = &d->base;
 	return 0;

@@ -5,7 +5,7 @@
  * (set per Bazel target, so a deliberately broken build of a strategy links
  * here just like the real one); the first argument picks the reclaim mode.
  *
- *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback] [--expect-fail]
+ *   grace_test sync|defer [--phase=all|stress|offline|batch|piggyback|litmus|barrier|orphan] [--expect-fail]
  *
  * What it proves (each phase on a fresh domain):
  *  stress  R readers and W writers run the poll loop's calls for 1.5 s (up to
@@ -38,7 +38,7 @@
  * With --expect-fail the harness runs itself in a child process and succeeds
  * only if the child fails (the permanent "broken variant must fail" targets).
  */
-#include "strategies/sync.h"
+#include "strategies/loop.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -89,10 +89,12 @@ static struct {
 	_Atomic uint64_t overlaps; /* read sections during which an update finished */
 	_Atomic uint64_t defers, frees, updates, sync_calls;
 	unsigned long_section_us;        /* readers' section length in batch phase */
+	_Atomic int ser_readers, ser_writers; /* GRACE_TEST_BREAK_SERIALIZE only */
 	pthread_barrier_t start;
 } g;
 
 static int failures;
+static bool expecting_failure; /* --expect-fail: a broken build, run until caught */
 
 #define FAIL(...)                                             \
 	do {                                                  \
@@ -144,6 +146,22 @@ static void obj_free_cb(void *p)
 	atomic_fetch_add(&g.frees, 1);
 }
 
+/*
+ * The next sequence number, taken by updaters with a plain load and store (no
+ * locked instruction, which would be a full fence on x86 and stand in for a
+ * fence the strategy must have itself). Two updaters may take the same
+ * number: the order check only compares a retirement's number with a
+ * section's, so a duplicate only weakens it by one step, never fakes a
+ * failure.
+ */
+static uint64_t seq_next(void)
+{
+	uint64_t s = atomic_load_explicit(&g.seq, memory_order_relaxed) + 1;
+
+	atomic_store_explicit(&g.seq, s, memory_order_relaxed);
+	return s;
+}
+
 static uint64_t now_ns(void)
 {
 	return sync_now_ns();
@@ -159,18 +177,19 @@ struct worker {
 	int efd;
 	_Atomic int done;
 	_Atomic uint64_t progress_ns; /* offline phase: last update finished */
-	_Atomic int step;             /* piggyback phase: main's command, thread's progress */
+	_Atomic int step;             /* scripted phases: main's command, thread's progress */
 	struct sync_thread *t;
+	void (*script)(struct worker *w); /* scripted phases: the thread's part */
 };
 
-enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER, ROLE_HELD_READER, ROLE_ONE_SYNC };
+enum { ROLE_READER, ROLE_WRITER, ROLE_SYNCER, ROLE_SLEEPER, ROLE_HELD_READER, ROLE_ONE_SYNC, ROLE_SCRIPT };
 
 static void start_thread(struct worker *w)
 {
 	char err[256];
 
 	if (ops->thread_alloc(g.dom, w->tid, &w->t, err, sizeof(err)) ||
-	    ops->thread_init(w->t, err, sizeof(err))) {
+	    sync_thread_init(w->t, err, sizeof(err))) {
 		fprintf(stderr, "grace_test: %s: thread %u: %s\n", ops->name, w->tid, err);
 		exit(1);
 	}
@@ -178,7 +197,7 @@ static void start_thread(struct worker *w)
 
 static void stop_thread(struct worker *w)
 {
-	ops->thread_deinit(w->t);
+	sync_thread_deinit(w->t);
 	ops->thread_free(w->t);
 }
 
@@ -190,6 +209,75 @@ static void spin_us(unsigned us)
 		sync_relax();
 }
 
+/* sync_loop_poll poller: a 1 us trip offline. */
+static int poll_spin_1us(void *arg)
+{
+	(void)arg;
+	spin_us(1);
+	return 0;
+}
+
+#ifdef GRACE_TEST_BREAK_SERIALIZE
+/*
+ * Deliberate break of the harness itself (the must-fail target
+ * grace_test_broken_serialize_test): readers and writers take turns, so that
+ * no section can overlap an update and the stress phase's overlap check must
+ * fail. A Dekker pair on two seq_cst counters; readers wait offline.
+ */
+static int poll_wait_no_writer(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&g.ser_writers))
+		sched_yield();
+	return 0;
+}
+
+static void serialize_reader_enter(struct sync_thread *t)
+{
+	for (;;) {
+		atomic_fetch_add(&g.ser_readers, 1);
+		if (!atomic_load(&g.ser_writers))
+			return;
+		atomic_fetch_sub(&g.ser_readers, 1);
+		sync_loop_poll(t, poll_wait_no_writer, NULL);
+	}
+}
+
+static void serialize_reader_leave(void)
+{
+	atomic_fetch_sub(&g.ser_readers, 1);
+}
+
+static void serialize_writer_enter(void)
+{
+	atomic_fetch_add(&g.ser_writers, 1);
+	while (atomic_load(&g.ser_readers))
+		sched_yield();
+}
+
+static void serialize_writer_leave(void)
+{
+	atomic_fetch_sub(&g.ser_writers, 1);
+}
+#else
+static void serialize_reader_enter(struct sync_thread *t)
+{
+	(void)t;
+}
+
+static void serialize_reader_leave(void)
+{
+}
+
+static void serialize_writer_enter(void)
+{
+}
+
+static void serialize_writer_leave(void)
+{
+}
+#endif
+
 static void reader_loop(struct worker *w)
 {
 	struct sync_thread *t = w->t;
@@ -199,8 +287,14 @@ static void reader_loop(struct worker *w)
 		struct obj *o;
 		uint64_t b, gen, sum = 0, u0;
 
-		ops->read_begin(t);
-		b = atomic_fetch_add(&g.seq, 1);
+		serialize_reader_enter(t);
+		sync_read_begin(t);
+		/*
+		 * A plain load, no read-modify-write: a locked instruction here
+		 * would be a full fence on x86 and hide a strategy whose
+		 * read_begin lacks its own store-load fence.
+		 */
+		b = atomic_load_explicit(&g.seq, memory_order_relaxed);
 		u0 = atomic_load_explicit(&g.updates, memory_order_relaxed);
 		o = atomic_load_explicit(&g.shared, memory_order_acquire);
 		gen = o->gen;
@@ -230,22 +324,19 @@ static void reader_loop(struct worker *w)
 		}
 		if (atomic_load_explicit(&g.updates, memory_order_relaxed) != u0)
 			atomic_fetch_add_explicit(&g.overlaps, 1, memory_order_relaxed);
-		ops->read_end(t);
-		ops->loop_iter(t);
+		sync_read_end(t);
+		serialize_reader_leave();
+		sync_loop_end(t);
 		n++;
 		/* Batch phase: stay online, so that every grace period waits for us. */
 		if ((n & 15) == 0 && !g.long_section_us) {
 			/* A short trip through the poller: offline, then online again. */
-			ops->idle_enter(t);
-			ops->poll_enter(t);
 			/*
 			 * No sched_yield here: yielding hands the CPU to a writer
 			 * for a whole time slice, and readers and writers then
 			 * take turns instead of overlapping.
 			 */
-			spin_us(1);
-			ops->poll_leave(t);
-			ops->idle_leave(t);
+			sync_loop_poll(t, poll_spin_1us, NULL);
 		}
 	}
 	atomic_fetch_add(&g.reads, n);
@@ -257,22 +348,25 @@ static void update_once(struct sync_thread *t)
 	struct obj *n = obj_new(), *old;
 
 	if (g.isolate_mode) {
-		ops->isolate(t);
+		sync_isolate(t);
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
 		obj_reclaim(old);
-		ops->release(t);
+		/* Inside the isolation: no section may see the count change. */
+		atomic_fetch_add(&g.updates, 1);
+		sync_release(t);
+		return;
 	} else if (g.reclaim == SYNC_RECLAIM_SYNC) {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
-		ops->synchronize(t);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
+		sync_synchronize(t);
 		atomic_fetch_add(&g.sync_calls, 1);
 		obj_reclaim(old);
 	} else {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, atomic_fetch_add(&g.seq, 1), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
 		atomic_fetch_add(&g.defers, 1);
-		ops->defer_free(t, old, obj_free_cb);
+		sync_defer_free(t, old, obj_free_cb);
 	}
 	atomic_fetch_add(&g.updates, 1);
 }
@@ -296,11 +390,34 @@ static void wait_step(struct worker *w, int v)
 		usleep(200);
 }
 
+/* Pollers for sync_loop_poll: what each role does while offline / harmless. */
+static int poll_held_offline(void *arg)
+{
+	raise_step(arg, 4); /* section closed, offline */
+	wait_step(arg, 5);
+	return 0;
+}
+
+static int poll_wait_step5(void *arg)
+{
+	wait_step(arg, 5);
+	return 0;
+}
+
+static int poll_sleep_on_efd(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t x;
+
+	if (read(w->efd, &x, sizeof(x)) != sizeof(x))
+		perror("grace_test: eventfd read");
+	return 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned seed = w->tid * 2654435761u + 1;
-	uint64_t x;
 
 	start_thread(w);
 	pthread_barrier_wait(&g.start);
@@ -312,14 +429,16 @@ static void *worker_main(void *arg)
 	case ROLE_SYNCER:
 		for (unsigned i = 0; (!w->updates || i < w->updates) && !atomic_load(&g.stop); i++) {
 			if (w->role == ROLE_WRITER) {
+				serialize_writer_enter();
 				update_once(w->t);
+				serialize_writer_leave();
 				/* Leave the readers some CPU: 2 cores, 4 threads. */
 				spin_us(2);
 			} else {
 				/* Retire nothing: only the grace period's length is checked. */
-				uint64_t s = atomic_fetch_add(&g.seq, 1);
+				uint64_t s = seq_next();
 
-				ops->synchronize(w->t);
+				sync_synchronize(w->t);
 				atomic_fetch_add(&g.sync_calls, 1);
 				atomic_max(&g.reclaimed_upto, s);
 				/*
@@ -327,47 +446,37 @@ static void *worker_main(void *arg)
 				 * some land while a grace period that cannot cover
 				 * them is finishing.
 				 */
-				ops->loop_iter(w->t);
+				sync_loop_end(w->t);
 				spin_us((unsigned)(rand_r(&seed) % 100));
 			}
 			atomic_store(&w->progress_ns, now_ns());
-			ops->loop_iter(w->t);
+			sync_loop_end(w->t);
 		}
 		if (g.reclaim == SYNC_RECLAIM_DEFER && !g.isolate_mode)
-			ops->barrier(w->t);
+			sync_barrier(w->t);
 		break;
 	case ROLE_HELD_READER:
 		/* Piggyback phase, driven by main through w->step (see there). */
 		wait_step(w, 1);
-		ops->loop_iter(w->t);
-		ops->read_begin(w->t);
+		sync_loop_end(w->t);
+		sync_read_begin(w->t);
 		raise_step(w, 2); /* section open */
 		wait_step(w, 3);
-		ops->read_end(w->t);
-		ops->loop_iter(w->t);
-		ops->poll_enter(w->t);
-		raise_step(w, 4); /* section closed, offline */
-		wait_step(w, 5);
-		ops->poll_leave(w->t);
+		sync_read_end(w->t);
+		sync_loop_end(w->t);
+		sync_loop_poll(w->t, poll_held_offline, w); /* steps 4 and 5 */
 		break;
 	case ROLE_ONE_SYNC:
 		wait_step(w, 1);
-		ops->synchronize(w->t);
+		sync_synchronize(w->t);
 		atomic_store(&w->progress_ns, now_ns());
 		raise_step(w, 2); /* returned */
-		ops->loop_iter(w->t);
-		ops->poll_enter(w->t);
-		wait_step(w, 5);
-		ops->poll_leave(w->t);
+		sync_loop_end(w->t);
+		sync_loop_poll(w->t, poll_wait_step5, w);
 		break;
 	case ROLE_SLEEPER:
-		ops->idle_enter(w->t);
-		ops->poll_enter(w->t);
 		/* Blocks until the test ends: nobody writes this eventfd before. */
-		if (read(w->efd, &x, sizeof(x)) != sizeof(x))
-			perror("grace_test: eventfd read");
-		ops->poll_leave(w->t);
-		ops->idle_leave(w->t);
+		sync_loop_poll(w->t, poll_sleep_on_efd, w);
 		break;
 	}
 	stop_thread(w);
@@ -477,6 +586,16 @@ static void phase_stress(void)
 	}
 	if (atomic_load(&g.updates) == 0)
 		FAIL("stress: no update finished");
+	/*
+	 * A grace-period strategy lets readers run through updates: a run in
+	 * which no section saw one finish tested nothing. An exclusive lock
+	 * must show none: its updates are counted inside the isolation.
+	 */
+	if (!g.isolate_mode && atomic_load(&g.overlaps) == 0)
+		FAIL("stress: no read section overlapped an update: the run proved nothing");
+	if (g.isolate_mode && atomic_load(&g.overlaps) != 0)
+		FAIL("stress: %" PRIu64 " read sections saw an update finish although updates are exclusive",
+		     atomic_load(&g.overlaps));
 	if (atomic_load(&g.reads) == 0)
 		FAIL("stress: no read finished");
 	domain_down();
@@ -677,6 +796,456 @@ static void phase_piggyback(void)
 	domain_down();
 }
 
+/*
+ * ---- barrier: every defer_free made so far, by any thread ----
+ *
+ * Scripted, in defer mode: thread D replaces the shared object BARRIER_N
+ * times with defer_free, passes a quiescent state and goes to sleep offline;
+ * thread B, once D sleeps, calls barrier(). When barrier returns, every one
+ * of D's deferred frees must have run (barrier's contract is global, as
+ * liburcu's rcu_barrier: whoever tears down must not wait for the deferring
+ * threads to wake up, nor leave their objects behind).
+ */
+#define BARRIER_N 10
+
+static int poll_asleep_until_3(void *arg)
+{
+	struct worker *w = arg;
+
+	raise_step(w, 2); /* asleep */
+	wait_step(w, 3);
+	return 0;
+}
+
+static int poll_until_5(void *arg)
+{
+	wait_step(arg, 5);
+	return 0;
+}
+
+static void *script_main(void *arg)
+{
+	struct worker *w = arg;
+
+	start_thread(w);
+	pthread_barrier_wait(&g.start);
+	w->script(w);
+	stop_thread(w);
+	atomic_store(&w->done, 1);
+	return NULL;
+}
+
+static void script_run(struct worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		w[i].tid = i;
+		w[i].role = ROLE_SCRIPT;
+		pthread_create(&w[i].th, NULL, script_main, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+}
+
+static void script_join(struct worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		raise_step(&w[i], 5);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(w[i].th, NULL);
+}
+
+static void held_reader(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_read_begin(w->t);
+	raise_step(w, 2); /* open */
+	wait_step(w, 3);
+	sync_read_end(w->t);
+	raise_step(w, 4); /* closed */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void barrier_deferrer(struct worker *w)
+{
+	wait_step(w, 1);
+	for (int i = 0; i < BARRIER_N; i++) {
+		struct obj *n = obj_new(), *old = atomic_exchange(&g.shared, n);
+
+		atomic_fetch_add(&g.defers, 1);
+		sync_defer_free(w->t, old, obj_free_cb);
+	}
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_asleep_until_3, w); /* steps 2 and 3 */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void barrier_caller(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_barrier(w->t);
+	raise_step(w, 2); /* returned */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static bool step_is_4(struct worker *w)
+{
+	return atomic_load(&w->step) >= 4;
+}
+
+static void phase_barrier(void)
+{
+	enum { R, D, B, NW };
+	struct worker w[NW];
+	uint64_t defers, frees;
+
+	domain_up(NW);
+	memset(w, 0, sizeof(w));
+	w[R].script = held_reader;
+	w[D].script = barrier_deferrer;
+	w[B].script = barrier_caller;
+	script_run(w, NW);
+	/* R's section keeps D from reclaiming its own objects before it sleeps. */
+	raise_step(&w[R], 1);
+	if (!wait_for(&w[R], step_is_2)) {
+		FAIL("barrier: reader R never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[D], 1);
+	if (!wait_for(&w[D], step_is_2)) {
+		FAIL("barrier: the deferring thread never went to sleep");
+		_exit(1);
+	}
+	raise_step(&w[R], 3);
+	if (!wait_for(&w[R], step_is_4)) {
+		FAIL("barrier: reader R did not close its section");
+		_exit(1);
+	}
+	raise_step(&w[B], 1);
+	if (!wait_for(&w[B], step_is_2)) {
+		FAIL("barrier: barrier() did not return within %llu s while the deferring thread slept; "
+		     "strategy state:", OFFLINE_BOUND_NS / 1000000000ull);
+		ops->dump(g.dom, stdout);
+		_exit(1);
+	}
+	defers = atomic_load(&g.defers);
+	frees = atomic_load(&g.frees);
+	if (frees != defers)
+		FAIL("barrier: returned with %" PRIu64 " of the %" PRIu64 " objects another thread deferred "
+		     "still pending (barrier must wait for every defer_free made so far, by any thread)",
+		     defers - frees, defers);
+	else
+		printf("%s barrier: returned after all %" PRIu64 " objects another (sleeping) thread deferred ran\n",
+		       ops->name, defers);
+	raise_step(&w[D], 3);
+	script_join(w, NW);
+	domain_down();
+}
+
+/*
+ * ---- orphan: barrier() frees only what its grace period covers ----
+ *
+ * Scripted, in defer mode, four threads:
+ *  1. R opens a read section and keeps it open;
+ *  2. B calls barrier(): its grace period waits for R;
+ *  3. N passes a quiescent state (so B's grace period need not wait for it),
+ *     opens a section and loads the shared object O;
+ *  4. X unpublishes O, defer_frees it, passes a quiescent state and exits
+ *     (its pending objects outlive it);
+ *  5. R closes its section: B's grace period ends and barrier returns;
+ *  6. N, still in its section, checks O: it began before O's unpublish, so
+ *     no grace period may end under it, and barrier must not have freed O.
+ */
+static void orphan_barrier_caller(struct worker *w)
+{
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_barrier(w->t);
+	raise_step(w, 2); /* returned */
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void orphan_new_reader(struct worker *w)
+{
+	struct obj *o;
+
+	wait_step(w, 1);
+	sync_loop_end(w->t);
+	sync_read_begin(w->t);
+	o = sync_deref(w->t, (void *_Atomic *)&g.shared);
+	raise_step(w, 2); /* holds o */
+	wait_step(w, 3);
+	if (o->magic != MAGIC_LIVE)
+		FAIL("orphan: barrier() freed an object a section that began before its unpublish still held "
+		     "(a batch sealed after the barrier's grace period started)");
+	else
+		printf("%s orphan: the object deferred by an exiting thread during a barrier outlived the "
+		       "section that held it\n", ops->name);
+	sync_read_end(w->t);
+	raise_step(w, 4);
+	sync_loop_end(w->t);
+	sync_loop_poll(w->t, poll_until_5, w);
+}
+
+static void orphan_exiter(struct worker *w)
+{
+	struct obj *n, *old;
+
+	wait_step(w, 1);
+	n = obj_new();
+	old = atomic_exchange(&g.shared, n);
+	atomic_fetch_add(&g.defers, 1);
+	sync_defer_free(w->t, old, obj_free_cb);
+	sync_loop_end(w->t);
+	raise_step(w, 2); /* deferred */
+	/* Exits: thread_deinit with the object possibly still pending. */
+}
+
+static void phase_orphan(void)
+{
+	enum { R, B, N, X, NW };
+	struct worker w[NW];
+
+	domain_up(NW);
+	memset(w, 0, sizeof(w));
+	w[R].script = held_reader;
+	w[B].script = orphan_barrier_caller;
+	w[N].script = orphan_new_reader;
+	w[X].script = orphan_exiter;
+	script_run(w, NW);
+	raise_step(&w[R], 1);
+	if (!wait_for(&w[R], step_is_2)) {
+		FAIL("orphan: reader R never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[B], 1);
+	if (!wait_for(&w[B], is_waiting)) {
+		FAIL("orphan: barrier() returned while a section was open (or never started waiting)");
+		_exit(1);
+	}
+	usleep(20000); /* let B's grace period start */
+	raise_step(&w[N], 1);
+	if (!wait_for(&w[N], step_is_2)) {
+		FAIL("orphan: reader N never opened its section");
+		_exit(1);
+	}
+	raise_step(&w[X], 1);
+	if (!wait_for(&w[X], step_is_2)) {
+		FAIL("orphan: the exiting thread did not defer");
+		_exit(1);
+	}
+	/*
+	 * Let X leave its objects behind before B's grace period can end. A
+	 * strategy whose thread_deinit waits for them (ebr) keeps X until R
+	 * closes: then go on without it.
+	 */
+	for (int i = 0; i < 200 && !atomic_load(&w[X].done); i++)
+		usleep(1000);
+	raise_step(&w[R], 3);
+	if (!wait_for(&w[B], step_is_2)) {
+		FAIL("orphan: barrier() did not return within %llu s once R closed its section while N's "
+		     "section stays open; strategy state:", OFFLINE_BOUND_NS / 1000000000ull);
+		ops->dump(g.dom, stdout);
+		_exit(1);
+	}
+	raise_step(&w[N], 3);
+	if (!wait_for(&w[N], step_is_4)) {
+		FAIL("orphan: reader N did not close its section");
+		_exit(1);
+	}
+	script_join(w, NW);
+	domain_down();
+	if (atomic_load(&g.frees) != atomic_load(&g.defers))
+		FAIL("orphan: %" PRIu64 " deferred frees made but %" PRIu64 " ran by domain_destroy",
+		     atomic_load(&g.defers), atomic_load(&g.frees));
+}
+
+/*
+ * ---- litmus: store buffering at the entry of a read section ----
+ *
+ * The Dekker pair every grace-period strategy rests on: a reader entering a
+ * section stores "I am reading" (qsbr: its ctr in poll_leave; ebr, ck_epoch:
+ * active in read_begin) and then loads the shared pointer; an updater
+ * publishes a new pointer and then scans the readers' words. Without a
+ * store-load fence on each side both loads may miss both stores (x86's store
+ * buffer does exactly this), and the updater frees what the reader just
+ * loaded. Two threads, in lock step, race once per round:
+ *   reader:  [offline: arrive, wait for the updater, LITMUS_PAD stores to
+ *            lines the updater just wrote] poll_leave; read_begin;
+ *            p = deref(shared); if p is the old object, stay in the section
+ *            until the updater says its synchronize returned (or
+ *            LITMUS_HOLD_NS); read_end; loop_iter
+ *   updater: [offline: write the pad lines, arrive, wait] poll_leave;
+ *            store(shared, new, release); synchronize; done = round
+ * The pad stores fill the reader's store buffer with misses, so its own
+ * store commits late while its loads run on: they make the reordering a
+ * hardware without the fence does likely in every round, not rare. A reader
+ * that holds the old object and sees done == round saw a synchronize return
+ * during a section that loaded the unpublished version: a violation, which
+ * a correct strategy never shows (its synchronize waits for that section,
+ * and the reader sees done only after leaving it).
+ */
+#define LITMUS_ROUNDS 100000000ull
+#define LITMUS_NS (3000ull * 1000000ull)
+#define LITMUS_MAX_NS (8000ull * 1000000ull)
+#define LITMUS_XFAIL_NS (30000ull * 1000000ull) /* a broken build: until its first violation */
+#define LITMUS_MIN_OLD 10000 /* rounds in which the reader loaded the old object */
+#define LITMUS_HOLD_NS 20000
+#define LITMUS_PAD 48
+
+struct litmus_line {
+	_Atomic uint64_t v;
+} SYNC_ALIGNED;
+
+static struct {
+	/* Arrivals: written by their thread, read by the other one. */
+	_Atomic uint64_t round_r SYNC_ALIGNED;
+	_Atomic uint64_t round_u SYNC_ALIGNED;
+	/* Last round whose synchronize returned: updater writes, reader reads. */
+	_Atomic uint64_t done SYNC_ALIGNED;
+	_Atomic int stop SYNC_ALIGNED;
+	void *_Atomic shared SYNC_ALIGNED;
+	struct litmus_line pad[LITMUS_PAD];
+	int objs[2];
+	/* Written by the reader, read by main (relaxed: progress counts). */
+	_Atomic uint64_t rounds, old_seen, hits;
+	unsigned pad_n;
+} L;
+
+struct litmus_arg {
+	uint64_t round;
+	bool updater;
+};
+
+static void litmus_wait_for(_Atomic uint64_t *other, uint64_t round)
+{
+	unsigned spins = 0;
+
+	while (atomic_load(other) < round && !atomic_load_explicit(&L.stop, memory_order_relaxed))
+		if (++spins < 2000)
+			sync_relax();
+		else
+			sched_yield(); /* the other thread is not running: let it */
+}
+
+/* The poller of both threads: the rendez-vous of a round, offline. */
+static int litmus_poll(void *arg)
+{
+	struct litmus_arg *a = arg;
+
+	if (a->updater) {
+		for (unsigned k = 0; k < L.pad_n; k++)
+			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
+		atomic_store(&L.round_u, a->round);
+		litmus_wait_for(&L.round_r, a->round);
+	} else {
+		atomic_store(&L.round_r, a->round);
+		litmus_wait_for(&L.round_u, a->round);
+		for (unsigned k = 0; k < L.pad_n; k++)
+			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
+	}
+	return 0;
+}
+
+static void *litmus_thread(void *arg)
+{
+	struct worker *w = arg;
+	struct sync_thread *t;
+	struct litmus_arg a = { .updater = w->role == ROLE_WRITER };
+
+	start_thread(w);
+	t = w->t;
+	pthread_barrier_wait(&g.start);
+	for (uint64_t i = 1; i <= LITMUS_ROUNDS; i++) {
+		a.round = i;
+		sync_loop_poll(t, litmus_poll, &a);
+		if (atomic_load_explicit(&L.stop, memory_order_relaxed))
+			break;
+		if (a.updater) {
+			/* A plain release store, as rcu_assign_pointer: no fence of its own. */
+			atomic_store_explicit(&L.shared, &L.objs[i & 1], memory_order_release);
+			sync_synchronize(t);
+			atomic_store_explicit(&L.done, i, memory_order_release);
+		} else {
+			void *p;
+			bool saw_done = false;
+
+			sync_read_begin(t);
+			p = sync_deref(t, &L.shared);
+			if (p == &L.objs[(i - 1) & 1]) {
+				uint64_t end = now_ns() + LITMUS_HOLD_NS;
+
+				atomic_fetch_add_explicit(&L.old_seen, 1, memory_order_relaxed);
+				while (!(saw_done = atomic_load_explicit(&L.done, memory_order_acquire) >= i) &&
+				       now_ns() < end)
+					sync_relax();
+			}
+			sync_read_end(t);
+			if (saw_done && atomic_fetch_add(&L.hits, 1) == 0)
+				FAIL("litmus: round %" PRIu64 ": synchronize returned while a section that loaded the "
+				     "unpublished object was still open (a store-load fence is missing)", i);
+			atomic_store_explicit(&L.rounds, i, memory_order_relaxed);
+		}
+		sync_loop_end(t);
+	}
+	/* Stopped (or done) on one side: release the other from its wait. */
+	atomic_store(&L.stop, 1);
+	stop_thread(w);
+	return NULL;
+}
+
+static void phase_litmus(void)
+{
+	struct worker w[2];
+	uint64_t start, now;
+	const char *env = getenv("GRACE_TEST_LITMUS_PAD");
+
+	domain_up(2);
+	memset(&L, 0, sizeof(L));
+	L.pad_n = env ? (unsigned)atoi(env) : LITMUS_PAD;
+	if (L.pad_n > LITMUS_PAD)
+		L.pad_n = LITMUS_PAD;
+	atomic_store(&L.shared, &L.objs[0]);
+	memset(w, 0, sizeof(w));
+	for (unsigned i = 0; i < 2; i++) {
+		w[i].tid = i;
+		w[i].role = i == 0 ? ROLE_READER : ROLE_WRITER;
+		pthread_create(&w[i].th, NULL, litmus_thread, &w[i]);
+	}
+	pthread_barrier_wait(&g.start);
+	/*
+	 * LITMUS_NS, longer (up to LITMUS_MAX_NS) until the reader loaded the
+	 * old object in LITMUS_MIN_OLD rounds; a broken build (--expect-fail)
+	 * runs until its first violation, at most LITMUS_XFAIL_NS: on a loaded
+	 * machine the two threads may share one CPU for a while, and the race
+	 * needs both running at once.
+	 */
+	start = now_ns();
+	for (;;) {
+		usleep(5000);
+		now = now_ns();
+		if (atomic_load(&L.hits) || atomic_load(&L.stop))
+			break;
+		if (expecting_failure ? now - start > LITMUS_XFAIL_NS :
+		    now - start > LITMUS_NS &&
+		    (atomic_load(&L.old_seen) >= LITMUS_MIN_OLD || now - start > LITMUS_MAX_NS))
+			break;
+	}
+	atomic_store(&L.stop, 1);
+	pthread_join(w[0].th, NULL);
+	pthread_join(w[1].th, NULL);
+	printf("%s litmus: %" PRIu64 " rounds in %.1f s, %" PRIu64 " with the old object loaded, %" PRIu64
+	       " violations (pad %u)\n", ops->name, atomic_load(&L.rounds), (double)(now_ns() - start) / 1e9,
+	       atomic_load(&L.old_seen), atomic_load(&L.hits), L.pad_n);
+	if (!atomic_load(&L.hits) && atomic_load(&L.old_seen) == 0)
+		FAIL("litmus: the reader never loaded the old object: the race was never run");
+	domain_down();
+}
+
 static int run(const char *phase)
 {
 	bool all = strcmp(phase, "all") == 0;
@@ -691,6 +1260,15 @@ static int run(const char *phase)
 	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
 	    (all || strcmp(phase, "piggyback") == 0))
 		phase_piggyback();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_SYNC &&
+	    (all || strcmp(phase, "litmus") == 0))
+		phase_litmus();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_DEFER &&
+	    (all || strcmp(phase, "barrier") == 0))
+		phase_barrier();
+	if (!g.isolate_mode && g.reclaim == SYNC_RECLAIM_DEFER &&
+	    (all || strcmp(phase, "orphan") == 0))
+		phase_orphan();
 	if (failures) {
 		printf("%s: %d check(s) FAILED\n", ops->name, failures);
 		return 1;
@@ -743,12 +1321,14 @@ int main(int argc, char **argv)
 		if (strncmp(argv[i], "--phase=", 8) == 0 &&
 		    (!strcmp(argv[i] + 8, "all") || !strcmp(argv[i] + 8, "stress") ||
 		     !strcmp(argv[i] + 8, "offline") || !strcmp(argv[i] + 8, "batch") ||
-		     !strcmp(argv[i] + 8, "piggyback"))) {
+		     !strcmp(argv[i] + 8, "piggyback") || !strcmp(argv[i] + 8, "litmus") ||
+		     !strcmp(argv[i] + 8, "barrier") || !strcmp(argv[i] + 8, "orphan"))) {
 			phase = argv[i] + 8;
 		} else if (strcmp(argv[i], "--expect-fail") == 0) {
 			xfail = true;
+			expecting_failure = true;
 		} else {
-			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback, "
+			fprintf(stderr, "grace_test: unknown argument '%s', allowed: --phase=all|stress|offline|batch|piggyback|litmus|barrier|orphan, "
 				"--expect-fail\n", argv[i]);
 			return 2;
 		}

@@ -46,8 +46,8 @@
  * outside updater; domain_create refuses more.
  *
  * Deliberate breaks for the tests (never defined in a normal build):
- *  SYNC_BREAK_HARMLESS_END  harmless_end does not re-park;
- *  SYNC_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
+ *  HARMLESS_MASK_BREAK_HARMLESS_END  harmless_end does not re-park;
+ *  HARMLESS_MASK_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
  *                           plain store.
  */
 #include "strategies/harmless_mask.h"
@@ -83,6 +83,7 @@ static uint64_t hm_bit(struct sync_thread *t)
 
 static void hm_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&hm_dom(t)->harmless, hm_bit(t));
 }
 
@@ -92,14 +93,16 @@ static void hm_harmless_end(struct sync_thread *t)
 	uint64_t me = hm_bit(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef HARMLESS_MASK_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Own bit excluded: an isolated thread never waits on itself. */
 		if (!(atomic_load(&d->want_rdv) & ~me))
 			return;
 		/* Re-park: harmless again while the rendez-vous runs. */
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&d->harmless, me);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->want_rdv) & ~me)
@@ -115,18 +118,23 @@ static void hm_isolate(struct sync_thread *t)
 	uint64_t h;
 
 	/* Harmless first, so other waiting isolators can go before us. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, me);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	for (;;) {
 		h = atomic_load(&d->harmless);
 		if ((h & d->all) == d->all) {
-#ifdef SYNC_BREAK_CAS
+#ifdef HARMLESS_MASK_BREAK_CAS
 			/* A preemption between check and claim, made likely. */
 			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_store(&d->harmless, h & ~me);
 			break;
 #else
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			if (atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
 				break;
 			continue;
@@ -140,6 +148,7 @@ static void hm_isolate(struct sync_thread *t)
 static void hm_release(struct sync_thread *t)
 {
 	/* Race to idle: running again (0,0) at once, no waiting. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&hm_dom(t)->want_rdv, ~hm_bit(t));
 }
 
@@ -212,28 +221,20 @@ const struct sync_ops sync_harmless_mask = {
 	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
 	.max_threads = 64,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hm_domain_create,
 	.domain_destroy = hm_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = hm_thread_alloc,
 	.thread_init = hm_thread_init,
 	.thread_deinit = hm_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
 	.poll_enter = hm_harmless_now,
 	.poll_leave = hm_harmless_end,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
+	.harmless_begin = hm_harmless_now,
+	.harmless_end = hm_harmless_end,
 	.isolate = hm_isolate,
 	.release = hm_release,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
 	.dump = hm_dump,
-	.summary = NULL,
 };
 
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,

@@ -78,9 +78,11 @@
  * and fails, naming membarrier, if the kernel refuses (too old, seccomp,
  * not built in). The strategy never runs without its fence.
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (R2 does not
- * re-park), SYNC_BREAK_CLAIM (I2 skipped, so two isolators can scan at once,
- * and a 1 ms sleep after the scan to make that likely).
+ * Deliberate breaks for the tests (mutants.bzl): HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
+ * (R2 does not re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two
+ * isolators can scan at once, and a 1 ms sleep after the scan to make that
+ * likely), HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER (I3 skipped: the store
+ * buffering litmus sees a reader run during an isolation).
  */
 #include "strategies/sync.h"
 
@@ -139,6 +141,7 @@ static uint64_t hb_bit(struct sync_thread *t)
 static void hb_harmless_now(struct sync_thread *t)
 {
 	/* Release: our harmful accesses happen before an isolator's acquire. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&hb_dom(t)->flag[t->tid].harmless, 1, memory_order_release);
 }
 
@@ -156,14 +159,16 @@ static void hb_harmless_end(struct sync_thread *t)
 		 * above). Release is free on x86 and orders nothing we need
 		 * here; it keeps the two flag stores alike.
 		 */
+		SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 		atomic_store_explicit(flag, 0, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Acquire: a release seen as 0 publishes the isolation's writes. */
 		if (!(atomic_load_explicit(&d->want_rdv, memory_order_acquire) & ~me))
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 		atomic_store_explicit(flag, 1, memory_order_release);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load_explicit(&d->want_rdv, memory_order_acquire) & ~me)
@@ -178,11 +183,13 @@ static void hb_isolate(struct sync_thread *t)
 	unsigned n = t->dom->nthreads, k, none;
 
 	hb_harmless_now(t);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, hb_bit(t));
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	for (;;) {
 		none = HB_NONE;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		/* Acquire: the previous owner's isolation happens before ours. */
 		if (atomic_compare_exchange_weak_explicit(&d->owner, &none, t->tid,
 							  memory_order_acquire, memory_order_relaxed))
@@ -192,27 +199,32 @@ static void hb_isolate(struct sync_thread *t)
 #else
 	(void)none;
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_MEMBARRIER, 1);
 	/*
 	 * Registered in domain_create, so the kernel accepts it; should it
 	 * ever refuse, going on would be unsafe: stop loudly instead.
 	 */
+#ifndef HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER
 	if (sync_membarrier_call(MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
 		fprintf(stderr, "harmless_membarrier: membarrier(PRIVATE_EXPEDITED) failed after registration: %s\n",
 			strerror(errno));
 		abort();
 	}
+#endif
 	atomic_fetch_add_explicit(&d->membarriers, 1, memory_order_relaxed);
 	for (k = 0; k < n; k++) {
 		if (k == t->tid)
 			continue;
+		SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 		while (!atomic_load_explicit(&d->flag[k].harmless, memory_order_acquire))
 			sched_yield();
 	}
 	sync_wait_end(t);
-#ifdef SYNC_BREAK_CLAIM
+#ifdef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* A preemption after the scan, made likely. */
 	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&d->flag[t->tid].harmless, 0, memory_order_relaxed);
 }
 
@@ -220,10 +232,12 @@ static void hb_release(struct sync_thread *t)
 {
 	struct hb_domain *d = hb_dom(t);
 
-#ifndef SYNC_BREAK_CLAIM
+#ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* Release: the next owner's acquire CAS sees our isolation's writes. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store_explicit(&d->owner, HB_NONE, memory_order_release);
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&d->want_rdv, ~hb_bit(t));
 }
 
@@ -287,27 +301,20 @@ const struct sync_ops sync_harmless_membarrier = {
 	.family = "exclusive",
 	.origin = "this project: HAProxy 1.9 rendez-vous (60b639ccb) with per-thread flags and membarrier",
 	.max_threads = HB_MAX_THREADS,
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_NEEDS_MEMBARRIER,
+	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hb_domain_create,
 	.domain_destroy = hb_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = hb_thread_alloc,
 	.thread_init = hb_thread_init,
 	.thread_deinit = hb_harmless_now,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
 	.poll_enter = hb_harmless_now,
 	.poll_leave = hb_harmless_end,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
+	.harmless_begin = hb_harmless_now,
+	.harmless_end = hb_harmless_end,
 	.isolate = hb_isolate,
 	.release = hb_release,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
 	.dump = hb_dump,
 	.summary = hb_summary,
 };

@@ -19,14 +19,18 @@
  *	    1    |  1   |    1     | waiting for a full isolation
  *	    1    |  0   |    0     | isolated
  *
- * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end.
+ * Nesting on each loop: idle_now, harmless_now, poll, harmless_end, idle_end
+ * (poll_enter is steps 1 and 2, poll_leave steps 3 and 4). Inside a task, a
+ * slow call may be bracketed by harmless_begin/harmless_end (step 2, then
+ * step 3 without its wait, see if_task_harmless_end): harmless but not idle,
+ * so a full isolation still waits for it.
  * Steps:
- *  1. idle_enter = idle_now: set own idle bit.
- *  2. poll_enter = harmless_now: set own harmless bit.
- *  3. poll_leave = harmless_end: loop { clear own harmless bit; if no other
+ *  1. idle_now: set own idle bit.
+ *  2. harmless_now: set own harmless bit.
+ *  3. harmless_end: loop { clear own harmless bit; if no other
  *     thread wants a rendez-vous, done; else set it again and wait while one
  *     does } (as harmless_mask; the wait is harmless and idle).
- *  4. idle_leave = idle_end: clear own idle bit. It needs no wait: the thread
+ *  4. idle_end: clear own idle bit. It needs no wait: the thread
  *     got here through step 3 with its harmless bit clear, and a full
  *     isolation needs that bit set (step 5), so no isolation can be claimed
  *     while the thread is between step 3 and its next step 2, which comes
@@ -44,8 +48,9 @@
  * 3 and 5, as in harmless_mask; the idle bits are read in the same loop).
  * Limit: 64 participants including the outside updater.
  *
- * Deliberate break for the tests: SYNC_BREAK_HARMLESS_END (step 3 does not
- * re-park).
+ * Deliberate breaks for the tests (mutants.bzl): ISOLATE_FULL_BREAK_HARMLESS_END
+ * (step 3 does not re-park), ISOLATE_FULL_BREAK_NO_IDLE (step 5 ignores the
+ * idle mask: a thread harmless inside a task is taken for idle).
  */
 #include "strategies/sync.h"
 
@@ -80,16 +85,19 @@ static uint64_t if_bit(struct sync_thread *t)
 
 static void if_idle_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&if_dom(t)->idle, if_bit(t));
 }
 
 static void if_idle_end(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&if_dom(t)->idle, ~if_bit(t));
 }
 
 static void if_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&if_dom(t)->harmless, if_bit(t));
 }
 
@@ -99,19 +107,50 @@ static void if_harmless_end(struct sync_thread *t)
 	uint64_t me = if_bit(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef ISOLATE_FULL_BREAK_HARMLESS_END
 		return;
 #endif
 		/* Own bit excluded: an isolated thread never waits on itself. */
 		if (!(atomic_load(&d->want_rdv) & ~me))
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&d->harmless, me);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->want_rdv) & ~me)
 			sched_yield();
 		sync_wait_end(t);
 	}
+}
+
+/*
+ * Step 3 inside a task (harmless_end after harmless_begin): clear own
+ * harmless bit, no wait. A full isolation needs every other thread idle,
+ * and this thread has not been idle since its idle_end (step 4): none was
+ * running when it cleared its idle bit (it came through step 3, which
+ * waited), and none can be granted before its next idle_now. Waiting here
+ * for a pending request, as the poller's step 3 does, would deadlock: the
+ * requester waits for this thread to be idle, which it only becomes by
+ * finishing its task.
+ */
+static void if_task_harmless_end(struct sync_thread *t)
+{
+	atomic_fetch_and(&if_dom(t)->harmless, ~if_bit(t));
+}
+
+/* Entering the poller: idle (step 1), then harmless (step 2). */
+static void if_poll_enter(struct sync_thread *t)
+{
+	if_idle_now(t);
+	if_harmless_now(t);
+}
+
+/* Leaving it: harmless_end (step 3, may wait), then idle_end (step 4). */
+static void if_poll_leave(struct sync_thread *t)
+{
+	if_harmless_end(t);
+	if_idle_end(t);
 }
 
 static void if_isolate(struct sync_thread *t)
@@ -121,24 +160,34 @@ static void if_isolate(struct sync_thread *t)
 	uint64_t h;
 
 	/* Idle and harmless while waiting, so other isolators can go first. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->idle, me);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, me);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 2);
 	for (;;) {
 		h = atomic_load(&d->harmless);
-		if ((h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all &&
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, (h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all);
+		if ((h & d->all) == d->all &&
+#ifndef ISOLATE_FULL_BREAK_NO_IDLE
+		    (atomic_load(&d->idle) & d->all) == d->all &&
+#endif
 		    atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
 			break;
 		sched_yield();
 	}
 	sync_wait_end(t);
 	/* Running alone now; others waiting for us see us busy until we poll. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&d->idle, ~me);
 }
 
 static void if_release(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&if_dom(t)->want_rdv, ~if_bit(t));
 }
 
@@ -198,28 +247,20 @@ const struct sync_ops sync_isolate_full = {
 	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
 	.max_threads = 64,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = if_domain_create,
 	.domain_destroy = if_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = if_thread_alloc,
 	.thread_init = if_thread_init,
 	.thread_deinit = if_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = if_idle_now,
-	.poll_enter = if_harmless_now,
-	.poll_leave = if_harmless_end,
-	.idle_leave = if_idle_end,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
+	.poll_enter = if_poll_enter,
+	.poll_leave = if_poll_leave,
+	.harmless_begin = if_harmless_now,
+	.harmless_end = if_task_harmless_end,
 	.isolate = if_isolate,
 	.release = if_release,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
 	.dump = if_dump,
-	.summary = NULL,
 };
 
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,

@@ -2,7 +2,7 @@
  * none.c - no synchronization at all: the baseline that measures the poll loop
  * itself. UNSAFE by design: updates run in place while readers read, so a
  * reader can see a half-applied update (the readers/writers benchmark counts
- * such torn reads). Every hook is a no-op; isolate() returns at once.
+ * such torn reads). No hook but isolate()/release(), which return at once.
  */
 #include "strategies/sync.h"
 
@@ -32,6 +32,17 @@ static int none_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_th
 	return 0;
 }
 
+/* No exclusion at all: the update runs while everybody reads (unsafe). */
+static void none_isolate(struct sync_thread *t)
+{
+	(void)t;
+}
+
+static void none_release(struct sync_thread *t)
+{
+	(void)t;
+}
+
 static void none_dump(struct sync_domain *d, FILE *out)
 {
 	fprintf(out, "none: %u threads, no synchronization state\n", d->nthreads);
@@ -43,28 +54,14 @@ const struct sync_ops sync_none = {
 	.origin = "no synchronization (unsafe): measures the loop itself",
 	.max_threads = 0,
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
+	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
 	.domain_create = none_domain_create,
 	.domain_destroy = none_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = none_thread_alloc,
-	.thread_init = sync_thread_init_nop,
-	.thread_deinit = sync_nop,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
-	.poll_enter = sync_nop,
-	.poll_leave = sync_nop,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
-	.isolate = sync_nop,
-	.release = sync_nop,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
+	.isolate = none_isolate,
+	.release = none_release,
 	.dump = none_dump,
-	.summary = NULL,
 };
 
 static int none_domain_create(const struct sync_params *p, struct sync_domain **out,

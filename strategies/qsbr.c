@@ -60,14 +60,16 @@
  * during one grace period are served by one more.
  *
  * Deferred mode (defer_free): each thread fills its own open batch of up to
- * QSBR_BATCH objects; the batch is sealed when full or at the owner's next
- * loop_iter, by advancing gp to a target G (no wait). The owner reclaims its
- * sealed batches, oldest first, at each loop_iter and defer_free once every
- * slot is 0 or >= G (a non-blocking check of the same invariant). barrier()
- * seals, runs one full grace period and frees the caller's batches and the
- * orphans; thread_deinit hands unfinished batches to the domain's orphan list
- * (freed by the next barrier() or by domain_destroy, when no thread is left).
- * Pending objects and their peak are counted and reported by summary().
+ * QSBR_BATCH objects; the batch is sealed when full, at the owner's next
+ * loop_iter or poll_enter, in synchronize and at exit, by advancing gp to a
+ * target G (no wait) and appending it to the domain's batch list. Any thread
+ * that defers reclaims, at loop_iter and when a batch fills, every listed
+ * batch whose G is over (every slot 0 or >= G: a non-blocking check of the
+ * same invariant), whoever sealed it: batches of exited threads need no
+ * orphan list. barrier() waits for every other thread's made objects to be
+ * sealed, runs one grace period and frees the batches whose target that
+ * grace period covers, no others (see qsbr_barrier). Pending objects and
+ * their peak are counted and reported by summary().
  *
  * Deliberate breaks for the tests (never in a real build), -D flags, each with
  * a *_broken_*_test target in BUILD that must fail:
@@ -75,7 +77,10 @@
  *   QSBR_BREAK_OFFLINE  poll_enter/poll_leave do nothing: asleep but online;
  *   QSBR_BREAK_BATCH    a caller shares the grace period running at its
  *                       arrival (which started before its call);
- *   QSBR_BREAK_NOBATCH  every caller runs its own grace period.
+ *   QSBR_BREAK_NOBATCH  every caller runs its own grace period;
+ *   QSBR_BREAK_ONLINE_FENCE  step 4 without its fence;
+ *   QSBR_BREAK_BARRIER_ALL   barrier() frees every listed batch, also those
+ *                       sealed after its grace period started.
  */
 #include "strategies/sync.h"
 
@@ -100,6 +105,13 @@
 struct qsbr_slot {
 	/* Written by the owning thread, read by synchronizers and reclaimers. */
 	_Atomic uint64_t ctr;
+	/*
+	 * The thread's deferred objects: made (defer_free) and sealed (handed
+	 * to the domain's batch list). Written by the owner (release on
+	 * sealed), read by barrier(). On their own line: every scan reads ctr.
+	 */
+	_Atomic uint64_t made SYNC_ALIGNED;
+	_Atomic uint64_t sealed;
 } SYNC_ALIGNED;
 
 struct qsbr_batch {
@@ -126,16 +138,24 @@ struct qsbr_domain {
 	/* Statistics; relaxed, they order nothing. */
 	_Atomic uint64_t grace_periods, defer_seals, futex_waits, futex_wakes SYNC_ALIGNED;
 	struct sync_reclaim_stats stats;
-	/* Batches of exited threads, freed by barrier() or domain_destroy. */
-	pthread_mutex_t orphan_lock;
-	struct qsbr_batch *orphans;
+	/*
+	 * Every thread's sealed batches, in sealing order (targets roughly
+	 * increasing). Under reclaim_lock, held also while a reclaimer runs
+	 * the callbacks of what it unlinked: a barrier that took the lock
+	 * after its grace period knows every batch unlinked before has run.
+	 * nbatches (relaxed) tells loop_iter whether to try.
+	 */
+	pthread_mutex_t reclaim_lock SYNC_ALIGNED;
+	struct qsbr_batch *batches, **batches_tail;
+	_Atomic uint64_t nbatches;
 };
 
 struct qsbr_thread {
 	struct sync_thread base;
 	/* Owner only. */
 	struct qsbr_batch *open;
-	struct qsbr_batch *sealed, *sealed_tail;
+	uint64_t made;  /* objects deferred, mirrored in the slot */
+	bool deferrer;  /* made a defer_free: helps reclaim at loop_iter */
 };
 
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -165,6 +185,8 @@ static void qsbr_wake(struct qsbr_domain *d)
 {
 	if (atomic_load_explicit(&d->futex, memory_order_relaxed) &&
 	    atomic_exchange(&d->futex, 0)) {
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
+		SYNC_COUNT_SELF(SYNC_COUNT_FUTEX_WAKE, 1);
 		syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 		atomic_fetch_add_explicit(&d->futex_wakes, 1, memory_order_relaxed);
 	}
@@ -178,6 +200,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 	/* Relaxed: the slot is written only by this thread. */
 	if (atomic_load_explicit(&s->ctr, memory_order_relaxed) == g)
 		return;
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, g, memory_order_release);
 	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
@@ -186,6 +209,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 /* Step 3. */
 static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
 {
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, 0, memory_order_release);
 	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
@@ -194,9 +218,12 @@ static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
 /* Step 4. */
 static void qsbr_online(struct qsbr_domain *d, struct qsbr_slot *s)
 {
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, atomic_load_explicit(&d->gp, memory_order_acquire),
 			      memory_order_relaxed);
+#ifndef QSBR_BREAK_ONLINE_FENCE
 	sync_full_fence(); /* ctr visible before any shared read */
+#endif
 }
 
 static bool qsbr_slot_done(struct qsbr_slot *s, uint64_t target)
@@ -207,15 +234,6 @@ static bool qsbr_slot_done(struct qsbr_slot *s, uint64_t target)
 	return c == 0 || c >= target;
 }
 
-/* Non-blocking: is grace period `target` over? */
-static bool qsbr_gp_passed(struct qsbr_domain *d, uint64_t target)
-{
-	for (unsigned i = 0; i < d->base.nthreads; i++)
-		if (!qsbr_slot_done(&d->slots[i], target))
-			return false;
-	return true;
-}
-
 /* Waits until every slot is offline or has observed target. Caller is offline. */
 static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 {
@@ -224,6 +242,7 @@ static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		struct qsbr_slot *s = &d->slots[i];
 
+		SYNC_COUNT_SELF(SYNC_COUNT_SCANNED, 1);
 		while (!qsbr_slot_done(s, target)) {
 			uint64_t c;
 
@@ -232,13 +251,16 @@ static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 				sync_relax();
 				continue;
 			}
+			SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_store(&d->futex, 1);
 			/* seq_cst re-load: the other half of the Dekker pair. */
 			c = atomic_load(&s->ctr);
 			if (c == 0 || c >= target) {
+				SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 				atomic_store_explicit(&d->futex, 0, memory_order_relaxed);
 				break;
 			}
+			SYNC_COUNT_SELF(SYNC_COUNT_FUTEX_WAIT, 1);
 			syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
 			atomic_fetch_add_explicit(&d->futex_waits, 1, memory_order_relaxed);
 		}
@@ -248,12 +270,24 @@ static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 /* One full grace period that starts after the call; the caller is offline. */
 static void qsbr_grace(struct qsbr_domain *d)
 {
-	uint64_t s = atomic_load(&d->gp); /* seq_cst: after the caller's unpublish */
+	uint64_t s;
+
+	/*
+	 * The updater's half of the Dekker pair with step 4: the caller's
+	 * unpublish (a store, possibly only release) before the loads of gp
+	 * and of every ctr. A caller that was online got this fence from
+	 * qsbr_offline; one already offline (an outside updater, barrier)
+	 * gets it here. Without it C11 lets the scan read a stale 0 for a
+	 * thread that just went online and loaded the old version.
+	 */
+	sync_full_fence();
+	s = atomic_load(&d->gp); /* seq_cst: after the caller's unpublish */
 #ifdef QSBR_BREAK_BATCH
 	/* Broken on purpose: piggybacks on the grace period running at arrival. */
 	bool running = atomic_load(&d->completed) < s;
 #endif
 
+	SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_lock(&d->gp_lock);
 #ifdef QSBR_BREAK_BATCH
 	if (!running || atomic_load_explicit(&d->completed, memory_order_relaxed) < s) {
@@ -265,23 +299,32 @@ static void qsbr_grace(struct qsbr_domain *d)
 	/* Relaxed: completed is written under gp_lock, which we hold. */
 	if (atomic_load_explicit(&d->completed, memory_order_relaxed) < s + 1) {
 #endif
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 		uint64_t g = atomic_fetch_add(&d->gp, 1) + 1;
 
 		atomic_fetch_add_explicit(&d->grace_periods, 1, memory_order_relaxed);
 		if (QSBR_WAITS)
 			qsbr_wait_for(d, g);
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_max_relaxed(&d->completed, g);
 	}
+	SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_unlock(&d->gp_lock);
 }
+
+static void qsbr_seal(struct qsbr_thread *qt);
 
 static void qsbr_synchronize(struct sync_thread *t)
 {
 	struct qsbr_domain *d = q_dom(t->dom);
 	struct qsbr_slot *s = q_slot(t);
 	bool was_online = atomic_load_explicit(&s->ctr, memory_order_relaxed) != 0;
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
 
 	sync_stats_synchronize(&d->stats);
+	/* Waiting with an open batch would hold up barrier() callers for as long. */
+	if (qt->open)
+		qsbr_seal(qt);
 	if (was_online)
 		qsbr_offline(d, s);
 	sync_wait_begin(t, SYNC_WAIT_GRACE);
@@ -301,37 +344,84 @@ static void qsbr_run_batch(struct qsbr_domain *d, struct qsbr_batch *b)
 	free(b);
 }
 
+/*
+ * Seals the caller's open batch: its target is a new grace period (gp
+ * advanced, no wait); the batch joins the domain's list, and the slot says
+ * every object made so far is sealed (release: barrier() reads it with
+ * acquire, after which the target is <= the gp it reads).
+ */
 static void qsbr_seal(struct qsbr_thread *qt)
 {
 	struct qsbr_domain *d = q_dom(qt->base.dom);
 	struct qsbr_batch *b = qt->open;
 
 	/* seq_cst RMW: ordered after the unpublishes of everything in the batch. */
+	SYNC_COUNT(&qt->base, SYNC_COUNT_CONTENDED_WRITE, 1);
 	b->target = atomic_fetch_add(&d->gp, 1) + 1;
 	atomic_fetch_add_explicit(&d->defer_seals, 1, memory_order_relaxed);
 	b->next = NULL;
-	if (qt->sealed_tail)
-		qt->sealed_tail->next = b;
-	else
-		qt->sealed = b;
-	qt->sealed_tail = b;
+	pthread_mutex_lock(&d->reclaim_lock);
+	*d->batches_tail = b;
+	d->batches_tail = &b->next;
+	atomic_fetch_add_explicit(&d->nbatches, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&d->reclaim_lock);
 	qt->open = NULL;
+	atomic_store_explicit(&q_slot(&qt->base)->sealed, qt->made, memory_order_release);
 }
 
-static void qsbr_reclaim_ready(struct qsbr_thread *qt)
+/*
+ * The largest grace period known over: every slot is 0 or has observed it.
+ * With reclaim_lock held (so the gp advances of the listed batches' seals
+ * happen before it).
+ */
+static uint64_t qsbr_passed_upto(struct qsbr_domain *d)
 {
-	struct qsbr_domain *d = q_dom(qt->base.dom);
+	uint64_t m;
 
-	while (qt->sealed) {
-		struct qsbr_batch *b = qt->sealed;
+	if (!QSBR_WAITS)
+		return UINT64_MAX; /* broken on purpose */
+	/* The updater-side fence of the Dekker pair, as in qsbr_grace. */
+	sync_full_fence();
+	m = atomic_load(&d->gp);
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
+		/* Acquire: pairs with the release stores of steps 2 and 3. */
+		uint64_t c = atomic_load_explicit(&d->slots[i].ctr, memory_order_acquire);
 
-		if (QSBR_WAITS && !qsbr_gp_passed(d, b->target))
-			break;
-		qt->sealed = b->next;
-		if (!qt->sealed)
-			qt->sealed_tail = NULL;
+		if (c && c < m)
+			m = c;
+	}
+	return m;
+}
+
+/*
+ * Runs every listed batch whose target is <= upto (a grace period known
+ * over), or, with upto 0, <= what a scan shows over now. Callbacks run under
+ * the lock (see qsbr_domain). try: give up if another thread reclaims.
+ */
+static void qsbr_reclaim(struct qsbr_domain *d, uint64_t upto, bool try)
+{
+	struct qsbr_batch **pp, *b;
+
+	if (try) {
+		if (pthread_mutex_trylock(&d->reclaim_lock))
+			return;
+	} else {
+		pthread_mutex_lock(&d->reclaim_lock);
+	}
+	if (!upto && d->batches)
+		upto = qsbr_passed_upto(d);
+	for (pp = &d->batches; (b = *pp);) {
+		if (b->target > upto) {
+			pp = &b->next;
+			continue;
+		}
+		*pp = b->next;
+		if (d->batches_tail == &b->next)
+			d->batches_tail = pp;
+		atomic_fetch_sub_explicit(&d->nbatches, 1, memory_order_relaxed);
 		qsbr_run_batch(d, b);
 	}
+	pthread_mutex_unlock(&d->reclaim_lock);
 }
 
 static void qsbr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
@@ -352,55 +442,71 @@ static void qsbr_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	qt->open->e[qt->open->n].p = p;
 	qt->open->e[qt->open->n].fn = fn;
 	qt->open->n++;
+	qt->deferrer = true;
+	/* Relaxed: barrier() reads it after a happens-before with this call. */
+	atomic_store_explicit(&q_slot(t)->made, ++qt->made, memory_order_relaxed);
 	sync_stats_deferred(&d->stats);
-	if (qt->open->n == QSBR_BATCH)
+	if (qt->open->n == QSBR_BATCH) {
 		qsbr_seal(qt);
-	qsbr_reclaim_ready(qt);
+		qsbr_reclaim(d, 0, true);
+	}
 }
 
 static void qsbr_loop_iter(struct sync_thread *t)
 {
 	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+	struct qsbr_domain *d = q_dom(t->dom);
 
-	qsbr_quiescent(q_dom(t->dom), q_slot(t));
+	qsbr_quiescent(d, q_slot(t));
 	if (qt->open)
 		qsbr_seal(qt);
-	if (qt->sealed)
-		qsbr_reclaim_ready(qt);
+	/* Only threads that defer help: the others' loops stay as cheap as before. */
+	if (qt->deferrer && atomic_load_explicit(&d->nbatches, memory_order_relaxed))
+		qsbr_reclaim(d, 0, true);
 }
 
-/* Waits until every defer_free of the caller (and of exited threads) has run. */
+/*
+ * Waits until every defer_free made so far, by any thread, has run:
+ *  1. seal the caller's open batch; go offline;
+ *  2. for every other thread, wait until what it had made when we looked is
+ *     sealed (a thread holds an open batch only while running between a
+ *     defer_free and its next loop_iter, poll_enter, synchronize or exit,
+ *     so this wait is short);
+ *  3. one grace period that starts after all those seals (their targets
+ *     are <= the gp it starts from, so completed is past every one);
+ *  4. run every batch whose target is <= completed, and no other: a batch
+ *     sealed after step 3 began (by a thread exiting meanwhile, say) may
+ *     hold an object a section that began after our grace period started
+ *     still uses.
+ */
 static void qsbr_barrier(struct sync_thread *t)
 {
 	struct qsbr_thread *qt = (struct qsbr_thread *)t;
 	struct qsbr_domain *d = q_dom(t->dom);
 	struct qsbr_slot *s = q_slot(t);
 	bool was_online = atomic_load_explicit(&s->ctr, memory_order_relaxed) != 0;
-	struct qsbr_batch *b, *orphans;
 
 	if (qt->open)
 		qsbr_seal(qt);
 	if (was_online)
 		qsbr_offline(d, s);
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
-	/* Every batch sealed so far has target <= gp now: one grace period covers all. */
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
+		struct qsbr_slot *o = &d->slots[i];
+		uint64_t made = atomic_load_explicit(&o->made, memory_order_relaxed);
+
+		while (atomic_load_explicit(&o->sealed, memory_order_acquire) < made)
+			sched_yield();
+	}
 	qsbr_grace(d);
 	sync_wait_end(t);
+#ifdef QSBR_BREAK_BARRIER_ALL
+	qsbr_reclaim(d, UINT64_MAX, false); /* broken on purpose: frees what it did not wait for */
+#else
+	qsbr_reclaim(d, atomic_load(&d->completed), false);
+#endif
 	if (was_online)
 		qsbr_online(d, s);
-	while ((b = qt->sealed)) {
-		qt->sealed = b->next;
-		qsbr_run_batch(d, b);
-	}
-	qt->sealed_tail = NULL;
-	pthread_mutex_lock(&d->orphan_lock);
-	orphans = d->orphans;
-	d->orphans = NULL;
-	pthread_mutex_unlock(&d->orphan_lock);
-	while ((b = orphans)) {
-		orphans = b->next;
-		qsbr_run_batch(d, b);
-	}
 }
 
 /* ---- lifecycle ---- */
@@ -411,12 +517,12 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	struct qsbr_batch *b;
 
 	/* No thread is left: nothing can hold a reference any more. */
-	while ((b = d->orphans)) {
-		d->orphans = b->next;
+	while ((b = d->batches)) {
+		d->batches = b->next;
 		qsbr_run_batch(d, b);
 	}
 	pthread_mutex_destroy(&d->gp_lock);
-	pthread_mutex_destroy(&d->orphan_lock);
+	pthread_mutex_destroy(&d->reclaim_lock);
 	free(d->slots);
 	sync_domain_fini(dd);
 	free(d);
@@ -446,20 +552,19 @@ static void qsbr_thread_deinit(struct sync_thread *t)
 	struct qsbr_thread *qt = (struct qsbr_thread *)t;
 	struct qsbr_domain *d = q_dom(t->dom);
 
+	/* Its sealed batches stay on the domain's list, freed by others or domain_destroy. */
 	if (qt->open)
 		qsbr_seal(qt);
-	if (qt->sealed) {
-		pthread_mutex_lock(&d->orphan_lock);
-		qt->sealed_tail->next = d->orphans;
-		d->orphans = qt->sealed;
-		pthread_mutex_unlock(&d->orphan_lock);
-		qt->sealed = qt->sealed_tail = NULL;
-	}
 	qsbr_offline(d, q_slot(t));
 }
 
 static void qsbr_poll_enter(struct sync_thread *t)
 {
+	struct qsbr_thread *qt = (struct qsbr_thread *)t;
+
+	/* A sleeping thread holds no open batch: barrier() never waits for a sleeper. */
+	if (qt->open)
+		qsbr_seal(qt);
 #ifndef QSBR_BREAK_OFFLINE
 	qsbr_offline(q_dom(t->dom), q_slot(t));
 #else
@@ -524,23 +629,16 @@ const struct sync_ops sync_qsbr = {
 	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = qsbr_domain_create,
 	.domain_destroy = qsbr_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = qsbr_thread_alloc,
 	.thread_init = qsbr_thread_init,
 	.thread_deinit = qsbr_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
 	.poll_enter = qsbr_poll_enter,
 	.poll_leave = qsbr_poll_leave,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
 	.loop_iter = qsbr_loop_iter,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
-	.isolate = sync_nop,
-	.release = sync_nop,
 	.synchronize = qsbr_synchronize,
 	.defer_free = qsbr_defer_free,
 	.barrier = qsbr_barrier,
@@ -567,13 +665,19 @@ static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **
 		snprintf(err, errlen, "qsbr: out of memory");
 		return -1;
 	}
-	for (unsigned i = 0; i < p->nthreads; i++)
+	for (unsigned i = 0; i < p->nthreads; i++) {
 		atomic_init(&d->slots[i].ctr, 0);
+		atomic_init(&d->slots[i].made, 0);
+		atomic_init(&d->slots[i].sealed, 0);
+	}
 	atomic_init(&d->gp, 1);
 	atomic_init(&d->futex, 0);
 	atomic_init(&d->completed, 1);
 	pthread_mutex_init(&d->gp_lock, NULL);
-	pthread_mutex_init(&d->orphan_lock, NULL);
+	pthread_mutex_init(&d->reclaim_lock, NULL);
+	d->batches = NULL;
+	d->batches_tail = &d->batches;
+	atomic_init(&d->nbatches, 0);
 	*out = &d->base;
 	return 0;
 }

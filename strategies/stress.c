@@ -6,6 +6,7 @@
  * overlap is seen by at least one side whatever the interleaving.
  */
 #include "strategies/stress.h"
+#include "strategies/loop.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -109,12 +110,11 @@ static void check_alone(struct stress_ctx *c, unsigned tid, const char *when)
 
 static void isolate_once(struct stress_ctx *c, struct sync_thread *t, unsigned tid)
 {
-	const struct sync_ops *ops = c->cfg->ops;
 	unsigned n = c->cfg->nthreads;
 	int was;
 
 	active_leave(c);
-	ops->isolate(t);
+	sync_isolate(t);
 	was = atomic_fetch_add(&c->isolated, 1);
 	if (was)
 		violation(c, "thread %u isolated while %d other thread(s) were isolated", tid, was);
@@ -153,7 +153,7 @@ static void isolate_once(struct stress_ctx *c, struct sync_thread *t, unsigned t
 	}
 	check_alone(c, tid, "at the end of");
 	atomic_fetch_sub(&c->isolated, 1);
-	ops->release(t);
+	sync_release(t);
 	if (c->cfg->isolated && c->cfg->isolated(t))
 		violation(c, "thread %u: the strategy's isolated() still says yes after release()", tid);
 	atomic_fetch_add(&c->isolations, 1);
@@ -178,7 +178,7 @@ static void *worker_main(void *arg)
 	int upper = tid >= n / 2 && tid >= cfg->nisolators;
 	int late = upper && (cfg->flags & STRESS_STAGGER_START);
 	int early_exit = upper && (cfg->flags & STRESS_STAGGER_EXIT);
-	int wfd = ops->wake_fd(c->dom), epfd = -1;
+	int wfd = sync_wake_fd(c->dom), epfd = -1;
 	struct sync_thread *t = NULL;
 	struct epoll_event ev, evs[4];
 	char err[256] = "";
@@ -205,7 +205,7 @@ static void *worker_main(void *arg)
 		while (atomic_load(&c->isolations) < c->total / 4 && !atomic_load(&c->stop))
 			nanosleep(&ts, NULL);
 	}
-	if (ops->thread_init(t, err, sizeof(err))) {
+	if (sync_thread_init(t, err, sizeof(err))) {
 		snprintf(c->setup_error, sizeof(c->setup_error), "thread_init(%u): %s", tid, err);
 		atomic_store(&c->setup_failed, 1);
 		ops->thread_free(t);
@@ -223,19 +223,15 @@ static void *worker_main(void *arg)
 			done_rounds++;
 		}
 		active_leave(c);
-		ops->loop_iter(t);
+		sync_loop_end(t);
 		active_enter(c, tid, "after loop_iter");
 		if (atomic_load(&c->stop) ||
 		    (early_exit && atomic_load(&c->isolations) >= c->total * 3 / 4))
 			break;
 
 		active_leave(c);
-		ops->idle_enter(t);
-		ops->poll_enter(t);
-		nev = epoll_wait(epfd, evs, 4, cfg->poll_timeout_ms);
-		ops->poll_leave(t);
-		ops->idle_leave(t);
-		active_enter(c, tid, "after poll_leave/idle_leave");
+		nev = sync_loop_epoll(t, epfd, evs, 4, cfg->poll_timeout_ms);
+		active_enter(c, tid, "after poll_leave");
 		for (int i = 0; i < nev; i++) {
 			uint64_t cnt;
 
@@ -245,11 +241,11 @@ static void *worker_main(void *arg)
 				violation(c, "thread %u: read of its event fd failed", tid);
 		}
 		if (sync_fired)
-			ops->wake_event(t);
+			sync_loop_woken(t);
 		atomic_fetch_add_explicit(&c->loops, 1, memory_order_relaxed);
 	}
 	active_leave(c);
-	ops->thread_deinit(t);
+	sync_thread_deinit(t);
 	ops->thread_free(t);
 	close(epfd);
 	atomic_fetch_add(&c->exited, 1);

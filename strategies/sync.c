@@ -1,6 +1,6 @@
 /*
  * sync.c - helpers shared by every strategy: the common heads of domains and
- * threads, parameter checks, no-op hooks and names for the watchdog.
+ * threads, parameter and table checks, and names for the watchdog.
  */
 #include "strategies/sync.h"
 
@@ -23,6 +23,11 @@ void sync_domain_fini(struct sync_domain *d)
 	d->threads = NULL;
 }
 
+#ifdef SYNC_COUNTING
+/* The thread SYNC_COUNT_SELF counts for (count.h). */
+_Thread_local struct sync_thread *sync_count_self;
+#endif
+
 void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid)
 {
 	t->tid = tid;
@@ -33,10 +38,17 @@ void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned t
 	atomic_init(&t->doing_since_ns, 0);
 	/* Release: the watchdog that finds t in threads[] sees it initialized. */
 	atomic_store_explicit(&d->threads[tid], t, memory_order_release);
+#ifdef SYNC_COUNTING
+	sync_count_self = t;
+#endif
 }
 
 void sync_thread_detach(struct sync_thread *t)
 {
+#ifdef SYNC_COUNTING
+	if (sync_count_self == t)
+		sync_count_self = NULL;
+#endif
 	atomic_store_explicit(&t->dom->threads[t->tid], NULL, memory_order_release);
 }
 
@@ -59,20 +71,6 @@ void sync_thread_delete(struct sync_thread *t)
 {
 	sync_thread_detach(t);
 	free(t);
-}
-
-int sync_thread_init_nop(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)t;
-	(void)err;
-	(void)errlen;
-	return 0;
-}
-
-int sync_no_wake_fd(struct sync_domain *d)
-{
-	(void)d;
-	return -1;
 }
 
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out)
@@ -113,16 +111,59 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 	return 0;
 }
 
-void sync_nop(struct sync_thread *t)
+int sync_ops_check(const struct sync_ops *o, char *err, size_t errlen)
 {
-	(void)t;
+	const char *name = o->name ? o->name : "(unnamed)";
+	struct {
+		const char *hook;
+		int present, wanted;
+	} upd[] = {
+		{ "isolate", !!o->isolate, !!(o->caps & SYNC_CAP_ISOLATE) },
+		{ "release", !!o->release, !!(o->caps & SYNC_CAP_ISOLATE) },
+		{ "synchronize", !!o->synchronize, !!(o->caps & SYNC_CAP_SYNCHRONIZE) },
+		{ "defer_free", !!o->defer_free, !!(o->caps & SYNC_CAP_DEFER) },
+		{ "barrier", !!o->barrier, !!(o->caps & SYNC_CAP_DEFER) },
+	};
+
+	if (!o->name || !o->family || !o->origin) {
+		snprintf(err, errlen, "%s: name, family and origin are required", name);
+		return -1;
+	}
+	if (!o->domain_create || !o->domain_destroy || !o->thread_alloc || !o->thread_free || !o->dump) {
+		snprintf(err, errlen, "%s: domain_create, domain_destroy, thread_alloc, thread_free and dump are required",
+			 name);
+		return -1;
+	}
+	if (!(o->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE))) {
+		snprintf(err, errlen, "%s: needs SYNC_CAP_ISOLATE or SYNC_CAP_SYNCHRONIZE", name);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(upd) / sizeof(upd[0]); i++) {
+		if (upd[i].present != upd[i].wanted) {
+			snprintf(err, errlen, "%s: %s is %s but its capability is %s", name, upd[i].hook,
+				 upd[i].present ? "set" : "NULL", upd[i].wanted ? "claimed" : "not claimed");
+			return -1;
+		}
+	}
+	if (!o->read_begin != !o->read_end) {
+		snprintf(err, errlen, "%s: read_begin and read_end come as a pair", name);
+		return -1;
+	}
+	if (!o->harmless_begin != !o->harmless_end) {
+		snprintf(err, errlen, "%s: harmless_begin and harmless_end come as a pair", name);
+		return -1;
+	}
+	if (!o->poll_enter != !o->poll_leave) {
+		snprintf(err, errlen, "%s: poll_enter and poll_leave come as a pair", name);
+		return -1;
+	}
+	return 0;
 }
 
-void sync_nop_defer(struct sync_thread *t, void *p, void (*fn)(void *))
+void sync_missing_hook(const struct sync_ops *ops, const char *hook)
 {
-	(void)t;
-	(void)p;
-	(void)fn;
+	fprintf(stderr, "%s has no %s (its capabilities do not claim it): harness bug\n", ops->name, hook);
+	abort();
 }
 
 const char *sync_wait_kind_name(int k)
@@ -151,4 +192,34 @@ const char *sync_doing_name(int d)
 	if (d < 0 || (size_t)d >= sizeof(names) / sizeof(names[0]))
 		return "?";
 	return names[d];
+}
+
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len)
+{
+	FILE *f;
+	char *p;
+	size_t n;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!d->ops->summary || len < 2)
+		return buf;
+	/* len - 1: fmemopen keeps the last byte for the NUL it writes on close. */
+	f = fmemopen(buf, len - 1, "w");
+	if (!f)
+		return buf;
+	d->ops->summary(d, f);
+	fclose(f);
+	buf[len - 1] = '\0';
+	for (p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	for (n = strlen(buf); n && buf[n - 1] == ' '; n--)
+		buf[n - 1] = '\0';
+	for (p = buf; *p == ' '; p++)
+		;
+	if (p != buf)
+		memmove(buf, p, strlen(p) + 1);
+	return buf;
 }

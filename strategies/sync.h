@@ -21,21 +21,30 @@
  *    lifecycle (alloc, init, deinit, free; see bench/lifecycle.h); every
  *    strategy's own per-thread struct embeds it as its FIRST member.
  *
- * The loop of a participating thread, as the simulator runs it:
+ * The loop of a participating thread is written once, in
+ * strategies/loop.h (sync_loop_poll, sync_read, sync_loop_end); the simulator,
+ * the readers/writers benchmark and both validation harnesses call it:
  *
  *	for (;;) {
- *		idle_enter(t);              -- inside the poller, outside any task
- *		poll_enter(t);              -- harmless / offline; never blocks
+ *		poll_enter(t);              -- idle + harmless / offline; never blocks
  *		epoll_wait(...);            -- really sleeps
  *		poll_leave(t);              -- may block while an isolation runs
- *		idle_leave(t);              -- may block (isolate_full)
  *		if (the wake_fd fired) wake_event(t);
  *		for each event:
- *			read_begin(t); ...read the shared state...; read_end(t);
+ *			read_begin(t); ...read...; read_end(t);  -- redone while read_retry(t)
+ *			(a slow call inside a task: harmless_begin(t); call; harmless_end(t))
  *		if (an update is due on this thread)
- *			sync_update(...)    -- isolate/release or copy/publish/wait
+ *			isolate/release, or copy/publish/synchronize, or copy/publish/defer_free
  *		loop_iter(t);               -- quiescent state / sync point; may block
  *	}
+ *
+ * Hooks a strategy does not need are NULL and cost the caller one predictable
+ * branch, no call. The update hooks follow the capabilities: a strategy has
+ * isolate/release exactly when SYNC_CAP_ISOLATE, synchronize exactly when
+ * SYNC_CAP_SYNCHRONIZE, defer_free/barrier exactly when SYNC_CAP_DEFER
+ * (sync_ops_check() verifies a table; the registry test runs it on every
+ * strategy). Calling an update hook a strategy lacks aborts with a message
+ * naming it: a harness bug never silently turns into "no protection".
  *
  * Watchdog: every wait a strategy does that can last (isolate, barrier, grace
  * period, epoch advance, re-parking in poll_leave) is bracketed with
@@ -52,6 +61,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "strategies/count.h"
+
 #define SYNC_CACHELINE 64
 #define SYNC_ALIGNED __attribute__((aligned(SYNC_CACHELINE)))
 
@@ -61,7 +72,12 @@
 #define SYNC_CAP_DEFER       0x04u /* defer_free()/barrier(): copy, publish, defer */
 #define SYNC_CAP_UNSAFE      0x08u /* gives no protection at all (the `none` baseline) */
 #define SYNC_CAP_WAKES_SLEEPERS 0x10u /* an update wakes sleeping threads (wake_all) */
-#define SYNC_CAP_NEEDS_MEMBARRIER 0x20u /* refuses to run if membarrier is refused */
+/*
+ * An update interrupts sleeping threads with a signal (urcu_signal): their
+ * poll returns EINTR, and those returns are caused by the strategy, not by
+ * the harness (count them as sync wakeups). Not through the wake_fd.
+ */
+#define SYNC_CAP_INTERRUPTS_SLEEPERS 0x20u
 
 enum sync_reclaim {
 	SYNC_RECLAIM_SYNC = 0,  /* wait for the grace period, then free */
@@ -108,6 +124,12 @@ struct sync_thread {
 	_Atomic uint64_t doing_since_ns;
 	/* Owned by the simulator: user data (its per-thread loop state). */
 	void *user;
+	/* Owning thread only: inside isolate()..release() (sync_isolate()). */
+	int isolating;
+#ifdef SYNC_COUNTING
+	/* Owning thread only, read after the run: strategies/count.h. */
+	uint64_t counts[SYNC_COUNT_KINDS];
+#endif
 };
 
 /* Parameters of a run that a strategy needs at domain creation. */
@@ -135,6 +157,7 @@ struct sync_ops {
 	const char *origin;   /* paper, library or HAProxy version and commit */
 	unsigned max_threads; /* participating threads supported; 0: no limit */
 	unsigned caps;        /* SYNC_CAP_* */
+	unsigned counted;     /* SYNC_COUNTED() bits: the kinds its SYNC_COUNT lines cover */
 
 	/* ---- domain: once per run, from the main thread ---- */
 
@@ -150,7 +173,7 @@ struct sync_ops {
 	/*
 	 * An fd the simulator adds to every thread's epoll set (EPOLLIN), or
 	 * -1. When it fires the simulator counts a sync wakeup and calls
-	 * wake_event(). Only wake_all has one.
+	 * wake_event(). Optional (NULL: none); only wake_all has one.
 	 */
 	int (*wake_fd)(struct sync_domain *d);
 
@@ -163,6 +186,7 @@ struct sync_ops {
 	 * INIT phase: register (e.g. with liburcu); from here on the thread is
 	 * running (harmful / online). Before it, and after thread_deinit, the
 	 * thread counts as harmless, idle and offline. 0 or -1 + err.
+	 * Optional (NULL: nothing to register), as is thread_deinit.
 	 */
 	int (*thread_init)(struct sync_thread *t, char *err, size_t errlen);
 	/* DEINIT phase: unregister; the thread counts as exited. */
@@ -170,16 +194,21 @@ struct sync_ops {
 	/* FREE phase: release the per-thread state (after every deinit). */
 	void (*thread_free)(struct sync_thread *t);
 
-	/* ---- poll loop: once per iteration each, owning thread only ---- */
+	/*
+	 * ---- poll loop: once per iteration each, owning thread only ----
+	 * All optional (NULL: nothing to do).
+	 */
 
-	/* Entering the poller (isolate_full's idle). Never blocks. */
-	void (*idle_enter)(struct sync_thread *t);
-	/* Just before the poll syscall: harmless / offline. Never blocks. */
+	/*
+	 * Just before the poll syscall: the thread is idle (in the poller,
+	 * outside any task) and harmless / offline. Never blocks.
+	 */
 	void (*poll_enter)(struct sync_thread *t);
-	/* Just after it: harmless_end / online. May block during an isolation. */
+	/*
+	 * Just after it: harmful / online and no longer idle. May block while
+	 * an isolation runs.
+	 */
 	void (*poll_leave)(struct sync_thread *t);
-	/* Leaving the poller. May block (isolate_full). */
-	void (*idle_leave)(struct sync_thread *t);
 	/* The wake_fd fired on this thread (before loop_iter). Never blocks. */
 	void (*wake_event)(struct sync_thread *t);
 	/*
@@ -187,19 +216,43 @@ struct sync_ops {
 	 * state (qsbr), the sync point (wake_all). May block.
 	 */
 	void (*loop_iter)(struct sync_thread *t);
+	/*
+	 * Inside a task, around a slow call that touches no shared state
+	 * (HAProxy's thread_harmless_now/thread_harmless_end): the thread is
+	 * harmless but NOT idle, and may still hold references it took in the
+	 * task. harmless_end may block while an isolation runs. NULL: the
+	 * strategy has no such state (the thread simply stays harmful).
+	 */
+	void (*harmless_begin)(struct sync_thread *t);
+	void (*harmless_end)(struct sync_thread *t);
 
-	/* ---- read side: around every read of the shared state ---- */
-
-	/* Hot path: must not block except rwlock's rdlock. Nestable: no. */
+	/*
+	 * ---- read side: around every read of the shared state ----
+	 * All optional (NULL: nothing to do). Hot path: must not block except
+	 * a lock's read side (rwlock, brlock). Nestable: no.
+	 */
 	void (*read_begin)(struct sync_thread *t);
 	void (*read_end)(struct sync_thread *t);
+	/*
+	 * After read_end: nonzero when the section may have seen a concurrent
+	 * in-place write and must be redone (seqlock). NULL: never.
+	 */
+	int (*read_retry)(struct sync_thread *t);
+	/*
+	 * Inside a read section: loads the shared pointer *slot. NULL: an
+	 * acquire load. A strategy that must publish what it reads (hazard
+	 * pointers) does so here, validated against *slot.
+	 */
+	void *(*read_deref)(struct sync_thread *t, void *_Atomic *slot);
 
 	/* ---- update side (never called inside a read section) ---- */
 
 	/*
 	 * SYNC_CAP_ISOLATE: returns once the caller is the only thread that
 	 * may touch the shared state. Blocks. Must be completed by release().
-	 * Never called while holding a lock other threads may wait on.
+	 * Never called while holding a lock other threads may wait on, and
+	 * never nested (sync_isolate() aborts on a second isolate before the
+	 * release).
 	 */
 	void (*isolate)(struct sync_thread *t);
 	void (*release)(struct sync_thread *t);
@@ -210,8 +263,9 @@ struct sync_ops {
 	void (*synchronize)(struct sync_thread *t);
 	/*
 	 * SYNC_CAP_DEFER: fn(p) will run after a grace period, on some thread.
-	 * barrier() waits until every defer_free() made so far has run; the
-	 * simulator calls it before thread_deinit of the updater.
+	 * barrier() waits until every defer_free() made so far, by any thread,
+	 * has run (liburcu's rcu_barrier); the simulator calls it before
+	 * thread_deinit of the updater.
 	 */
 	void (*defer_free)(struct sync_thread *t, void *p, void (*fn)(void *));
 	void (*barrier)(struct sync_thread *t);
@@ -305,19 +359,19 @@ void sync_thread_detach(struct sync_thread *t);
 void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *err, size_t errlen);
 void sync_thread_delete(struct sync_thread *t);
 
-/* thread_init of a strategy with nothing to register. */
-int sync_thread_init_nop(struct sync_thread *t, char *err, size_t errlen);
-
-/* wake_fd of every strategy that never wakes a sleeping thread. */
-int sync_no_wake_fd(struct sync_domain *d);
-
 /* Common checks for domain_create: thread limit and reclaim mode. */
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);
 
-/* Shared no-op hook, for table members a strategy does not need. */
-void sync_nop(struct sync_thread *t);
-void sync_nop_defer(struct sync_thread *t, void *p, void (*fn)(void *));
+/*
+ * Checks that a table is consistent: identity filled, the required hooks
+ * present, the update hooks matching the capabilities. 0, or -1 with a
+ * one-line reason in err.
+ */
+int sync_ops_check(const struct sync_ops *ops, char *err, size_t errlen);
+
+/* Aborts with "<strategy> has no <hook>": an update hook called on a strategy without it. */
+_Noreturn void sync_missing_hook(const struct sync_ops *ops, const char *hook);
 
 /* Names for the watchdog's report. */
 const char *sync_wait_kind_name(int k);
@@ -359,6 +413,13 @@ static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
+
+/*
+ * The strategy's summary() pairs as one line in buf (len bytes, always
+ * NUL-terminated): line breaks and tabs become spaces, the ends are trimmed.
+ * Empty when the strategy has no summary(). Returns buf.
+ */
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len);
 
 /* ---- the registry (strategies/registry.c) ---- */
 

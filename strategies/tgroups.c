@@ -47,17 +47,31 @@
  * nothing uses (isolate_full.c shows the idle variant, up to 64 threads).
  * Limit: 1024 participants including the outside updater (16 groups).
  *
- * Deliberate breaks for the tests: SYNC_BREAK_HARMLESS_END (step 2 does not
- * re-park), SYNC_BREAK_REVERIFY (step 3c returns at once after the CAS, and
- * odd threads sleep 1 ms between the scan and the claim to widen the race;
- * the validate test catches it in about 2 runs of 3 only, so it has no
- * permanent broken target).
+ * Deliberate breaks for the tests (mutants.bzl): TGROUPS_BREAK_HARMLESS_END
+ * (step 2 does not re-park), TGROUPS_BREAK_REVERIFY (step 3c returns at once
+ * after the CAS), TGROUPS_BREAK_CLAIM (step 3 returns after the scan, with
+ * no claim). Built with TGROUPS_TEST_HOOKS (tests only), isolate calls
+ * tgroups_test_hook between the scan and the claim, so that a test can
+ * script the interleaving the re-verification exists for
+ * (tgroups_script_test.c).
  */
 #include "strategies/sync.h"
 
 #include <sched.h>
 #include <stdlib.h>
-#include <time.h>
+
+#ifdef TGROUPS_TEST_HOOKS
+#include "strategies/tgroups_test_hooks.h"
+
+void (*tgroups_test_hook)(struct sync_thread *t, enum tgroups_test_point point);
+#define TG_HOOK(t, point)                                  \
+	do {                                               \
+		if (tgroups_test_hook)                     \
+			tgroups_test_hook((t), (point));   \
+	} while (0)
+#else
+#define TG_HOOK(t, point) do { } while (0)
+#endif
 
 #define TG_MAX_THREADS 1024
 #define TG_GROUP 64
@@ -98,6 +112,7 @@ static struct tg_thread *tg_thr(struct sync_thread *t)
 
 static void tg_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&tg_thr(t)->grp->harmless, tg_thr(t)->bit);
 }
 
@@ -107,12 +122,14 @@ static void tg_harmless_end(struct sync_thread *t)
 	struct tg_thread *me = tg_thr(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&me->grp->harmless, ~me->bit);
-#ifdef SYNC_BREAK_HARMLESS_END
+#ifdef TGROUPS_BREAK_HARMLESS_END
 		return;
 #endif
 		if (atomic_load(&d->rdv) == 0)
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&me->grp->harmless, me->bit);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->rdv) != 0 && atomic_load(&d->iso) != t->tid)
@@ -120,6 +137,7 @@ static void tg_harmless_end(struct sync_thread *t)
 		sync_wait_end(t);
 		if (atomic_load(&d->iso) == t->tid) {
 			/* Isolated and harmless_end'ing: leave the bit clear, no wait. */
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_fetch_and(&me->grp->harmless, ~me->bit);
 			return;
 		}
@@ -143,9 +161,12 @@ static void tg_isolate(struct sync_thread *t)
 	struct tg_domain *d = tg_dom(t);
 	struct tg_thread *me = tg_thr(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&me->grp->harmless, me->bit);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_add(&d->rdv, 1);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, d->ngroups);
 	for (;;) {
 		unsigned cur;
 
@@ -153,23 +174,26 @@ static void tg_isolate(struct sync_thread *t)
 			sched_yield();
 			continue;
 		}
-#ifdef SYNC_BREAK_REVERIFY
-		/* A preemption between the scan and the claim (odd threads). */
-		if (t->tid & 1)
-			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
-#endif
+		/* Between the scan and the claim: where a preemption hurts. */
+		TG_HOOK(t, TGROUPS_HOOK_SCANNED);
 		cur = atomic_load(&d->iso);
 		if (cur == t->tid)
 			break;
+#ifdef TGROUPS_BREAK_CLAIM
+		break; /* broken on purpose: the scan alone isolates */
+#endif
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, cur == TG_NONE);
 		if (cur == TG_NONE && atomic_compare_exchange_strong(&d->iso, &cur, t->tid)) {
-#ifdef SYNC_BREAK_REVERIFY
-			break;
+			SYNC_COUNT(t, SYNC_COUNT_SCANNED, d->ngroups);
+#ifdef TGROUPS_BREAK_REVERIFY
+			break; /* broken on purpose: trusts the scan made before the claim */
 #endif
 			continue;	/* re-verify every group (8fc707390) */
 		}
 		sched_yield();
 	}
 	sync_wait_end(t);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&me->grp->harmless, ~me->bit);
 }
 
@@ -177,7 +201,9 @@ static void tg_release(struct sync_thread *t)
 {
 	struct tg_domain *d = tg_dom(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->iso, TG_NONE);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_sub(&d->rdv, 1);
 }
 
@@ -236,28 +262,20 @@ const struct sync_ops sync_tgroups = {
 	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
 	.max_threads = TG_MAX_THREADS,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = tg_domain_create,
 	.domain_destroy = tg_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = tg_thread_alloc,
 	.thread_init = tg_thread_init,
 	.thread_deinit = tg_harmless_now,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
 	.poll_enter = tg_harmless_now,
 	.poll_leave = tg_harmless_end,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
+	.harmless_begin = tg_harmless_now,
+	.harmless_end = tg_harmless_end,
 	.isolate = tg_isolate,
 	.release = tg_release,
-	.synchronize = sync_nop,
-	.defer_free = sync_nop_defer,
-	.barrier = sync_nop,
 	.dump = tg_dump,
-	.summary = NULL,
 };
 
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,

@@ -55,6 +55,8 @@ struct urcu_memb_domain {
 
 struct urcu_memb_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): 0 unregistered, 1 registered, 2 reading. */
 	_Atomic int state;
 };
@@ -125,8 +127,16 @@ static int um_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void um_barrier(struct sync_thread *t);
+
 static void um_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_memb_thread *)t)->deferred)
+		um_barrier(t);
 	urcu_memb_unregister_thread();
 	um_set_state(t, UM_UNREGISTERED);
 }
@@ -134,13 +144,17 @@ static void um_thread_deinit(struct sync_thread *t)
 static void um_read_begin(struct sync_thread *t)
 {
 	(void)t;
+#ifndef URCU_MEMB_BREAK_NO_SECTION
 	urcu_memb_read_lock();
+#endif /* else broken on purpose: sections are not announced */
 }
 
 static void um_read_end(struct sync_thread *t)
 {
 	(void)t;
+#ifndef URCU_MEMB_BREAK_NO_SECTION
 	urcu_memb_read_unlock();
+#endif
 }
 
 static void um_synchronize(struct sync_thread *t)
@@ -176,6 +190,7 @@ static void um_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_memb_call_rcu(&n->head, um_free_node);
+	((struct urcu_memb_thread *)t)->deferred = 1;
 }
 
 static void um_barrier(struct sync_thread *t)
@@ -183,6 +198,7 @@ static void um_barrier(struct sync_thread *t)
 	sync_wait_begin(t, SYNC_WAIT_DEFER);
 	urcu_memb_barrier();
 	sync_wait_end(t);
+	((struct urcu_memb_thread *)t)->deferred = 0;
 }
 
 static void um_dump(struct sync_domain *dd, FILE *out)
@@ -222,23 +238,15 @@ const struct sync_ops sync_urcu_memb = {
 	.origin = "liburcu 0.13 memb flavor (Debian liburcu-dev), membarrier(2), Desnoyers et al. TPDS 2012",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside liburcu: not counted */
 	.domain_create = um_domain_create,
 	.domain_destroy = um_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = um_thread_alloc,
 	.thread_init = um_thread_init,
 	.thread_deinit = um_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
-	.poll_enter = sync_nop,
-	.poll_leave = sync_nop,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
-	.loop_iter = sync_nop,
 	.read_begin = um_read_begin,
 	.read_end = um_read_end,
-	.isolate = sync_nop,
-	.release = sync_nop,
 	.synchronize = um_synchronize,
 	.defer_free = um_defer_free,
 	.barrier = um_barrier,

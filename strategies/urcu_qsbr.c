@@ -50,6 +50,8 @@ struct urcu_qsbr_domain {
 
 struct urcu_qsbr_thread {
 	struct sync_thread base;
+	/* Owner only: a defer_free was made since the last barrier. */
+	int deferred;
 	/* Written by the owner, read by dump(): 0 unregistered, 1 online, 2 offline. */
 	_Atomic int state;
 };
@@ -105,8 +107,16 @@ static int uq_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	return 0;
 }
 
+static void uq_barrier(struct sync_thread *t);
+
 static void uq_thread_deinit(struct sync_thread *t)
 {
+	/*
+	 * Nothing a thread deferred may outlive it: domain_destroy, which
+	 * may follow at once, does not wait for the call_rcu thread.
+	 */
+	if (((struct urcu_qsbr_thread *)t)->deferred)
+		uq_barrier(t);
 	urcu_qsbr_unregister_thread();
 	uq_set_state(t, UQ_UNREGISTERED);
 }
@@ -162,6 +172,7 @@ static void uq_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 	n->d = d;
 	sync_stats_deferred(&d->stats);
 	urcu_qsbr_call_rcu(&n->head, uq_free_node);
+	((struct urcu_qsbr_thread *)t)->deferred = 1;
 }
 
 static void uq_barrier(struct sync_thread *t)
@@ -172,6 +183,7 @@ static void uq_barrier(struct sync_thread *t)
 	urcu_qsbr_barrier();
 	sync_wait_end(t);
 	urcu_qsbr_thread_online();
+	((struct urcu_qsbr_thread *)t)->deferred = 0;
 }
 
 static void uq_dump(struct sync_domain *dd, FILE *out)
@@ -210,23 +222,16 @@ const struct sync_ops sync_urcu_qsbr = {
 	.origin = "liburcu 0.13 QSBR flavor (Debian liburcu-dev), Desnoyers et al. TPDS 2012",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside liburcu: not counted */
 	.domain_create = uq_domain_create,
 	.domain_destroy = uq_domain_destroy,
-	.wake_fd = sync_no_wake_fd,
 	.thread_alloc = uq_thread_alloc,
 	.thread_init = uq_thread_init,
 	.thread_deinit = uq_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.idle_enter = sync_nop,
 	.poll_enter = uq_poll_enter,
 	.poll_leave = uq_poll_leave,
-	.idle_leave = sync_nop,
-	.wake_event = sync_nop,
 	.loop_iter = uq_loop_iter,
-	.read_begin = sync_nop,
-	.read_end = sync_nop,
-	.isolate = sync_nop,
-	.release = sync_nop,
 	.synchronize = uq_synchronize,
 	.defer_free = uq_defer_free,
 	.barrier = uq_barrier,

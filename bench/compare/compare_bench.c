@@ -51,7 +51,7 @@
  */
 #include "bench/compare/matrix.h"
 #include "bench/flags.h"
-#include "bench/floors.h"
+#include "bench/lib/floors.h"
 #include "bench/gbench.h"
 #include "bench/pollsim.h"
 #include "bench/rw.h"

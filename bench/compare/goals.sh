@@ -62,7 +62,7 @@ else
 	R=$(cd "$(dirname "$0")/../.." && pwd)
 fi
 POLLSIM=${POLLSIM:-$R/bench/pollsim}
-RW=${RW:-$R/bench/readers_writers}
+RW=${RW:-$R/bench/rw/readers_writers}
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 
 # key SUMMARY-line -> value
