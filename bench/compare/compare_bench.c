@@ -71,8 +71,7 @@ struct compare_opt opt = {
 	.duration = -1,
 	.baseline_duration = -1,
 	.rate = 200,
-	.rates = { 2000, 20000 },
-	.nrates = 2,
+
 	.placement = POLLSIM_PLACE_NONE,
 	.floors_budget = -1,
 	.repetition = 1,
@@ -617,8 +616,19 @@ int main(int argc, char **argv)
 	 */
 	if (opt.baseline_duration < 0)
 		opt.baseline_duration = opt.duration;
+	/*
+	 * Sized for the registry's 20-odd series: quick measures no floors
+	 * (its figures are not shown as ratios to them), default a short one.
+	 */
 	if (opt.floors_budget < 0 && opt.matrix != MATRIX_FULL)
-		opt.floors_budget = 0.02;
+		opt.floors_budget = opt.matrix == MATRIX_QUICK ? 0 : 0.02;
+	/* the update-rate sweep besides --rate: default 20000/s, full 20, 2000, 20000 */
+	if (!opt.nrates) {
+		static const double full[] = { 20, 2000, 20000 };
+
+		opt.nrates = opt.matrix == MATRIX_FULL ? 3 : 1;
+		memcpy(opt.rates, opt.matrix == MATRIX_FULL ? full : full + 2, opt.nrates * sizeof(double));
+	}
 	register_all();
 	if (npoints == 0) {
 		fprintf(stderr, "%s: the options select no benchmark point\n", PROG);
