@@ -28,7 +28,8 @@ struct watchdog {
 	pthread_cond_t cond;
 	struct sync_thread **threads;
 	int stop;
-	uint64_t deadline_ns, stop_bound_ns;  /* 0: running */
+	uint64_t deadline_ns, stop_bound_ns;  /* 0: no deadline */
+	int deadline_is_start;                /* watchdog_start_by's, else the stop's */
 	char stop_how[160];
 };
 
@@ -53,6 +54,8 @@ static _Noreturn void fire(struct watchdog *w, const char *why)
 	char role[64];
 
 	fprintf(stderr, "%s: watchdog: %s\n", prog, why);
+	if (w->cfg.note)
+		fprintf(stderr, "%s: watchdog: %s\n", prog, w->cfg.note);
 	for (unsigned i = 0; holders && i < w->cfg.nthreads; i++) {
 		struct sync_thread *t = w->threads[i];
 		int d;
@@ -158,9 +161,11 @@ static void *watchdog_main(void *arg)
 		}
 		if (w->deadline_ns && now > w->deadline_ns) {
 			snprintf(why, sizeof(why),
-				 "the run did not stop within %.3f s of its end (bound %.3f s: %s; no strategy wait "
+				 "the run did not %s within %.3f s%s (bound %.3f s: %s; no strategy wait "
 				 "over the bound)",
+				 w->deadline_is_start ? "start" : "stop",
 				 (double)(now - w->deadline_ns + w->stop_bound_ns) / NS,
+				 w->deadline_is_start ? "" : " of its end",
 				 (double)w->stop_bound_ns / NS, w->stop_how);
 			fire(w, why);
 		}
@@ -218,13 +223,24 @@ void watchdog_unwatch(struct watchdog *w, unsigned tid)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+static void deadline(struct watchdog *w, int is_start, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
 {
 	pthread_mutex_lock(&w->lock);
 	w->deadline_ns = deadline_ns;
 	w->stop_bound_ns = bound_ns;
-	snprintf(w->stop_how, sizeof(w->stop_how), "%s", how);
+	w->deadline_is_start = is_start;
+	snprintf(w->stop_how, sizeof(w->stop_how), "%s", how ? how : "");
 	pthread_mutex_unlock(&w->lock);
+}
+
+void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+{
+	deadline(w, 0, deadline_ns, bound_ns, how);
+}
+
+void watchdog_start_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+{
+	deadline(w, 1, deadline_ns, bound_ns, how);
 }
 
 void watchdog_stop(struct watchdog *w)

@@ -11,7 +11,7 @@
  */
 #include "bench/rw/rw.h"
 
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <errno.h>
 #include <stdlib.h>
