@@ -25,6 +25,7 @@
 #include "bench/rw/rw.h"
 
 #include "bench/lib/check.h"
+#include "bench/lib/test_strategy.h"
 
 #include <spawn.h>
 #include <stdlib.h>
@@ -42,29 +43,6 @@ static int broken_grace_domain_create(const struct sync_params *p, struct sync_d
 				      char *err, size_t errlen);
 static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
 					char *err, size_t errlen);
-
-static void broken_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
-static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
-			   size_t errlen)
-{
-	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = t;
-	return 0;
-}
-
-/* An update hook that does nothing (the test's deliberate lack of protection). */
-static void nothing(struct sync_thread *t)
-{
-	(void)t;
-}
 
 /* THE BREAK: the "grace period" does not wait for anyone. */
 static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
@@ -84,12 +62,12 @@ static const struct sync_ops broken_grace = {
 	.origin = "test only: synchronize() returns at once",
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = broken_grace_domain_create,
-	.domain_destroy = broken_domain_destroy,
-	.thread_alloc = broken_thread_alloc,
+	.domain_destroy = test_strategy_domain_destroy,
+	.thread_alloc = test_strategy_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.synchronize = nothing,
+	.synchronize = test_strategy_nothing,
 	.defer_free = broken_defer_free,
-	.barrier = nothing,
+	.barrier = test_strategy_nothing,
 	.dump = broken_dump,
 };
 
@@ -100,41 +78,24 @@ static const struct sync_ops broken_isolate = {
 	.origin = "test only: isolate() returns at once",
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = broken_isolate_domain_create,
-	.domain_destroy = broken_domain_destroy,
-	.thread_alloc = broken_thread_alloc,
+	.domain_destroy = test_strategy_domain_destroy,
+	.thread_alloc = test_strategy_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.isolate = nothing,
-	.release = nothing,
+	.isolate = test_strategy_nothing,
+	.release = test_strategy_nothing,
 	.dump = broken_dump,
 };
-
-static int broken_domain_create(const struct sync_ops *ops, const struct sync_params *p,
-				struct sync_domain **out, char *err, size_t errlen)
-{
-	struct sync_domain *d;
-
-	if (sync_check_params(ops, p, err, errlen))
-		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(d, ops, p)) {
-		free(d);
-		snprintf(err, errlen, "%s: out of memory", ops->name);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
 
 static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
 				      char *err, size_t errlen)
 {
-	return broken_domain_create(&broken_grace, p, out, err, errlen);
+	return test_strategy_domain_create(&broken_grace, p, out, err, errlen);
 }
 
 static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
 					char *err, size_t errlen)
 {
-	return broken_domain_create(&broken_isolate, p, out, err, errlen);
+	return test_strategy_domain_create(&broken_isolate, p, out, err, errlen);
 }
 
 /* ---- the checks ---- */
