@@ -99,7 +99,7 @@
 
 #define RW_FIELDS 8
 #define RW_POISON 0xdeaddeaddeaddeadull
-/* main thread's sleep between two looks at the clock and the waits */
+/* main thread's sleep between two looks at the clock */
 #define RW_TICK_NS 10000000ull
 /* main thread's sleep while waiting for the threads to reach the gate */
 #define RW_GATE_TICK_NS 1000000ull
