@@ -72,15 +72,14 @@ int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid);
 
 /*
  * What thread t is doing now, for the report; called by t itself. Relaxed:
- * only the watchdog reads these, to describe a stuck run; since is written
- * only when the activity changes, so a tight loop costs one load per call.
+ * only the watchdog reads it, to describe a stuck run. No clock: the scan
+ * times each activity itself, so a loop pays one load per call, and a store
+ * only when the activity changes (the line the scan reads stays clean).
  */
 static inline void sync_set_doing(struct sync_thread *t, enum sync_doing d)
 {
-	if (atomic_load_explicit(&t->doing, memory_order_relaxed) != (int)d) {
-		atomic_store_explicit(&t->doing_since_ns, sync_now_ns(), memory_order_relaxed);
+	if (atomic_load_explicit(&t->doing, memory_order_relaxed) != (int)d)
 		atomic_store_explicit(&t->doing, d, memory_order_relaxed);
-	}
 }
 
 #endif /* WATCHDOG_H */
