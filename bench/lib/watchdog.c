@@ -191,6 +191,17 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+/* The memory of w (its lock and condition already destroyed, or never made). */
+static void watchdog_free(struct watchdog *w)
+{
+	if (!w)
+		return;
+	free(w->threads);
+	free(w->seen_doing);
+	free(w->seen_since);
+	free(w);
+}
+
 int watchdog_start(struct watchdog **out, const struct watchdog_config *cfg, char *err, size_t errlen)
 {
 	struct watchdog *w = calloc(1, sizeof(*w));
@@ -202,11 +213,7 @@ int watchdog_start(struct watchdog **out, const struct watchdog_config *cfg, cha
 	if (!w || !(w->threads = calloc(n, sizeof(*w->threads))) ||
 	    !(w->seen_doing = calloc(n, sizeof(*w->seen_doing))) ||
 	    !(w->seen_since = calloc(n, sizeof(*w->seen_since)))) {
-		if (w) {
-			free(w->threads);
-			free(w->seen_doing);
-		}
-		free(w);
+		watchdog_free(w);
 		snprintf(err, errlen, "setup phase: out of memory for the watchdog");
 		return -1;
 	}
@@ -222,10 +229,7 @@ int watchdog_start(struct watchdog **out, const struct watchdog_config *cfg, cha
 		snprintf(err, errlen, "setup phase: pthread_create (watchdog) failed: %s", strerror(e));
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);
-		free(w->threads);
-		free(w->seen_doing);
-		free(w->seen_since);
-		free(w);
+		watchdog_free(w);
 		return -1;
 	}
 	*out = w;
@@ -278,10 +282,7 @@ void watchdog_stop(struct watchdog *w)
 	pthread_join(w->th, NULL);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
-	free(w->threads);
-	free(w->seen_doing);
-	free(w->seen_since);
-	free(w);
+	watchdog_free(w);
 }
 
 int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid)
