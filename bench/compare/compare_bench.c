@@ -443,6 +443,7 @@ static void bm_poll(struct gb_state *st, void *user)
 	cl = res->floor_cacheline_rtt_ns > 0 ? res->floor_cacheline_rtt_ns : NAN;
 	wk = res->floor_wake_rtt_ns > 0 ? res->floor_wake_rtt_ns : NAN;
 	base_scale = base->wall_s > 0 ? res->wall_s / base->wall_s : NAN;
+	/* participants only; vcsw_per_update is the simulator's (the whole process) */
 	vcsw = (double)res->voluntary_ctx_switches - base_scale * (double)base->voluntary_ctx_switches;
 	ecpu = base->events ? (double)base->thread_cpu_ns_total / (double)base->events : NAN;
 
@@ -470,10 +471,13 @@ static void bm_poll(struct gb_state *st, void *user)
 			{ "update_p99_ns", up * q(ul, 0.99) },
 			{ "update_p999_ns", up * q(ul, 0.999) },
 			{ "update_max_ns", up * (double)ul->max },
-			{ "time_to_safe_p50_ns", up * q(ts, 0.50) },
-			{ "time_to_safe_p99_ns", up * q(ts, 0.99) },
+			{ "updates_skipped", (double)res->updates_skipped },
+			{ "time_to_safe_p50_ns", res->time_to_safe_measured ? up * q(ts, 0.50) : NAN },
+			{ "time_to_safe_p99_ns", res->time_to_safe_measured ? up * q(ts, 0.99) : NAN },
+			{ "reclaim_p50_ns", up * q(&res->reclaim_latency, 0.50) },
 			{ "sync_wakeups_per_update", per_update((double)res->sync_wakeups, res->updates) },
-			{ "vcsw_per_update", per_update(vcsw, res->updates) },
+			{ "vcsw_per_update", up * res->vcsw_per_update },
+			{ "vcsw_per_update_participants", per_update(vcsw, res->updates) },
 			{ "vcsw_per_update_raw", per_update((double)res->voluntary_ctx_switches, res->updates) },
 			{ "cpu_ns_per_update", up * res->cpu_ns_per_update },
 			{ "cpu_ns_per_update_raw", per_update((double)res->process_cpu_ns, res->updates) },
@@ -505,7 +509,9 @@ static void bm_poll(struct gb_state *st, void *user)
 			rec_d(rec, fig[i].k, fig[i].v);
 		}
 		rec_hist(rec, "update_latency", ul);
-		rec_hist(rec, "time_to_safe", ts);
+		if (res->time_to_safe_measured)
+			rec_hist(rec, "time_to_safe", ts);
+		rec_hist(rec, "reclaim_latency", &res->reclaim_latency);
 		rec_hist(rec, "event_delay", ed);
 		record_end(rec, NULL);
 	}
@@ -574,7 +580,11 @@ static void bm_rw(struct gb_state *st, void *user)
 			{ "reads_per_s", res.wall_s > 0 && p->readers ? (double)res.reads / res.wall_s : NAN },
 			{ "writes_per_s", res.wall_s > 0 && p->writers ? (double)res.writes / res.wall_s : NAN },
 			/* Read-side cost: the readers' time in their loop per read. */
-			{ "ns_per_read", res.reads ? (double)res.reader_ns / (double)res.reads : NAN },
+			{ "ns_per_read", res.reads ? rw_ns_per_read(&res) : NAN },
+			/* net of the harness's own reference loop; absent when within its noise */
+			{ "ns_per_read_net", rw_ns_per_read_net(&res) },
+			{ "floor_ns_per_read", res.floor_ns_per_read },
+			{ "read_retries", (double)res.read_retries },
 			{ "write_p50_ns", w * q(&res.write_latency, 0.50) },
 			{ "write_p99_ns", w * q(&res.write_latency, 0.99) },
 			{ "wait_p50_ns", w * q(&res.wait_latency, 0.50) },

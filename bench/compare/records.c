@@ -18,6 +18,7 @@
 const struct figdef figs[] = {
 	{ "update_p50_ns", "update p50", "ns", 0, F_HEAD | F_RATIO },
 	{ "time_to_safe_p50_ns", "time to safe p50", "ns", 0, F_RATIO },
+	{ "reclaim_p50_ns", "reclaim latency p50", "ns", 0, F_RATIO },
 	{ "sync_wakeups_per_update", "sync wakeups/update", "", 0, F_HEAD },
 	{ "vcsw_per_update", "vol. ctx switches/update", "", 0, F_NET | F_HEAD },
 	{ "cpu_ns_per_update", "CPU/update", "ns", 0, F_NET | F_HEAD },
@@ -27,6 +28,7 @@ const struct figdef figs[] = {
 	{ "floor_cacheline_rtt_ns", "cache-line rtt", "ns", 0, F_RATIO },
 	{ "floor_wake_rtt_ns", "sleep->wake rtt", "ns", 0, F_RATIO },
 	{ "ns_per_read", "ns per read", "ns", 1, F_HEAD | F_RATIO | F_READERS },
+	{ "ns_per_read_net", "ns per read net of the harness", "ns", 1, F_RATIO | F_READERS },
 	{ "reads_per_s", "reads/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_READERS | F_WRITERS },
 	{ "writes_per_s", "writes/s", "", 1, F_HIGHER | F_HEAD | F_RATIO | F_WRITERS },
 	{ "wait_p50_ns", "isolate/synchronize p50", "ns", 1, F_RATIO | F_WRITERS },
@@ -37,6 +39,7 @@ const size_t nfigs = sizeof(figs) / sizeof(figs[0]);
 const struct pooldef pooled[] = {
 	{ "update_p99_ns", "h.update_latency", 0.99, 0 },
 	{ "update_p999_ns", "h.update_latency", 0.999, 0 },
+	{ "reclaim_p99_ns", "h.reclaim_latency", 0.99, 0 },
 	{ "event_delay_p99_ns", "h.event_delay", 0.99, 0 },
 	{ "event_delay_p999_ns", "h.event_delay", 0.999, 0 },
 	{ "write_p99_ns", "h.write_latency", 0.99, 1 },
