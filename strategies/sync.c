@@ -111,6 +111,32 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 	return 0;
 }
 
+void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+		      char *err, size_t errlen)
+{
+	/* aligned_alloc wants a multiple of the alignment. */
+	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
+	struct sync_domain *d;
+
+	if (sync_check_params(ops, p, err, errlen))
+		return NULL;
+	d = aligned_alloc(SYNC_CACHELINE, rounded);
+	if (d)
+		memset(d, 0, rounded);
+	if (!d || sync_domain_init(d, ops, p)) {
+		free(d);
+		snprintf(err, errlen, "%s: out of memory", ops->name);
+		return NULL;
+	}
+	return d;
+}
+
+void sync_domain_delete(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
 int sync_ops_check(const struct sync_ops *o, char *err, size_t errlen)
 {
 	const char *name = o->name ? o->name : "(unnamed)";

@@ -364,6 +364,20 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);
 
 /*
+ * The usual start of domain_create and the usual domain_destroy:
+ * sync_domain_new checks p (sync_check_params), allocates a zeroed,
+ * cache-line aligned domain of `size` bytes (the strategy's struct, whose
+ * first member is struct sync_domain) and fills its head; NULL with the
+ * reason in err ("<strategy>: out of memory" or the failed check). The
+ * strategy then fills its own fields. sync_domain_delete releases the head
+ * and frees the domain: the domain_destroy of a strategy that owns nothing
+ * else.
+ */
+void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+		      char *err, size_t errlen);
+void sync_domain_delete(struct sync_domain *d);
+
+/*
  * Checks that a table is consistent: identity filled, the required hooks
  * present, the update hooks matching the capabilities. 0, or -1 with a
  * one-line reason in err.
