@@ -3,6 +3,9 @@
  * checks that refuse a configuration with one line naming its flag, and the
  * baseline a run's cost to others is measured against: the same run, same
  * length, whose updater wakes on the same schedule but applies nothing.
+ *
+ * Deliberate break for the tests: POLLSIM_BREAK_BASELINE_NO_UPDATER, the
+ * baseline has no updater wakeups (pollsim_figures_test must fail).
  */
 #include "bench/sim/sim_internal.h"
 
@@ -160,7 +163,11 @@ int pollsim_check(const struct pollsim_config *c, const char **flag, char *err, 
 void pollsim_baseline_config(const struct pollsim_config *cfg, struct pollsim_config *out)
 {
 	*out = *cfg;
+#ifdef POLLSIM_BREAK_BASELINE_NO_UPDATER
+	out->update_rate = 0; /* deliberate break: the updater's own wakeups charged to the strategy */
+#else
 	out->updates_noop = 1;
+#endif
 	no_faults(out);
 	out->floors_budget_s = 0;
 	out->quiet = 1;

@@ -6,6 +6,10 @@
  * scheduled before it closes) and the injected stall;
  * and the absolute timerfd that wakes it at the earliest of them.
  *
+ * Deliberate break for the tests: POLLSIM_BREAK_TIMER_AFTER_WINDOW, deadlines
+ * stay armed past the window, where nothing consumes them, so the loops spin
+ * through the stop (pollsim_window_test must fail).
+ *
  * The injected stall (--stall=T:MS): POLLSIM_STALL_AT_S after the start, loop
  * thread T enters a read section and stays there MS milliseconds (inf: until
  * updates end), doing "event", so that a strategy's updates wait for it.
@@ -119,9 +123,18 @@ void sim_arm_timer(struct pt *p)
 
 	if (p->role == ROLE_SATURATED)
 		return; /* polls with timeout 0: no timer */
-	if (p->role == ROLE_IDLE && p->sim->ev_rate > 0)
+	/*
+	 * Past the window nothing more is handled (loop.c): a deadline left
+	 * armed there would fire at once, again and again.
+	 */
+	int open = p->in_window != 2;
+
+#ifdef POLLSIM_BREAK_TIMER_AFTER_WINDOW
+	open = 1; /* deliberate break: deadlines stay armed past the window */
+#endif
+	if (p->role == ROLE_IDLE && p->sim->ev_rate > 0 && open)
 		d = sim_next_event_time(p);
-	if (p->is_updater && !p->upd_finished && p->next_upd < d)
+	if (p->is_updater && !p->upd_finished && open && p->next_upd < d)
 		d = p->next_upd;
 	if (p->stalls && p->stall_at < d)
 		d = p->stall_at;

@@ -23,9 +23,13 @@
  * events and updates from win_t0, zeroes its counts as it first looks at the
  * clock at or after win_t0, and copies them to at_close as it first looks at
  * or after win_end: an event counts if its handling started inside the
- * window, an update if it was scheduled there. A saturated thread keeps
- * handling (uncounted) events before and after, so that the others' start and
- * stop see the same load.
+ * window, an update if it was scheduled there and begun before it closed
+ * (the ones still due then are counted as updates_unstarted). A saturated
+ * thread handles (uncounted) events before the window, so that every loop is
+ * busy when it opens; after it, no loop handles events any more and each
+ * sleeps until the stop (a saturated one drains its event source), so that
+ * the updater's last update and the stop are not starved by loops whose work
+ * no longer counts.
  *
  * Deliberate breaks for the tests: POLLSIM_BREAK_CLASSIFY, every epoll return
  * with a ready fd counts as a sync wakeup (pollsim_wakeups_test must fail);
@@ -130,6 +134,13 @@ static void finish_updates(struct pt *p)
 	struct sim *s = p->sim;
 
 	sync_set_doing(p->st, SYNC_DOING_UPDATE);
+	/*
+	 * Due inside the window but not begun before it closed (an updater
+	 * that fell behind): counted, not applied, so that the stop does not
+	 * grow with the backlog and no latency is taken past the window.
+	 */
+	for (; p->next_upd < s->win_end; p->next_upd += gap(p, s->upd_period_ns))
+		p->at_close.updates_unstarted++;
 	if (s->cfg->reclaim == SYNC_RECLAIM_DEFER)
 		sync_barrier(p->st);
 	p->upd_finished = 1;
@@ -153,23 +164,32 @@ static void run_loop(struct pt *p)
 	sim_futex_wake_all(&s->in_loop);
 
 	for (;;) {
-		int n, err, sync = 0, src = 0, ctl = 0, counting;
+		int n, err, sync = 0, src = 0, ctl = 0, start = 0, counting;
 		uint64_t now;
 
 		sim_arm_timer(p);
 		sync_set_doing(st, SYNC_DOING_POLLING);
-		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED ? 0 : -1);
+		n = sync_loop_epoll(st, p->epfd, evs, 8, p->role == ROLE_SATURATED && p->in_window != 2 ? 0 : -1);
 		err = n < 0 ? -n : 0;
 		if (atomic_load(&s->stop))
 			break;
 		now = now_ns();
 		counting = sim_window(p, now);
+		p->stop_wakeups += p->in_window == 2;
+		if (p->in_window == 2 && events_on) {
+			/* past the window: no more events, sleep until the stop */
+			events_on = 0;
+			if (p->role == ROLE_SATURATED)
+				drain(p->srcfd);
+		}
 
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == TAG_WAKE)
 				sync = 1;
 			else if (evs[i].data.u32 == TAG_SRC)
 				src = 1;
+			else if (evs[i].data.u32 == TAG_START)
+				start = 1; /* counted as control; nothing to drain */
 			else
 				ctl = 1;
 		}
@@ -192,12 +212,18 @@ static void run_loop(struct pt *p)
 		} else if (src) {
 			p->n.w_event += (uint64_t)counting;
 		} else {
-			p->n.w_ctl += (uint64_t)counting;
+			/* the simulator's own: the window's start, the end of updates, the stop */
+			p->n.w_ctl += (uint64_t)(counting && (ctl || start));
 		}
 		if (sync)
 			sync_loop_woken(st);
-		if (ctl)
-			drain(s->updfd); /* only the updater has it; stopfd is never drained */
+		/*
+		 * Only the updater has updfd; stopfd is never drained. Another
+		 * thread draining updfd would steal the updater's end-of-updates
+		 * wakeup and hang the stop.
+		 */
+		if (ctl && p->is_updater)
+			drain(s->updfd);
 		if (src && p->role != ROLE_SATURATED) {
 			drain(p->srcfd);
 			p->armed = 0; /* expired: re-arm even at the same deadline */
@@ -253,6 +279,7 @@ void *sim_participant_main(void *arg)
 	char name[16];
 	int rc, go;
 
+	atomic_store(&p->os_tid, (long)syscall(SYS_gettid));
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	snprintf(name, sizeof(name), "pollsim-%u", p->tid);
 	pthread_setname_np(pthread_self(), name);

@@ -61,7 +61,7 @@ struct pollsim_config {
 	unsigned threads;                 /* loop threads, 1..POLLSIM_MAX_THREADS */
 	enum pollsim_scenario scenario;
 	double duration_s;                /* > 0 */
-	double update_rate;               /* updates per second; 0: none (the baseline) */
+	double update_rate;               /* updates per second; 0: none */
 	enum pollsim_updater updater;
 	enum pollsim_placement placement;
 	enum pollsim_arrival arrival;     /* events and updates */
@@ -118,6 +118,7 @@ struct pollsim_result {
 	/* updates */
 	uint64_t updates;
 	uint64_t updates_skipped;         /* scheduled, not applied: out of memory for a table copy */
+	uint64_t updates_unstarted;       /* scheduled inside the window, not begun before it closed */
 	uint64_t noop_updates;            /* updates_noop: the updater's wakeups that applied nothing */
 	enum pollsim_update_end update_ends;
 	struct hist update_latency;       /* scheduled time -> visible: release() returned / published, ns */
@@ -132,14 +133,16 @@ struct pollsim_result {
 	uint64_t voluntary_ctx_switches;  /* getrusage(RUSAGE_THREAD), participants only */
 	uint64_t involuntary_ctx_switches;
 	/*
-	 * Every thread of the process (library worker threads too: liburcu's
-	 * call_rcu thread) but the harness's own (pollsim_run's caller and
-	 * the watchdog), over the window: getrusage(RUSAGE_SELF) deltas.
+	 * Every thread of the process but the harness's own (pollsim_run's
+	 * caller, the watchdog), over the window: each participant's
+	 * RUSAGE_THREAD / CLOCK_THREAD_CPUTIME_ID at its own window edges, plus
+	 * the other threads' (library workers: liburcu's call_rcu thread) from
+	 * /proc/self/task at the window's edges.
 	 */
 	uint64_t process_vcsw, process_ivcsw;
 
 	/* CPU */
-	uint64_t process_cpu_ns;          /* CLOCK_PROCESS_CPUTIME_ID over the window, harness threads out */
+	uint64_t process_cpu_ns;          /* the same threads and window, CPU time */
 	uint64_t thread_cpu_ns_total;     /* sum of participants' CLOCK_THREAD_CPUTIME_ID */
 
 	/* events */
@@ -166,7 +169,8 @@ struct pollsim_result {
 	/* read-side checks: expected 0 for every safe strategy */
 	uint64_t torn_reads;              /* a read saw entries of two generations */
 	uint64_t poisoned_reads;          /* a read saw a table already handed to free */
-	uint64_t control_wakeups;         /* epoll returns caused by the simulator itself (stop) */
+	uint64_t control_wakeups;         /* epoll returns caused by the simulator itself (start, end of updates) */
+	uint64_t stop_wakeups;            /* epoll returns after the window (loops sleep there: a few each) */
 	uint64_t checksum;                /* of every table walk, so no walk is optimized away */
 
 	/* effective load, after scenario defaults */

@@ -10,16 +10,23 @@
  *     each loop thread's events are at most the schedule's events inside the
  *     window (thread i's first event at t0 + period (1 + i/threads), one a
  *     period after), and at least half of them (it measured); the updates at
- *     most those scheduled inside it; one delay sample per event.
- *  2. Saturated loops, 50 us events, the same held-back stop: the events
- *     counted cost no more CPU than the process spent inside the window.
+ *     most those scheduled inside it; one delay sample per event; and past
+ *     the window the loops sleep until the stop: at most 3 epoll returns per
+ *     participant there (end of updates, stop), not one per due deadline.
+ *  2. Saturated loops, 50 us events, a stop held back 0.6 s: half the CPU
+ *     of the events counted is no more than the process spent inside the
+ *     window (half: the event cost is calibrated once, and a busy VM's
+ *     stolen time can make it cheaper than asked; counting the stop's
+ *     events would need four times the window's CPU).
  *  3. Oversubscribed: 64 saturated qsbr loops and an outside updater on
- *     this machine's CPUs, 0.2 s: the run ends (no watchdog), applies
+ *     this machine's CPUs, 0.5 s: the run ends (no watchdog), applies
  *     updates, and its events fit the window's CPU as in 2.
  *
  * Built with -DEXPECT_BROKEN and the simulator compiled with
  * -DPOLLSIM_BREAK_COUNT_AFTER_WINDOW (a loop's window closes only when it
- * leaves its loop), the test must fail; that target passes only if it did.
+ * leaves its loop) or -DPOLLSIM_BREAK_TIMER_AFTER_WINDOW (deadlines stay
+ * armed past the window), the test must fail; those targets pass only if it
+ * did.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,15 +121,19 @@ static void test_idle_schedule(void)
 	      (unsigned long long)r->events, (unsigned long long)total);
 	CHECK(r->event_delay.count == r->events, "idle: %llu delay samples for %llu events",
 	      (unsigned long long)r->event_delay.count, (unsigned long long)r->events);
+	printf("idle: %llu epoll returns past the window for %u participants\n",
+	       (unsigned long long)r->stop_wakeups, r->participants);
+	CHECK(r->stop_wakeups <= 3ull * r->participants, "idle: %llu epoll returns past the window: the loops "
+	      "do not sleep through the stop", (unsigned long long)r->stop_wakeups);
 	free(r);
 }
 
 /* Events counted x their CPU cost must fit the CPU the process spent in the window. */
 static void check_cpu_fit(const char *what, const struct pollsim_result *r, double cost_us)
 {
-	double need = (double)r->events * cost_us * 1000.0 * 0.8;
+	double need = (double)r->events * cost_us * 1000.0 * 0.5;
 
-	printf("%s: %llu events x %g us (x 0.8) = %.0f ns of CPU, the window's process CPU %llu ns; "
+	printf("%s: %llu events x %g us (x 0.5) = %.0f ns of CPU, the window's process CPU %llu ns; "
 	       "%llu updates, window %.3f s\n", what, (unsigned long long)r->events, cost_us, need,
 	       (unsigned long long)r->process_cpu_ns, (unsigned long long)r->updates, r->wall_s);
 	CHECK(r->events > 0, "%s: no events: the run measured nothing", what);
@@ -141,6 +152,7 @@ static void test_saturated_cpu(void)
 	c.scenario = POLLSIM_SATURATED;
 	c.event_cost_us = 50;
 	c.update_rate = 100;
+	c.stop_delay_s = 0.6;
 	r = run(&c);
 	if (!r)
 		return;
@@ -158,6 +170,7 @@ static void test_oversubscribed(void)
 	c.scenario = POLLSIM_SATURATED;
 	c.event_cost_us = 20;
 	c.update_rate = 200;
+	c.duration_s = 0.5;
 	c.stop_delay_s = 0;
 	r = run(&c);
 	if (!r)

@@ -17,10 +17,10 @@
  * that a sleeping loop's start wakeup (the start fd) falls before it. Nothing
  * is scheduled before t0, so a slow, oversubscribed start waits for no
  * synchronization; every count and histogram is cut at the window's edges
- * (loop.c). The process's CPU and context switches are read by this thread
- * at t0 and at the end: every thread of the process (library worker threads
- * too: liburcu's call_rcu thread) but this one and the watchdog, the
- * harness's own.
+ * (loop.c). The process's CPU and context switches over the window: every
+ * participant's own at its edges, plus the other threads' (library workers:
+ * liburcu's call_rcu thread) read by this thread from /proc at t0 and at the
+ * end; not this thread's nor the watchdog's, the harness's own.
  *
  * The watchdog (bench/lib/watchdog.h) watches each participant from the end
  * of its INIT to its FREE, and bounds the stop: over 2 x --watchdog + 5 s +
@@ -44,7 +44,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench/lib/floors.h"
@@ -123,80 +122,107 @@ static void sleep_until(uint64_t t)
 		;
 }
 
-/* What the process's threads spent, the harness's own (this thread, the watchdog) left out. */
-struct usage {
-	int64_t cpu_ns, vcsw, ivcsw;
+/*
+ * The process's other threads (library workers: liburcu's call_rcu thread),
+ * neither participants nor the harness's own (this thread, the watchdog):
+ * their CPU and context switches from /proc at the window's edges. The
+ * participants' own come from their snapshots at their edges, exact even
+ * when a thread looks late (a thread that does not run spends nothing).
+ */
+#define MAX_OTHERS 64
+
+struct others {
+	unsigned n;
+	long tid[MAX_OTHERS];
+	int64_t cpu_ns[MAX_OTHERS], vcsw[MAX_OTHERS], ivcsw[MAX_OTHERS];
 };
 
-/* A task's context switches from /proc (0 when it cannot be read). */
-static void task_ctxsw(long tid, int64_t *v, int64_t *iv)
+static int read_line_u64(const char *path, const char *fmt, unsigned long long *v)
 {
-	char path[64], line[128];
-	unsigned long long x;
-	FILE *f;
+	char line[160];
+	int found = 0;
+	FILE *f = fopen(path, "r");
 
-	*v = *iv = 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
-	f = fopen(path, "r");
 	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "voluntary_ctxt_switches: %llu", &x) == 1)
-			*v = (int64_t)x;
-		else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &x) == 1)
-			*iv = (int64_t)x;
-	}
-	fclose(f);
-}
-
-/* The watchdog's task id, by the name it gives itself; 0 when not found. */
-static long find_watchdog_task(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	long found = 0;
-
-	if (!d)
 		return 0;
-	while (!found && (e = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && strcmp(comm, "pollsim-wdog\n") == 0)
-			found = strtol(e->d_name, NULL, 10);
-		fclose(f);
-	}
-	closedir(d);
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, fmt, v) == 1;
+	fclose(f);
 	return found;
 }
 
-static void process_usage(struct sim *s, long wd_tid, struct usage *u)
+static int is_known_task(const struct sim *s, long tid, long self)
 {
-	struct rusage self, me;
-	struct timespec ts;
-	clockid_t cid;
-	int64_t wv = 0, wiv = 0;
-
-	getrusage(RUSAGE_SELF, &self);
-	getrusage(RUSAGE_THREAD, &me);
-	u->cpu_ns = (int64_t)process_cpu_ns() - (int64_t)thread_cpu_ns();
-	if (watchdog_cpu_clock(s->wd, &cid) == 0 && clock_gettime(cid, &ts) == 0)
-		u->cpu_ns -= (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	if (wd_tid)
-		task_ctxsw(wd_tid, &wv, &wiv);
-	u->vcsw = (int64_t)(self.ru_nvcsw - me.ru_nvcsw) - wv;
-	u->ivcsw = (int64_t)(self.ru_nivcsw - me.ru_nivcsw) - wiv;
+	if (tid == self)
+		return 1;
+	for (unsigned i = 0; i < s->P; i++)
+		if (s->pts[i].os_tid == tid)
+			return 1;
+	return 0;
 }
 
-static uint64_t delta(int64_t a, int64_t b)
+/* The name the watchdog gives itself. */
+static int is_watchdog(long tid)
 {
-	return b > a ? (uint64_t)(b - a) : 0;
+	char path[64], comm[32] = "";
+	FILE *f;
+	int yes;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/comm", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	yes = fgets(comm, sizeof(comm), f) && strcmp(comm, "pollsim-wdog\n") == 0;
+	fclose(f);
+	return yes;
+}
+
+static void others_sample(const struct sim *s, struct others *o)
+{
+	long self = (long)syscall(SYS_gettid);
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	o->n = 0;
+	if (!d)
+		return;
+	while (o->n < MAX_OTHERS && (e = readdir(d))) {
+		long tid = strtol(e->d_name, NULL, 10);
+		unsigned long long cpu = 0, v = 0, iv = 0;
+		char path[300];
+
+		if (tid <= 0 || is_known_task(s, tid, self) || is_watchdog(tid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/schedstat", tid);
+		read_line_u64(path, "%llu", &cpu);
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/status", tid);
+		read_line_u64(path, "voluntary_ctxt_switches: %llu", &v);
+		read_line_u64(path, "nonvoluntary_ctxt_switches: %llu", &iv);
+		o->tid[o->n] = tid;
+		o->cpu_ns[o->n] = (int64_t)cpu;
+		o->vcsw[o->n] = (int64_t)v;
+		o->ivcsw[o->n] = (int64_t)iv;
+		o->n++;
+	}
+	closedir(d);
+}
+
+/* What the others spent between two samples; a thread born in between counts whole. */
+static void others_delta(const struct others *a, const struct others *b, struct pollsim_result *res)
+{
+	for (unsigned j = 0; j < b->n; j++) {
+		int64_t c = b->cpu_ns[j], v = b->vcsw[j], iv = b->ivcsw[j];
+
+		for (unsigned i = 0; i < a->n; i++)
+			if (a->tid[i] == b->tid[j]) {
+				c -= a->cpu_ns[i];
+				v -= a->vcsw[i];
+				iv -= a->ivcsw[i];
+			}
+		res->process_cpu_ns += c > 0 ? (uint64_t)c : 0;
+		res->process_vcsw += v > 0 ? (uint64_t)v : 0;
+		res->process_ivcsw += iv > 0 ? (uint64_t)iv : 0;
+	}
 }
 
 static void progress(struct sim *s, uint64_t now, uint64_t t0)
@@ -218,7 +244,7 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	struct sim *s;
 	unsigned created = 0;
 	uint64_t t0, t_end;
-	struct usage u0, u1;
+	struct others *o0 = NULL, *o1 = NULL;
 	const char *lerr;
 	int rc = -1;
 
@@ -290,7 +316,9 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	s->cpus = calloc(s->P, sizeof(*s->cpus));
 	s->pts = aligned_alloc(SYNC_CACHELINE, s->P * sizeof(*s->pts));
 	s->reclaim_hist = malloc(sizeof(*s->reclaim_hist));
-	if (!s->cpus || !s->pts || !s->reclaim_hist) {
+	o0 = calloc(2, sizeof(*o0));
+	o1 = o0 + 1;
+	if (!s->cpus || !s->pts || !s->reclaim_hist || !o0) {
 		snprintf(err, errlen, "out of memory for %u threads", s->P);
 		goto out;
 	}
@@ -395,19 +423,17 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 
 	if (s->gate_go) {
 		uint64_t next;
-		long wd_tid;
 
 		/* every participant in its loop, then the window */
 		for (unsigned v; (v = atomic_load(&s->in_loop)) < s->P;)
 			sim_futex_wait(&s->in_loop, (int)v);
-		wd_tid = find_watchdog_task();
 		t0 = now_ns() + WINDOW_MARGIN_NS;
 		s->win_end = t0 + (uint64_t)(cfg->duration_s * NS);
 		/* Release: a loop that sees t0 sees win_end. */
 		atomic_store_explicit(&s->win_t0, t0, memory_order_release);
 		ctl_write(s->startfd);
 		sleep_until(t0);
-		process_usage(s, wd_tid, &u0);
+		others_sample(s, o0);
 		if (cfg->on_window_open)
 			cfg->on_window_open(cfg->on_window_open_arg);
 		for (next = t0 + 1000000000u; next < s->win_end; next += 1000000000u) {
@@ -416,12 +442,9 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 				progress(s, next, t0);
 		}
 		sleep_until(s->win_end);
-		process_usage(s, wd_tid, &u1);
+		others_sample(s, o1);
 		t_end = now_ns();
 		res->wall_s = (double)(s->win_end - t0) / NS;
-		res->process_cpu_ns = delta(u0.cpu_ns, u1.cpu_ns);
-		res->process_vcsw = delta(u0.vcsw, u1.vcsw);
-		res->process_ivcsw = delta(u0.ivcsw, u1.ivcsw);
 		if (cfg->stop_delay_s > 0)
 			sleep_until(t_end + (uint64_t)(cfg->stop_delay_s * NS));
 		/*
@@ -471,12 +494,14 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	}
 
 	sim_collect(s, res);
+	others_delta(o0, o1, res);
 	if (res->updates_skipped)
 		fprintf(stderr, "pollsim: warning: %llu of %llu updates skipped: out of memory for a table copy "
 			"(updates_skipped in SUMMARY)\n", (unsigned long long)res->updates_skipped,
 			(unsigned long long)(res->updates + res->updates_skipped));
 	rc = 0;
 out:
+	free(o0);
 	sim_free(s);
 	return rc;
 }

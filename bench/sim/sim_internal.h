@@ -71,7 +71,7 @@ struct sim;
  * nothing done before the window or after it (the stop) is counted.
  */
 struct pt_counts {
-	uint64_t events, reads, updates, updates_skipped, noop_updates;
+	uint64_t events, reads, updates, updates_skipped, updates_unstarted, noop_updates;
 	uint64_t w_event, w_sync, w_timeout, w_eintr, w_ctl;
 	uint64_t cpu_ns, vcsw, ivcsw;     /* filled at the close: deltas from the opening */
 };
@@ -86,6 +86,7 @@ struct pt {
 	int stalls;                       /* this thread has the --stall */
 	int cpu;                          /* -1: not bound */
 	pthread_t th;
+	_Atomic long os_tid;              /* its kernel task id, set as it starts (0 before) */
 
 	/* owned by the thread (ALLOC pollsim_resources / strategy_thread) */
 	int epfd, srcfd;
@@ -107,6 +108,7 @@ struct pt {
 	/* results: written by the thread, read by pollsim_run after join */
 	struct pt_counts n, at_close;
 	uint64_t torn, poisoned, checksum; /* read-side checks: the whole run, not only the window */
+	uint64_t stop_wakeups;            /* epoll returns after the window: the stop's, a few each */
 	uint64_t defer_peak_objs, defer_peak_bytes;
 
 	/* progress, read by the main thread while running: relaxed, only a display */

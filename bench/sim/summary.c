@@ -28,6 +28,7 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		hist_merge(&res->time_to_safe, &p->hists[2]);
 		res->updates += c->updates;
 		res->updates_skipped += c->updates_skipped;
+		res->updates_unstarted += c->updates_unstarted;
 		res->noop_updates += c->noop_updates;
 		res->events += c->events;
 		res->reads += c->reads;
@@ -39,9 +40,13 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		res->timeout_wakeups += c->w_timeout;
 		res->eintr_wakeups += c->w_eintr;
 		res->control_wakeups += c->w_ctl;
+		res->stop_wakeups += p->stop_wakeups;
 		res->voluntary_ctx_switches += c->vcsw;
 		res->involuntary_ctx_switches += c->ivcsw;
 		res->thread_cpu_ns_total += c->cpu_ns;
+		res->process_cpu_ns += c->cpu_ns;
+		res->process_vcsw += c->vcsw;
+		res->process_ivcsw += c->ivcsw;
 		if (p->defer_peak_objs > res->defer_peak_objects)
 			res->defer_peak_objects = p->defer_peak_objs;
 		if (p->defer_peak_bytes > res->defer_peak_bytes)
@@ -169,6 +174,7 @@ int pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct 
 	kv_d(o, "wall_s", r->wall_s);
 	kv_u(o, "updates", r->updates);
 	kv_u(o, "updates_skipped", r->updates_skipped);
+	kv_u(o, "updates_unstarted", r->updates_unstarted);
 	kv_u(o, "noop_updates", r->noop_updates);
 	kv_s(o, "update_ends", grace ? "publish" : "release");
 	kv_hist(o, "update", ul);
@@ -187,6 +193,7 @@ int pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct 
 	kv_u(o, "timeout_wakeups", r->timeout_wakeups);
 	kv_u(o, "eintr_wakeups", r->eintr_wakeups);
 	kv_u(o, "control_wakeups", r->control_wakeups);
+	kv_u(o, "stop_wakeups", r->stop_wakeups);
 	kv_u(o, "voluntary_ctx_switches", r->voluntary_ctx_switches);
 	kv_u(o, "involuntary_ctx_switches", r->involuntary_ctx_switches);
 	kv_u(o, "process_cpu_ns", r->process_cpu_ns);

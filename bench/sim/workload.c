@@ -25,6 +25,11 @@
  * -> alone, or -> grace period over; not measured in defer mode).
  * With updates_noop (the baseline) the updater wakes on the same schedule but
  * applies nothing: the run differs from a real one only by the updates' work.
+ *
+ * Deliberate breaks for the tests (pollsim_figures_test must fail):
+ * POLLSIM_BREAK_DEFER_RECLAIM_AT_CALL, defer's reclaim latency taken when
+ * defer_free() returns; POLLSIM_BREAK_SATURATED_CLOSED_LOOP, a saturated
+ * thread's gap recorded once, not as every event it delayed.
  */
 #include "bench/sim/sim_internal.h"
 
@@ -166,7 +171,15 @@ void sim_update(struct pt *p, uint64_t sched)
 				p->defer_peak_objs = (uint64_t)objs;
 			if (bytes > 0 && (uint64_t)bytes > p->defer_peak_bytes)
 				p->defer_peak_bytes = (uint64_t)bytes;
+#ifdef POLLSIM_BREAK_DEFER_RECLAIM_AT_CALL
+			old->retired_sched = 0;
 			sync_defer_free(st, old, table_poison_free);
+			pthread_mutex_lock(&s->reclaim_lock);
+			hist_record(s->reclaim_hist, now_ns() - sched);
+			pthread_mutex_unlock(&s->reclaim_lock);
+#else
+			sync_defer_free(st, old, table_poison_free);
+#endif
 		} else {
 			t1 = now_ns();
 			sync_synchronize(st);
@@ -192,6 +205,9 @@ void sim_record_delay(struct pt *p, uint64_t delay)
 {
 	uint64_t pace = p->role == ROLE_SATURATED ? p->sat_iter_ns : 0;
 
+#ifdef POLLSIM_BREAK_SATURATED_CLOSED_LOOP
+	pace = 0;
+#endif
 	if (delay == UINT64_MAX || p->in_window != 1)
 		return;
 	hist_record(&p->hists[0], delay);
