@@ -97,8 +97,7 @@ static struct brlock_thread *br_thr(struct sync_thread *t)
 static void br_domain_destroy(struct sync_domain *d)
 {
 	pthread_mutex_destroy(&br_dom(d)->writer_mutex);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int br_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -234,18 +233,10 @@ const struct sync_ops sync_brlock = {
 static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct brlock_domain *d;
+	struct brlock_domain *d = sync_domain_new(&sync_brlock, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_brlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_brlock, p)) {
-		free(d);
-		snprintf(err, errlen, "brlock: out of memory");
-		return -1;
-	}
 	pthread_mutex_init(&d->writer_mutex, NULL);
 	ck_brlock_init(&d->br);
 	*out = &d->base;

@@ -59,8 +59,7 @@ static struct rwlock_domain *rw_dom(struct sync_domain *d)
 static void rwlock_domain_destroy(struct sync_domain *d)
 {
 	pthread_rwlock_destroy(&rw_dom(d)->lock);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -173,23 +172,12 @@ const struct sync_ops sync_rwlock = {
 static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
 				char *err, size_t errlen)
 {
-	struct rwlock_domain *d;
+	struct rwlock_domain *d = sync_domain_new(&sync_rwlock, p, sizeof(*d), err, errlen);
 	pthread_rwlockattr_t attr;
 	int rc;
 
-	if (sync_check_params(&sync_rwlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d) {
-		snprintf(err, errlen, "rwlock: out of memory");
-		return -1;
-	}
-	memset(d, 0, sizeof(*d));
-	if (sync_domain_init(&d->base, &sync_rwlock, p)) {
-		free(d);
-		snprintf(err, errlen, "rwlock: out of memory");
-		return -1;
-	}
 	pthread_rwlockattr_init(&attr);
 	rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (rc == 0)
@@ -197,8 +185,7 @@ static int rwlock_domain_create(const struct sync_params *p, struct sync_domain 
 	pthread_rwlockattr_destroy(&attr);
 	if (rc) {
 		snprintf(err, errlen, "rwlock: cannot create a writer-preferring rwlock: %s", strerror(rc));
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		return -1;
 	}
 	atomic_init(&d->updates, 0);

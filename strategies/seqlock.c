@@ -87,8 +87,7 @@ static struct seqlock_thread *sq_thr(struct sync_thread *t)
 static void sq_domain_destroy(struct sync_domain *d)
 {
 	pthread_mutex_destroy(&sq_dom(d)->writer_mutex);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int sq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -224,18 +223,10 @@ const struct sync_ops sync_seqlock = {
 static int sq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct seqlock_domain *d;
+	struct seqlock_domain *d = sync_domain_new(&sync_seqlock, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_seqlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_seqlock, p)) {
-		free(d);
-		snprintf(err, errlen, "seqlock: out of memory");
-		return -1;
-	}
 	pthread_mutex_init(&d->writer_mutex, NULL);
 	ck_sequence_init(&d->seq);
 	*out = &d->base;

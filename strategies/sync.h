@@ -425,6 +425,35 @@ static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 	atomic_fetch_sub_explicit(&s->pending, n, memory_order_relaxed);
 }
 
+/*
+ * One deferred object as a library's callback finds it. The interface hands
+ * defer_free a bare pointer, while call_rcu, ck_epoch_call and ck_hp_retire
+ * want their own head inside the object: such a strategy allocates one node
+ * {the library's head, struct sync_deferred} per deferred object.
+ */
+struct sync_deferred {
+	void *p;
+	void (*fn)(void *);
+	struct sync_reclaim_stats *stats; /* the domain's: counts the run */
+};
+
+/* Before the node goes to the library: what to free, and one more deferred object. */
+static inline void sync_deferred_init(struct sync_deferred *x, void *p, void (*fn)(void *),
+				      struct sync_reclaim_stats *stats)
+{
+	x->p = p;
+	x->fn = fn;
+	x->stats = stats;
+	sync_stats_deferred(stats);
+}
+
+/* From the library's callback: frees the object and counts it (the node is the caller's). */
+static inline void sync_deferred_run(struct sync_deferred *x)
+{
+	x->fn(x->p);
+	sync_stats_freed(x->stats, 1);
+}
+
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
 

@@ -99,9 +99,7 @@ struct urcu_flavor_thread {
 
 struct urcu_flavor_node {
 	struct rcu_head head;
-	void *p;
-	void (*fn)(void *);
-	struct urcu_flavor_domain *d;
+	struct sync_deferred obj;
 };
 
 #if defined(URCU_FLAVOR_QSBR)
@@ -235,14 +233,12 @@ static void urcu_free_node(struct rcu_head *head)
 {
 	struct urcu_flavor_node *n = caa_container_of(head, struct urcu_flavor_node, head);
 
-	n->fn(n->p);
-	sync_stats_freed(&n->d->stats, 1);
+	sync_deferred_run(&n->obj);
 	free(n);
 }
 
 static void urcu_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct urcu_flavor_domain *d = urcu_dom(t->dom);
 	struct urcu_flavor_node *n = malloc(sizeof(*n));
 
 	if (!n) {
@@ -251,10 +247,7 @@ static void urcu_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 		fn(p);
 		return;
 	}
-	n->p = p;
-	n->fn = fn;
-	n->d = d;
-	sync_stats_deferred(&d->stats);
+	sync_deferred_init(&n->obj, p, fn, &urcu_dom(t->dom)->stats);
 	URCU_CALL(call_rcu)(&n->head, urcu_free_node);
 	urcu_thr(t)->deferred = 1;
 }
