@@ -11,11 +11,6 @@
  * The list, one line per strategy, in the order --list prints: X(name) for
  * the table sync_<name> its file defines. An opt-in strategy is listed only
  * when its build is asked for (SYNC_WITH_<NAME>, set by strategies.bzl).
- *
- * Not listed until every harness reads through loop.h's sync_read() and
- * sync_deref(): seqlock (its readers must redo torn sections) and
- * hazard_pointers (its readers must publish what they load). Their libraries
- * and validate tests are in strategies/BUILD.
  */
 #ifdef SYNC_WITH_DPDK_QSBR /* opt-in: --config=dpdk */
 #define SYNC_OPT_IN_DPDK_QSBR(X) X(dpdk_qsbr)
@@ -42,6 +37,8 @@
 	X(brlock)			\
 	X(replicas_lazy)		\
 	X(replicas_eager)		\
+	X(seqlock)			\
+	X(hazard_pointers)		\
 	SYNC_OPT_IN_DPDK_QSBR(X)
 
 #define SYNC_DECLARE(name) extern const struct sync_ops sync_##name;

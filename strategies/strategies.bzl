@@ -52,8 +52,8 @@ STRATEGIES = [
     strategy("brlock", deps = ["//system:ck", "//system:pthread"]),
     strategy("replicas_lazy", deps = [":replicas"]),
     strategy("replicas_eager", deps = [":replicas"]),
-    strategy("seqlock", deps = ["//system:ck", "//system:pthread"], registry = False),
-    strategy("hazard_pointers", deps = ["//system:ck"], registry = False),
+    strategy("seqlock", deps = ["//system:ck", "//system:pthread"]),
+    strategy("hazard_pointers", deps = ["//system:ck"]),
     strategy("dpdk_qsbr", deps = ["//system:dpdk_rcu"], copts = DPDK_COPTS, tags = ["manual"], opt_in = ":with_dpdk"),
 ]
 

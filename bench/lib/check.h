@@ -41,14 +41,17 @@ static inline int check_exit(const char *name)
 }
 
 /*
- * Whether ThreadSanitizer (this build) cannot check strategy name: liburcu's
- * and Concurrency Kit's hand-written atomics and fences are invisible to it,
- * so it reports races that are not there.
+ * Whether ThreadSanitizer (this build) cannot check strategy name: liburcu's,
+ * Concurrency Kit's (ck_epoch, seqlock's ck_sequence, hazard_pointers' ck_hp)
+ * and DPDK's hand-written atomics and fences are invisible to it, so it
+ * reports races that are not there.
  */
 static inline int check_tsan_blind(const char *name)
 {
 #if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
+	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0 ||
+	       strncmp(name, "dpdk_", 5) == 0 || strcmp(name, "seqlock") == 0 ||
+	       strcmp(name, "hazard_pointers") == 0;
 #else
 	(void)name;
 	return 0;

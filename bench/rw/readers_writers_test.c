@@ -184,7 +184,9 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 static int skipped_under_tsan(const char *name)
 {
 #if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0;
+	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0 ||
+	       strncmp(name, "dpdk_", 5) == 0 || strcmp(name, "seqlock") == 0 ||
+	       strcmp(name, "hazard_pointers") == 0;
 #else
 	(void)name;
 	return 0;

@@ -99,6 +99,8 @@ void sim_stall(struct pt *p)
 			p->tid, ms);
 	sync_set_doing(p->st, SYNC_DOING_EVENT);
 	sync_read_begin(p->st);
+	/* Holds a reference, as a real stuck reader does (hazard pointers publish it). */
+	(void)sync_deref(p->st, (void *_Atomic *)&s->table);
 	pthread_mutex_lock(&s->stall_lock);
 	while (!atomic_load(&s->stop_updates)) {
 		if (until == UINT64_MAX) {

@@ -204,7 +204,11 @@ static void run_loop(struct pt *p)
 				fprintf(stderr, "pollsim: thread %u: epoll_wait: %s\n", p->tid, strerror(err));
 				abort();
 			}
-			p->n.w_eintr += (uint64_t)counting;
+			/* A strategy that signals sleepers (urcu_signal) caused this return. */
+			if (p->sim->ops->caps & SYNC_CAP_INTERRUPTS_SLEEPERS)
+				p->n.w_sync += (uint64_t)counting;
+			else
+				p->n.w_eintr += (uint64_t)counting;
 		} else if (n == 0) {
 			p->n.w_timeout += (uint64_t)counting;
 		} else if (blame_sync) {

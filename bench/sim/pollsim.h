@@ -169,6 +169,7 @@ struct pollsim_result {
 	/* read-side checks: expected 0 for every safe strategy */
 	uint64_t torn_reads;              /* a read saw entries of two generations */
 	uint64_t poisoned_reads;          /* a read saw a table already handed to free */
+	uint64_t read_retries;            /* read sections redone because they saw a write (seqlock) */
 	uint64_t control_wakeups;         /* epoll returns caused by the simulator itself (start, end of updates) */
 	uint64_t stop_wakeups;            /* epoll returns after the window (loops sleep there: a few each) */
 	uint64_t checksum;                /* of every table walk, so no walk is optimized away */

@@ -16,6 +16,7 @@
  * of the run - baseline's process CPU scaled to the run's wall time) /
  * updates. --baseline=off skips it: cpu_ns_per_update is then nan.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,7 @@ static void usage(FILE *o)
 		"  --event-rate=R         events/s per idle thread, (0, 1000000] (default %g)\n"
 		"  --no-events            no events at all, whatever the scenario (deterministic tests)\n"
 		"  --table-size=N         entries walked per event, 1..1000000 (default 16)\n"
-		"  --watchdog=S           bound on any synchronization wait, (0, 3600] s (default 2);\n"
+		"  --watchdog=S           bound on any synchronization wait, 0.001 to 3600 s (default 2);\n"
 		"                           over it: a report of who holds the run up, exit status 3\n"
 		"  --stall=T:MS           loop thread T stalls once, %g ms after the start, inside a\n"
 		"                           read section for MS ms, (0, 3600000] or inf\n"
@@ -211,8 +212,7 @@ int main(int argc, char **argv)
 			cfg.table_size = u;
 			break;
 		case O_WATCHDOG:
-			cfg.watchdog_s = number("--watchdog", v, 0, 3600, FLAGS_MIN_EXCLUSIVE,
-						"seconds, more than 0 and at most 3600");
+			cfg.watchdog_s = number("--watchdog", v, 0.001, 3600, 0, "seconds, from 0.001 to 3600");
 			break;
 		case O_STALL:
 			stall_arg = v;
@@ -288,7 +288,8 @@ int main(int argc, char **argv)
 
 		pollsim_baseline_config(&cfg, &bc);
 		if (!cfg.quiet)
-			fprintf(stderr, "pollsim: baseline run (--update-rate 0, %g s)\n", bc.duration_s);
+			fprintf(stderr, "pollsim: baseline run (same schedule, updates not applied, %g s)\n",
+				bc.duration_s);
 		if (pollsim_run(&bc, &res[1], err, sizeof(err))) {
 			fprintf(stderr, "pollsim: baseline run: %s\n", err);
 			free(res);
@@ -315,7 +316,17 @@ int main(int argc, char **argv)
 		       (unsigned long long)t->voluntary_ctx_switches,
 		       (unsigned long long)t->involuntary_ctx_switches);
 	}
-	pollsim_print_summary(stdout, &cfg, res);
+	if (pollsim_print_summary(stdout, &cfg, res) || fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "pollsim: writing the results to stdout failed: %s\n", strerror(errno));
+		free(res);
+		return 1;
+	}
+	if (res->updates_skipped) {
+		fprintf(stderr, "pollsim: %llu updates skipped (no memory for a copy): the figures are incomplete\n",
+			(unsigned long long)res->updates_skipped);
+		free(res);
+		return 1;
+	}
 	free(res);
 	return 0;
 }

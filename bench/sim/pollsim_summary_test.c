@@ -16,6 +16,7 @@
  */
 #include "bench/lib/check.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,41 @@ static int run(char *const argv[], char *out, size_t outlen, char *err, size_t e
 	err[n] = '\0';
 	fclose(f);
 	unlink(tmpo);
+	unlink(tmpe);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Runs argv with stdout on /dev/full (every write fails: ENOSPC); stderr into err. */
+static int run_full(char *const argv[], char *err, size_t errlen)
+{
+	char tmpe[] = "/tmp/pollsim_summary_test_errXXXXXX";
+	int fe = mkstemp(tmpe), status;
+	pid_t pid;
+	FILE *f;
+	size_t n;
+
+	if (fe < 0) {
+		perror("mkstemp");
+		exit(1);
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int full = open("/dev/full", O_WRONLY);
+
+		if (full < 0)
+			_exit(126);
+		dup2(full, 1);
+		dup2(fe, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	f = fdopen(fe, "r");
+	rewind(f);
+	n = fread(err, 1, errlen - 1, f);
+	err[n] = '\0';
+	fclose(f);
 	unlink(tmpe);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
@@ -232,6 +268,18 @@ int main(int argc, char **argv)
 		      "run 3: the error does not name the phase, the callback and the thread");
 		CHECK(nl && nl[1] == '\0', "run 3: the error is not ONE line");
 		CHECK(strstr(out, "SUMMARY") == NULL, "run 3: a failed run printed a SUMMARY");
+	}
+	{
+		/* Results that cannot be written are an error, never exit 0. */
+		char *const a[] = { argv[1], "--strategy=none", "--duration=0.05", "--quiet", NULL };
+		char *nl;
+
+		rc = run_full(a, err, sizeof(err));
+		nl = strchr(err, '\n');
+		printf("stdout on /dev/full: exit %d\n", rc);
+		CHECK(rc == 1, "stdout on /dev/full: exit %d, expected 1; stderr: %s", rc, err);
+		CHECK(nl && !nl[1] && strstr(err, "stdout"), "stdout on /dev/full: not one line naming stdout: %s",
+		      err);
 	}
 	return check_exit("pollsim_summary_test");
 }

@@ -464,7 +464,9 @@ static void test_strategy(const struct sync_ops *ops, int with_short)
 /* Strategies whose updates wait for readers: every one must be covered. */
 static int waits(const struct sync_ops *ops)
 {
-	return (ops->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE)) && !(ops->caps & SYNC_CAP_UNSAFE);
+	/* A seqlock's writer never waits for readers: they retry instead. */
+	return (ops->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE)) && !(ops->caps & SYNC_CAP_UNSAFE) &&
+	       !ops->read_retry;
 }
 
 int main(void)

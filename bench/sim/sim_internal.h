@@ -108,6 +108,7 @@ struct pt {
 	/* results: written by the thread, read by pollsim_run after join */
 	struct pt_counts n, at_close;
 	uint64_t torn, poisoned, checksum; /* read-side checks: the whole run, not only the window */
+	uint64_t read_retries;             /* sections redone (seqlock): the whole run */
 	uint64_t stop_wakeups;            /* epoll returns after the window: the stop's, a few each */
 	uint64_t defer_peak_objs, defer_peak_bytes;
 
@@ -259,7 +260,6 @@ uint64_t sim_calibrated_x1000(void);
 
 /* workload.c: the shared table, an event's read section, an update. */
 struct table *sim_table_new(struct sim *s, unsigned size, uint64_t gen);
-void sim_read_table(struct pt *p);
 void sim_handle_event(struct pt *p, uint64_t delay);
 void sim_record_delay(struct pt *p, uint64_t delay);
 void sim_update(struct pt *p, uint64_t sched);

@@ -34,6 +34,7 @@ void sim_collect(struct sim *s, struct pollsim_result *res)
 		res->reads += c->reads;
 		res->torn_reads += p->torn;
 		res->poisoned_reads += p->poisoned;
+		res->read_retries += p->read_retries;
 		res->checksum += p->checksum;
 		res->sync_wakeups += c->w_sync;
 		res->event_wakeups += c->w_event;
@@ -218,6 +219,7 @@ int pollsim_print_summary(FILE *o, const struct pollsim_config *c, const struct 
 	kv_u(o, "reads", r->reads);
 	kv_u(o, "torn_reads", r->torn_reads);
 	kv_u(o, "poisoned_reads", r->poisoned_reads);
+	kv_u(o, "read_retries", r->read_retries);
 	kv_u(o, "defer_peak_objects", r->defer_peak_objects);
 	kv_u(o, "defer_peak_bytes", r->defer_peak_bytes);
 	kv_d(o, "floor_cacheline_rtt_ns", cl);

@@ -89,26 +89,37 @@ static void table_poison_free(void *arg)
 	free(t);
 }
 
-/* Inside a read section: walk every entry, check the generation and poison. */
-void sim_read_table(struct pt *p)
-{
-	/* Acquire: pairs with the updater's publishing exchange. */
-	struct table *t = atomic_load_explicit(&p->sim->table, memory_order_acquire);
-	uint64_t g = atomic_load_explicit(&t->gen, memory_order_relaxed), sum = 0;
-	int torn = 0;
+/* One read section's verdict, rewritten by every attempt sync_read() makes. */
+struct read_section {
+	struct pt *p;
+	int torn, poisoned;
+	uint64_t sum;
+};
 
-	if (atomic_load_explicit(&t->poison, memory_order_relaxed) == POISON)
-		p->poisoned++;
+/*
+ * sync_read()'s body: the table through the strategy's load (hazard
+ * pointers publish it; an acquire load otherwise, pairing with the
+ * updater's publishing exchange), every entry's generation and poison
+ * checked, then the event's CPU cost, spent on what it looked up.
+ */
+static void read_table(struct sync_thread *st, void *arg)
+{
+	struct read_section *r = arg;
+	struct table *t = sync_deref(st, (void *_Atomic *)&r->p->sim->table);
+	uint64_t g = atomic_load_explicit(&t->gen, memory_order_relaxed);
+
+	r->torn = 0;
+	r->poisoned = atomic_load_explicit(&t->poison, memory_order_relaxed) == POISON;
+	r->sum = 0;
 	for (unsigned i = 0; i < t->size; i++) {
 		if (atomic_load_explicit(&t->e[i].gen, memory_order_relaxed) != g)
-			torn = 1;
-		sum += atomic_load_explicit(&t->e[i].weight, memory_order_relaxed);
+			r->torn = 1;
+		r->sum += atomic_load_explicit(&t->e[i].weight, memory_order_relaxed);
 	}
 	if (atomic_load_explicit(&t->poison, memory_order_relaxed) == POISON)
-		p->poisoned++;
-	p->torn += (uint64_t)torn;
-	p->checksum += sum;
-	p->n.reads++;
+		r->poisoned++;
+	if (r->p->sim->iters_per_us_x1000)
+		r->sum += spin_iters(r->p->sim->iters_per_us_x1000);
 }
 
 /* Sets every entry, then the header, to generation g (in place or on a copy). */
@@ -220,12 +231,15 @@ void sim_record_delay(struct pt *p, uint64_t delay)
 /* delay UINT64_MAX: none to record (a saturated thread's first event). */
 void sim_handle_event(struct pt *p, uint64_t delay)
 {
+	struct read_section r = { .p = p };
+
 	sim_record_delay(p, delay);
-	sync_read_begin(p->st);
-	sim_read_table(p);
-	if (p->sim->iters_per_us_x1000)
-		p->checksum += spin_iters(p->sim->iters_per_us_x1000);
-	sync_read_end(p->st);
+	/* Redone while the strategy says the section saw a write (seqlock): only the accepted one counts. */
+	p->read_retries += sync_read(p->st, read_table, &r);
+	p->poisoned += (uint64_t)r.poisoned;
+	p->torn += (uint64_t)r.torn;
+	p->checksum += r.sum;
+	p->n.reads++;
 	p->n.events++;
 	atomic_store_explicit(&p->prog_events, p->n.events, memory_order_relaxed);
 }
