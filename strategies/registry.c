@@ -39,7 +39,6 @@
 	X(replicas_eager)		\
 	X(seqlock)			\
 	X(hazard_pointers)		\
-	X(probe)			\
 	SYNC_OPT_IN_DPDK_QSBR(X)
 
 #define SYNC_DECLARE(name) extern const struct sync_ops sync_##name;

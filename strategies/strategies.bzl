@@ -54,7 +54,6 @@ STRATEGIES = [
     strategy("replicas_eager", deps = [":replicas"]),
     strategy("seqlock", deps = ["//system:ck", "//system:pthread"]),
     strategy("hazard_pointers", deps = ["//system:ck"]),
-    strategy("probe"),
     strategy("dpdk_qsbr", deps = ["//system:dpdk_rcu"], copts = DPDK_COPTS, tags = ["manual"], opt_in = ":with_dpdk"),
 ]
 
