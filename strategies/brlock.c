@@ -181,6 +181,13 @@ static void br_release(struct sync_thread *t)
 	pthread_mutex_unlock(&d->writer_mutex);
 }
 
+static void br_dump_thread(struct sync_thread *t, FILE *out)
+{
+	fprintf(out, "%s, reader count %u",
+		atomic_load_explicit(&br_thr(t)->registered, memory_order_relaxed) ? "registered" : "unregistered",
+		ck_pr_load_uint(&br_thr(t)->reader.n_readers));
+}
+
 static void br_dump(struct sync_domain *dd, FILE *out)
 {
 	struct brlock_domain *d = br_dom(dd);
@@ -188,19 +195,7 @@ static void br_dump(struct sync_domain *dd, FILE *out)
 	/* Racy reads through ck_pr loads: a stuck run's values stopped changing. */
 	fprintf(out, "brlock: writer flag %u, %llu isolations\n", ck_pr_load_uint(&d->br.writer),
 		(unsigned long long)atomic_load_explicit(&d->isolations, memory_order_relaxed));
-	for (unsigned i = 0; i < dd->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		fprintf(out, "  thread %u: %s, reader count %u, waiting for %s\n", i,
-			atomic_load_explicit(&br_thr(t)->registered, memory_order_relaxed) ? "registered"
-											      : "unregistered",
-			ck_pr_load_uint(&br_thr(t)->reader.n_readers),
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(dd, out, br_dump_thread);
 }
 
 static void br_summary(struct sync_domain *dd, FILE *out)

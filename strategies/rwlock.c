@@ -131,24 +131,19 @@ static void rwlock_release(struct sync_thread *t)
 	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
 }
 
-static void rwlock_dump(struct sync_domain *d, FILE *out)
+static void rwlock_dump_thread(struct sync_thread *t, FILE *out)
 {
 	static const char *const what[] = { "free", "reading", "writing" };
+	int h = atomic_load_explicit(&((struct rwlock_thread *)t)->holding, memory_order_relaxed);
 
+	fputs((h >= 0 && h <= 2) ? what[h] : "?", out);
+}
+
+static void rwlock_dump(struct sync_domain *d, FILE *out)
+{
 	fprintf(out, "rwlock: %u threads, %llu updates, writer-preferring\n", d->nthreads,
 		(unsigned long long)atomic_load_explicit(&rw_dom(d)->updates, memory_order_relaxed));
-	for (unsigned i = 0; i < d->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&d->threads[i], memory_order_acquire);
-		int h;
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		h = atomic_load_explicit(&((struct rwlock_thread *)t)->holding, memory_order_relaxed);
-		fprintf(out, "  thread %u: %s, waiting for %s\n", i, (h >= 0 && h <= 2) ? what[h] : "?",
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(d, out, rwlock_dump_thread);
 }
 
 const struct sync_ops sync_rwlock = {

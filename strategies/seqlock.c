@@ -172,6 +172,12 @@ static uint64_t sq_retries(struct sync_domain *dd)
 	return n;
 }
 
+static void sq_dump_thread(struct sync_thread *t, FILE *out)
+{
+	fprintf(out, "%llu retries",
+		(unsigned long long)atomic_load_explicit(&sq_thr(t)->retries, memory_order_relaxed));
+}
+
 static void sq_dump(struct sync_domain *dd, FILE *out)
 {
 	struct seqlock_domain *d = sq_dom(dd);
@@ -181,17 +187,7 @@ static void sq_dump(struct sync_domain *dd, FILE *out)
 		(s & 1) ? "write under way" : "stable",
 		(unsigned long long)atomic_load_explicit(&d->writes, memory_order_relaxed),
 		(unsigned long long)sq_retries(dd));
-	for (unsigned i = 0; i < dd->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		fprintf(out, "  thread %u: %llu retries, waiting for %s\n", i,
-			(unsigned long long)atomic_load_explicit(&sq_thr(t)->retries, memory_order_relaxed),
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(dd, out, sq_dump_thread);
 }
 
 static void sq_summary(struct sync_domain *dd, FILE *out)

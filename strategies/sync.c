@@ -220,6 +220,24 @@ const char *sync_doing_name(int d)
 	return names[d];
 }
 
+void sync_dump_threads(struct sync_domain *d, FILE *out,
+		       void (*state)(struct sync_thread *t, FILE *out))
+{
+	for (unsigned i = 0; i < d->nthreads; i++) {
+		/* Acquire: pairs with sync_thread_attach, t is initialized. */
+		struct sync_thread *t = atomic_load_explicit(&d->threads[i], memory_order_acquire);
+
+		if (!t) {
+			fprintf(out, "  thread %u: not attached\n", i);
+			continue;
+		}
+		fprintf(out, "  thread %u: ", i);
+		state(t, out);
+		fprintf(out, ", waiting for %s\n",
+			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
+	}
+}
+
 char *sync_summary_string(struct sync_domain *d, char *buf, size_t len)
 {
 	FILE *f;

@@ -392,6 +392,15 @@ const char *sync_wait_kind_name(int k);
 const char *sync_doing_name(int d);
 
 /*
+ * The per-thread lines of a dump(), one per thread slot: "  thread N: ",
+ * then state(t, out) (the strategy's view of that thread, no newline), then
+ * ", waiting for <kind>"; "  thread N: not attached" for an empty slot.
+ * Racy reads by design: called by the watchdog while the run is stuck.
+ */
+void sync_dump_threads(struct sync_domain *d, FILE *out,
+		       void (*state)(struct sync_thread *t, FILE *out));
+
+/*
  * Counters every grace-period strategy keeps for its summary(): synchronize
  * calls, deferred frees made, and the objects pending reclamation with their
  * peak. Relaxed: statistics, read after the run or by the watchdog's report.

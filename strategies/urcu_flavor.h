@@ -267,10 +267,17 @@ static void urcu_barrier(struct sync_thread *t)
 	urcu_thr(t)->deferred = 0;
 }
 
+static void urcu_dump_thread(struct sync_thread *t, FILE *out)
+{
+	const unsigned nstates = sizeof(urcu_state_names) / sizeof(urcu_state_names[0]);
+	int s = atomic_load_explicit(&urcu_thr(t)->state, memory_order_relaxed);
+
+	fputs((s >= 0 && (unsigned)s < nstates) ? urcu_state_names[s] : "?", out);
+}
+
 static void urcu_dump(struct sync_domain *dd, FILE *out)
 {
 	struct urcu_flavor_domain *d = urcu_dom(dd);
-	const unsigned nstates = sizeof(urcu_state_names) / sizeof(urcu_state_names[0]);
 
 	fprintf(out, "%s: ", URCU_NAME);
 #ifdef URCU_FLAVOR_MEMBARRIER
@@ -280,19 +287,7 @@ static void urcu_dump(struct sync_domain *dd, FILE *out)
 		(unsigned long)CMM_LOAD_SHARED(URCU_CALL(gp).ctr),
 		(unsigned long long)atomic_load_explicit(&d->stats.sync_calls, memory_order_relaxed),
 		(unsigned long long)atomic_load_explicit(&d->stats.pending, memory_order_relaxed));
-	for (unsigned i = 0; i < dd->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
-		int s;
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		s = atomic_load_explicit(&urcu_thr(t)->state, memory_order_relaxed);
-		fprintf(out, "  thread %u: %s, waiting for %s\n", i,
-			(s >= 0 && (unsigned)s < nstates) ? urcu_state_names[s] : "?",
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(dd, out, urcu_dump_thread);
 }
 
 static void urcu_summary(struct sync_domain *dd, FILE *out)
