@@ -243,6 +243,7 @@ static void cke_free_node(ck_epoch_entry_t *e)
 static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct ck_epoch_domain *d = cke_dom(t->dom);
+	struct ck_epoch_bin *b = cke_thr(t)->bin;
 	struct ck_epoch_node *n = malloc(sizeof(*n));
 
 	if (!n) {
@@ -252,14 +253,15 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 		return;
 	}
 	sync_deferred_init(&n->obj, p, fn, &d->stats);
-	n->bin = cke_thr(t)->bin;
-	pthread_mutex_lock(&n->bin->lock);
+	n->bin = b;
+	pthread_mutex_lock(&b->lock);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
 	/* Release: barrier() that reads it sees the call on the record. */
-	atomic_store_explicit(&n->bin->made, atomic_load_explicit(&n->bin->made, memory_order_relaxed) + 1,
+	atomic_store_explicit(&b->made, atomic_load_explicit(&b->made, memory_order_relaxed) + 1,
 			      memory_order_release);
+	/* May run n's callback and free n: b, not n->bin, from here on. */
 	ck_epoch_poll(cke_thr(t)->rec);
-	pthread_mutex_unlock(&n->bin->lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 static void cke_loop_iter(struct sync_thread *t)

@@ -48,7 +48,8 @@
  * Deliberate breaks for the tests (never defined in a normal build):
  *  HARMLESS_MASK_BREAK_HARMLESS_END  harmless_end does not re-park;
  *  HARMLESS_MASK_BREAK_CAS           isolate checks, sleeps 1 ms, then claims with a
- *                           plain store.
+ *                           plain store;
+ *  HARMLESS_MASK_BREAK_NO_WANT_RDV    isolate does not raise its want_rdv bit.
  */
 #include "strategies/harmless_mask.h"
 #include "strategies/sync.h"
@@ -121,7 +122,9 @@ static void hm_isolate(struct sync_thread *t)
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
+#ifndef HARMLESS_MASK_BREAK_NO_WANT_RDV
 	atomic_fetch_or(&d->want_rdv, me);
+#endif /* else broken on purpose: waking threads do not see the request */
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
 	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	for (;;) {

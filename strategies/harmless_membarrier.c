@@ -82,7 +82,8 @@
  * (R2 does not re-park), HARMLESS_MEMBARRIER_BREAK_CLAIM (I2 skipped, so two
  * isolators can scan at once, and a 1 ms sleep after the scan to make that
  * likely), HARMLESS_MEMBARRIER_BREAK_NO_MEMBARRIER (I3 skipped: the store
- * buffering litmus sees a reader run during an isolation).
+ * buffering litmus sees a reader run during an isolation),
+ * HARMLESS_MEMBARRIER_BREAK_NO_SCAN (I4 skipped).
  */
 #include "strategies/sync.h"
 
@@ -213,6 +214,9 @@ static void hb_isolate(struct sync_thread *t)
 #endif
 	atomic_fetch_add_explicit(&d->membarriers, 1, memory_order_relaxed);
 	for (k = 0; k < n; k++) {
+#ifdef HARMLESS_MEMBARRIER_BREAK_NO_SCAN
+		break; /* broken on purpose: nobody is waited for */
+#endif
 		if (k == t->tid)
 			continue;
 		SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);

@@ -32,7 +32,8 @@ MUTANTS = [
     {"strategy": "ebr", "what": "ONE_EPOCH", "harness": "grace", "args": ["sync", "--phase=stress"], "ci": True},
     {"strategy": "ebr", "what": "READ_FENCE", "harness": "grace", "args": ["sync", "--phase=litmus"], "ci": True},
     {"strategy": "ebr", "what": "BARRIER_LOCAL", "harness": "grace", "args": ["defer", "--phase=barrier"]},
-    # The library wrappers: each section announced to the library.
+    # The library wrappers: each section announced to the library, the grace period waited for.
+    {"strategy": "urcu_qsbr", "what": "NO_SYNC", "harness": "grace", "args": ["sync", "--phase=stress"], "deps": ["//system:urcu_qsbr"]},
     {"strategy": "urcu_memb", "what": "NO_SECTION", "harness": "grace", "args": ["sync", "--phase=stress"], "deps": ["//system:urcu_memb"]},
     {"strategy": "ck_epoch", "what": "NO_SECTION", "harness": "grace", "args": ["sync", "--phase=stress"], "deps": ["//system:ck"]},
     {"strategy": "ck_epoch", "what": "BARRIER_LOCAL", "harness": "grace", "args": ["defer", "--phase=barrier"], "deps": ["//system:ck"]},
@@ -41,9 +42,10 @@ MUTANTS = [
     {"strategy": "wake_all", "what": "NO_EXIT_BARRIER", "harness": "family", "args": ["--only=two_requesters"], "ci": True},
     {"strategy": "wake_all", "what": "NO_ENTRY_BARRIER", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "wake_all", "what": "NO_LOCK", "harness": "family", "args": ["--only=two_requesters"]},
-    # harmless_mask: the re-park of harmless_end, the CAS that checks and claims.
+    # harmless_mask: the re-park of harmless_end, the CAS that checks and claims, the request bit.
     {"strategy": "harmless_mask", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"], "ci": True},
     {"strategy": "harmless_mask", "what": "CAS", "harness": "family", "args": ["--only=stress"]},
+    {"strategy": "harmless_mask", "what": "NO_WANT_RDV", "harness": "family", "args": ["--only=stress"]},
     # isolate_full: the re-park, the idle condition.
     {"strategy": "isolate_full", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "isolate_full", "what": "NO_IDLE", "harness": "family", "args": ["--only=task_harmless"], "ci": True},
@@ -51,9 +53,10 @@ MUTANTS = [
     {"strategy": "tgroups", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "tgroups", "what": "CLAIM", "harness": "family", "args": ["--only=two_requesters"]},
     {"strategy": "tgroups", "what": "REVERIFY", "harness": "script", "args": [], "ci": True},
-    # harmless_membarrier: the re-park, the owner claim, the membarrier.
+    # harmless_membarrier: the re-park, the owner claim, the flag scan, the membarrier.
     {"strategy": "harmless_membarrier", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "harmless_membarrier", "what": "CLAIM", "harness": "family", "args": ["--only=stress"]},
+    {"strategy": "harmless_membarrier", "what": "NO_SCAN", "harness": "family", "args": ["--only=stress"]},
     {"strategy": "harmless_membarrier", "what": "NO_MEMBARRIER", "harness": "family", "args": ["--only=litmus"], "ci": True},
 ]
 

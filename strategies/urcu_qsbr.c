@@ -34,6 +34,9 @@
  * otherwise visible. Tests of this strategy are no_tsan: TSAN cannot see
  * liburcu's hand-written atomics and fences.
  *
+ * Deliberate break (urcu_qsbr_broken_no_sync_test, must fail):
+ * URCU_QSBR_BREAK_NO_SYNC returns from synchronize without a grace period.
+ *
  * The code of the mapping is urcu_flavor.h, one for the five flavors: this
  * file gives the flavor, its switches and its deliberate break.
  */
@@ -43,5 +46,8 @@
 #define URCU_FLAVOR qsbr
 #define URCU_FLAVOR_ORIGIN "liburcu 0.13 QSBR flavor (Debian liburcu-dev), Desnoyers et al. TPDS 2012"
 #define URCU_FLAVOR_QSBR
+#ifdef URCU_QSBR_BREAK_NO_SYNC
+#define URCU_FLAVOR_BREAK_NO_WAIT /* broken on purpose: no grace period */
+#endif
 
 #include "strategies/urcu_flavor.h"
