@@ -6,9 +6,10 @@
 #   jq -r -f data.jq --arg what W [--arg scen S] [--arg series K]
 #                    [--arg metric M] [--arg upd U] stats.json
 # A series is "<strategy>:<reclaim>"; its panel (small multiples by family,
-# at most about six series each) is "excl" (baseline and exclusive), "gsync"
-# (grace periods, synchronous reclamation) or "gdefer" (deferred); `none`, the
-# reference, is drawn in every panel. Points that did not run are not drawn.
+# at most six series each besides `none`, the reference, drawn in every
+# panel) is "excl<k>" (baseline and exclusive), "gsync<k>" (grace periods,
+# synchronous reclamation) or "gdefer<k>" (deferred), k = 1, 2, ... when a
+# family has more than six series. Points that did not run are not drawn.
 # Every data line is "x median lo hi" (lo = hi = median where the point has
 # no interval: fewer than 6 repetitions, or a pooled percentile).
 #
@@ -25,7 +26,7 @@
 
 def arg($n): $ARGS.named[$n] // "";
 def series: "\(.strategy):\(.reclaim)";
-def panel: if .family == "grace" then (if .reclaim == "defer" then "gdefer" else "gsync" end) else "excl" end;
+def panel_base: if .family == "grace" then (if .reclaim == "defer" then "gdefer" else "gsync" end) else "excl" end;
 def title($s): $s | split(":") | if .[1] == "defer" then "\(.[0]) (defer)" else .[0] end;
 # The figure of a point as [median, lo, hi], or null when not measured.
 def fig($m): (.figures[$m] | if . == null then null
@@ -39,16 +40,27 @@ def line($x; $m): fig($m) as $f | if $f == null then empty else "\($x) \($f | ma
 | arg("metric") as $m
 | def series_of($fam): [$rows[] | select(.kind == $fam) | series]
 	| reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end);
-  def panel_of($s): [$rows[] | select(series == $s)] | .[0] | panel;
+  # The panel of each series of a kind: its family panel, cut in chunks of
+  # at most 6 series (excl1, excl2, ...); none, the reference, is in all.
+  def panels_of($fam): series_of($fam) as $ss
+	| [$ss[] as $s | [$rows[] | select(.kind == $fam and series == $s)] | .[0] | {s: $s, b: panel_base}]
+	| reduce .[] as $e ({n: {}, out: []};
+		if $e.s == "none:sync" then .out += ["all"]
+		else (.n[$e.b] // 0) as $k | .n[$e.b] = $k + 1 | .out += ["\($e.b)\($k / 6 | floor + 1)"] end)
+	| .out;
+  def panel_names($fam): [panels_of($fam)[] | select(. != "all")] | unique
+	| sort_by((if startswith("excl") then 0 elif startswith("gsync") then 1 else 2 end), .);
   def blocks($fam; f): if arg("series") == "*" then
 	[series_of($fam)[] as $s | [$s | f] | if length == 0 then "NaN NaN NaN NaN" else join("\n") end] | join("\n\n\n")
 	else (arg("series") | f) end;
   def gpstr: tostring | gsub("\""; "'") | "\"\(.)\"";
   if arg("what") == "pre" then
 	"SERIES = \(series_of("poll") | join(" ") | gpstr); " +
-	"PANELS = \([series_of("poll")[] | panel_of(.)] | join(" ") | gpstr); " +
+	"PANELS = \(panels_of("poll") | join(" ") | gpstr); " +
+	"PANELNAMES = \(panel_names("poll") | join(" ") | gpstr); " +
+	"RWPANELNAMES = \(panel_names("rw") | join(" ") | gpstr); " +
 	"RWSERIES = \(series_of("rw") | join(" ") | gpstr); " +
-	"RWPANELS = \([series_of("rw")[] as $s | [$rows[] | select(.kind == "rw" and series == $s)] | .[0] | panel] | join(" ") | gpstr); " +
+	"RWPANELS = \(panels_of("rw") | join(" ") | gpstr); " +
 	"CPUS = \($cpus // 1); SWEEP = \($sweep | gpstr); " +
 	"XMAX = \(1.25 * ([$rows[] | select(.kind == "poll") | .threads] | max // 4)); " +
 	"RWMAX = \(1.25 * ([$rows[] | select(.kind == "rw") | .readers] | max // 4)); " +

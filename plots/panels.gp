@@ -1,6 +1,7 @@
 # panels.gp - shared body of the small-multiple figures: one row per scenario
-# (or per metric), one column per family panel (style.gp: baseline and
-# exclusive, grace sync, grace defer; `none` in each), each point the median
+# (or per metric), one column per family panel (data.jq: baseline and
+# exclusive, grace sync, grace defer, each cut at six series; `none` in each),
+# each point the median
 # with its 95% interval as an error bar. The caller sets FIG, TITLE, YLABEL,
 # LOGY (1: log y; points <= 0 are not drawn and counted in the row title),
 # MODE ("sweep": x = loop threads at the sweep rate, updater in a loop;
@@ -10,7 +11,11 @@
 NR = words(ROWM)
 ISRW = (MODE eq "rw")
 S = (ISRW ? RWSERIES : SERIES)
+PN = (ISRW ? RWPANELNAMES : PANELNAMES)
+NC = words(PN)
+if (NC == 0) { PN = "excl1"; NC = 1 }
 H = 120.0 + 330 * NR
+W = 100 + 420 * NC
 # Every row's data first: a figure with no point at all to draw fails
 # (gnuplot: "all points y value undefined"), and render.sh writes a
 # placeholder saying so instead.
@@ -28,7 +33,7 @@ if (TOTAL == 0) {
 	plot sprintf("%s/.%s.1.dat", OUTDIR, FIG) using 1:(NaN) notitle
 }
 do for [fmt in "png svg"] {
-	eval (fmt eq "png" ? term_png(1500, H) : term_svg(1500, H))
+	eval (fmt eq "png" ? term_png(W, H) : term_svg(W, H))
 	set output sprintf("%s/%s.%s", OUTDIR, FIG, fmt)
 	set multiplot title sprintf("%s  [%s]", TITLE, RUN)
 	if (LOGY) { set logscale y 10; set format y "%.0s%c" } else { unset logscale y; set format y "%g"; set yrange [0:*] }
@@ -54,10 +59,10 @@ do for [fmt in "png svg"] {
 		npos = int(system(sprintf("awk 'NF == 4 && $2 ~ /^[-0-9.eE+]+$/ && $2 > 0 { n++ } END { print n + 0 }' '%s'", DAT)))
 		if (MODE eq "rate") { if (npos == 0) { set xrange [10:100000] } else { set autoscale x } }
 		nle = int(system(sprintf("awk 'NF == 4 && $2 ~ /^[-0-9.eE+]+$/ && $2 <= 0 { n++ } END { print n + 0 }' '%s'", DAT)))
-		do for [c = 1:3] {
-			P = word(PANELNAMES, c)
-			set lmargin at screen 0.06 + (c - 1) * 0.28
-			set rmargin at screen 0.06 + c * 0.28 - 0.05
+		do for [c = 1:NC] {
+			P = word(PN, c)
+			set lmargin at screen (70.0 + (c - 1) * 420) / W
+			set rmargin at screen (70.0 + c * 420 - 60) / W
 			set tmargin at screen 1 - (60 + (k - 1) * 330 + 28) / H
 			set bmargin at screen 1 - (60 + k * 330 - 55) / H
 			set ylabel (c == 1 ? YLABEL : "")

@@ -26,11 +26,13 @@ if (!exists("SERIES")) eval system(sprintf("jq -r -f '%s/data.jq' --arg what pre
 if (!exists("RUN")) RUN = ""
 title(s) = (strstrt(s, ":defer") > 0) ? s[1:strstrt(s, ":") - 1] . " (defer)" : s[1:strstrt(s, ":") - 1]
 
-# Small multiples by family, at most about six series a panel: baseline and
-# exclusive strategies, grace periods with synchronous reclamation, and with
-# deferred reclamation; `none` (the reference) in every panel.
-PANELNAMES = "excl gsync gdefer"
-panel_title(p) = p eq "excl" ? "baseline and exclusive" : p eq "gsync" ? "grace periods, synchronous reclamation" : "grace periods, deferred reclamation"
+# Small multiples by family, at most six series a panel besides `none` (the
+# reference, in every panel): baseline and exclusive strategies, grace
+# periods with synchronous reclamation, and with deferred reclamation.
+# data.jq names the panels (PANELNAMES, RWPANELNAMES: excl1, gsync1, gsync2,
+# ...; at most six series each besides none).
+panel_base(p) = p[1:strlen(p) - 1]
+panel_title(p) = (panel_base(p) eq "excl" ? "baseline and exclusive" : panel_base(p) eq "gsync" ? "grace, sync reclaim" : "grace, deferred reclaim") . (strstrt(PANELNAMES . " " . RWPANELNAMES, panel_base(p) . "2") > 0 ? sprintf(" (%s)", p[strlen(p):]) : "")
 inpanel(i, p) = (word(PANELS, i) eq p || word(SERIES, i) eq "none:sync")
 inrwpanel(i, p) = (word(RWPANELS, i) eq p || word(RWSERIES, i) eq "none:sync")
 

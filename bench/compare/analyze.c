@@ -18,7 +18,7 @@
  *       the per-round ratio a/b, its median and interval, and MET, MISSED
  *       or "not separable from noise" against "ratio OP BOUND" (OP <=, >,
  *       or == within 5%): MET only when the whole interval meets it, MISSED
- *       only when the whole interval misses it
+ *       only when the whole interval misses it; OP "-": the figures only
  *
  * Definitions (the README's figures table says the same):
  *  - a figure of a point: the median over its repetitions (separate
@@ -357,7 +357,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 	}
 	fprintf(o, "\nBest per column (only where its intervals separate from every other safe strategy's, "
 		   "round by round):");
-	for (size_t k = 0; k < nfigs; k++) {
+	for (size_t k = 0, first = 1; k < nfigs; k++) {
 		const struct point *w;
 
 		if (figs[k].rw != rw || !fig_applies(&figs[k], row[0]) || !(figs[k].flags & F_HEAD))
@@ -365,7 +365,8 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 		w = winner(row, n, &figs[k]);
 		if (w)
 			series_name(s, sizeof(s), w);
-		fprintf(o, "%s %s: %s", k ? ";" : "", figs[k].title, w ? s : "no measurable difference");
+		fprintf(o, "%s %s: %s", first ? "" : ";", figs[k].title, w ? s : "no measurable difference");
+		first = 0;
 	}
 	fprintf(o, ".\n\n");
 }
@@ -379,7 +380,7 @@ static void verdicts(FILE *o, struct run *run)
 	fprintf(o, "## Against `none`, round by round (headline figures, points not oversubscribed)\n\n");
 	fprintf(o, "Per round: strategy / none (or minus, where none is 0) at the same setting; the median "
 		   "and 95%% interval of those; a verdict only where the interval excludes no change.\n\n");
-	fprintf(o, "| point | strategy | figure | ratio to none | verdict |\n|---|---|---|---:|---|\n");
+	fprintf(o, "| point | strategy | figure | against none | verdict |\n|---|---|---|---:|---|\n");
 	for (unsigned i = 0; i < run->npts; i++) {
 		struct point *p = &run->pts[i];
 
@@ -388,7 +389,7 @@ static void verdicts(FILE *o, struct run *run)
 		series_name(s, sizeof(s), p);
 		for (size_t k = 0; k < nfigs; k++) {
 			struct cmp c;
-			char b[96];
+			char b[160];
 
 			if (!(figs[k].flags & F_HEAD) || !fig_applies(&figs[k], p))
 				continue;
@@ -399,8 +400,17 @@ static void verdicts(FILE *o, struct run *run)
 				snprintf(b, sizeof(b), "%.3g [%.3g, %.3g]", c.ratio.median, c.ratio.lo, c.ratio.hi);
 			else if (c.ratio.n)
 				snprintf(b, sizeof(b), "%.3g (no interval)", c.ratio.median);
-			else
-				snprintf(b, sizeof(b), "diff %.3g", c.diff.median);
+			else {
+				char m[32], lo[32], hi[32];
+
+				fmt_num(m, sizeof(m), c.diff.median, figs[k].unit);
+				fmt_num(lo, sizeof(lo), c.diff.lo, figs[k].unit);
+				fmt_num(hi, sizeof(hi), c.diff.hi, figs[k].unit);
+				if (c.diff.has_ci)
+					snprintf(b, sizeof(b), "minus none: %s [%s, %s]", m, lo, hi);
+				else
+					snprintf(b, sizeof(b), "minus none: %s (no interval)", m);
+			}
 			fprintf(o, "| %s | %s | %s | %s | %s |\n", p->group, s, figs[k].title, b,
 				verdict_name(c.verdict, &figs[k]));
 			switch (c.verdict) {
@@ -587,6 +597,7 @@ static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
 	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
+	unsigned fcmp[64] = { 0 }, fagree[64] = { 0 };
 
 	load_run(&ra, a);
 	load_run(&rb, b);
@@ -624,6 +635,10 @@ static void reproduce(const char *a, const char *b)
 			cmp++;
 			same = x.verdict == y.verdict;
 			agree += same;
+			if (k < 64) {
+				fcmp[k]++;
+				fagree[k] += same;
+			}
 			if (x.ratio.n && y.ratio.n && x.ratio.median > 0 && y.ratio.median > 0) {
 				double r = x.ratio.median / y.ratio.median;
 
@@ -638,6 +653,10 @@ static void reproduce(const char *a, const char *b)
 	}
 	if (!cmp && !few)
 		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
+	for (size_t k = 0; k < nfigs && k < 64; k++)
+		if (fcmp[k])
+			printf("figure %s: %u of %u agree (%.1f%%)\n", figs[k].key, fagree[k], fcmp[k],
+			       100.0 * fagree[k] / fcmp[k]);
 	if (cmp)
 		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
 		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,
@@ -658,28 +677,40 @@ static void goal(const char *op, const char *bound_s)
 	double a[MAX_REPS], b[MAX_REPS], q[MAX_REPS], bound;
 	size_t n = 0;
 	char *end, line[256];
-	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0;
+	int le = strcmp(op, "<=") == 0, eq = strcmp(op, "==") == 0, show = strcmp(op, "-") == 0;
 	struct stats_ci ca, cb, cq;
 
-	if (!le && !eq && strcmp(op, ">") != 0)
-		die(2, "goal: OP '%s': one of <=, >, == (within 5%%)", op);
+	if (!le && !eq && !show && strcmp(op, ">") != 0)
+		die(2, "goal: OP '%s': one of <=, >, == (within 5%%), - (figures only)", op);
 	bound = strtod(bound_s, &end);
 	if (*end || !isfinite(bound))
 		die(2, "goal: BOUND '%s': a number", bound_s);
+	size_t lineno = 0, missing = 0;
+
 	while (n < MAX_REPS && fgets(line, sizeof(line), stdin)) {
-		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2 || !(b[n] > 0) || !isfinite(a[n]))
-			die(2, "goal: stdin line %zu: two numbers \"a b\" with b > 0 expected", n + 1);
+		lineno++;
+		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2)
+			die(2, "goal: stdin line %zu: two numbers \"a b\" expected", lineno);
+		/* a round without the figure (nan: nothing measured) is left out, and counted */
+		if (!isfinite(a[n]) || !isfinite(b[n]) || !(b[n] > 0)) {
+			missing++;
+			continue;
+		}
 		q[n] = a[n] / b[n];
 		n++;
 	}
 	if (!n)
-		die(2, "goal: no rounds on stdin");
+		die(2, "goal: no round with both figures on stdin (%zu without)", missing);
+	if (missing)
+		printf("(%zu rounds without the figure left out) ", missing);
 	ca = stats_median_ci(a, n);
 	cb = stats_median_ci(b, n);
 	cq = stats_median_ci(q, n);
 	printf("%.4g [%.4g, %.4g] vs %.4g [%.4g, %.4g]; ratio per round %.3f [%.3f, %.3f] (%zu rounds): ",
 	       ca.median, ca.lo, ca.hi, cb.median, cb.lo, cb.hi, cq.median, cq.lo, cq.hi, n);
-	if (!cq.has_ci)
+	if (show)
+		printf("(no goal)\n");
+	else if (!cq.has_ci)
 		printf("not separable from noise (fewer than 6 rounds)\n");
 	else if (eq)
 		printf("%s\n", cq.lo >= 0.95 * bound && cq.hi <= 1.05 * bound ? "MET" :

@@ -52,7 +52,7 @@ Options:
   --duration=S          seconds per measured run (default: quick 0.04, 0.1, full 0.2)
   --repetitions=N       independent runs per point, 1..50 (default 6, the fewest
                         that give a distribution-free 95% interval of a median;
-                        --quick: 8)
+                        --quick: 7)
   --placement=P         none, compact or scatter (hwloc)
   --results-root=DIR    parent of the run folder (default: <source tree>/results;
                         env COMPARE_RESULTS_ROOT does the same)
@@ -121,11 +121,11 @@ case $duration in
 	die_usage --duration "$duration" "seconds, a decimal number in [0.001, 3600]" ;;
 esac
 # Repetitions: at least 6, the fewest with a 95% interval of a median;
-# quick's short points get 8 ([x(1), x(8)] covers 99.2%), so that two runs
-# of a strategy that does not differ from none agree on that about 98% of
+# quick's short points get 7 ([x(1), x(7)] covers 98.4%), so that two runs
+# of a strategy that does not differ from none agree on that about 97% of
 # the time (two 96.9% intervals agree only about 94% of the time).
 if [ -z "$repetitions" ]; then
-	[ $matrix = quick ] && repetitions=8 || repetitions=6
+	[ $matrix = quick ] && repetitions=7 || repetitions=6
 fi
 case $repetitions in
 '' | *[!0-9]* | 0*) die_usage --repetitions "$repetitions" "an integer in [1, 50]" ;;

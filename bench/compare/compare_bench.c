@@ -38,8 +38,8 @@
  *
  * Figures that need a reference measured in the same process:
  *  - CPU and voluntary context switches per update subtract a no-update run
- *    of the same point (update_rate 0) of --baseline-duration seconds, scaled
- *    to the measured run's wall time.
+ *    of the same point (update_rate 0) of --baseline-duration seconds (by
+ *    default as long as the measured run), scaled to its exact wall time.
  *  - latencies as ratios to the floors measured at the run's start.
  *  - reader overhead against `none` needs none's point of the same round:
  *    analyze computes it from event_cpu_ns.
@@ -71,8 +71,7 @@ struct compare_opt opt = {
 	.duration = -1,
 	.baseline_duration = -1,
 	.rate = 200,
-	.rates = { 2000, 20000 },
-	.nrates = 2,
+
 	.placement = POLLSIM_PLACE_NONE,
 	.floors_budget = -1,
 	.repetition = 1,
@@ -610,10 +609,26 @@ int main(int argc, char **argv)
 	argc = parse_own_flags(argc, argv);
 	if (opt.duration < 0)
 		opt.duration = durations[opt.matrix];
+	/*
+	 * The baseline as long as the measured run: a run has terms fixed per
+	 * run (each participant's stop wakeup, the first event period) that a
+	 * shorter baseline scaled up would count twice or half.
+	 */
 	if (opt.baseline_duration < 0)
-		opt.baseline_duration = opt.duration / 2;
+		opt.baseline_duration = opt.duration;
+	/*
+	 * Sized for the registry's 20-odd series: quick measures no floors
+	 * (its figures are not shown as ratios to them), default a short one.
+	 */
 	if (opt.floors_budget < 0 && opt.matrix != MATRIX_FULL)
-		opt.floors_budget = 0.02;
+		opt.floors_budget = opt.matrix == MATRIX_QUICK ? 0 : 0.02;
+	/* the update-rate sweep besides --rate: default 20000/s, full 20, 2000, 20000 */
+	if (!opt.nrates) {
+		static const double full[] = { 20, 2000, 20000 };
+
+		opt.nrates = opt.matrix == MATRIX_FULL ? 3 : 1;
+		memcpy(opt.rates, opt.matrix == MATRIX_FULL ? full : full + 2, opt.nrates * sizeof(double));
+	}
 	register_all();
 	if (npoints == 0) {
 		fprintf(stderr, "%s: the options select no benchmark point\n", PROG);

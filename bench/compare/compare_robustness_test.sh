@@ -1,7 +1,7 @@
 #!/bin/bash
 # compare_robustness_test.sh - no lost result is ever reported as a success:
 #  1. a results root where writes fail (a file-size limit, so that it works in
-#     any sandbox; and a real 800 KB tmpfs when this test may mount one):
+#     any sandbox; and a real 256 KB tmpfs when this test may mount one):
 #     exit status 1, INCOMPLETE present and saying a write failed, no
 #     "summary:" line claiming a file that is not there, no truncated file
 #     published under a final name (every JSON present parses);
@@ -9,7 +9,10 @@
 #     kept intact;
 #  3. SIGHUP once a point finished: exit status 129, INCOMPLETE current
 #     ("interrupted by SIGHUP", the finished count of benchmarks.json), no
-#     compare_bench left running.
+#     compare_bench left running;
+#  4. SIGINT to the whole process group (as Ctrl-C sends it) at three
+#     moments: exit status 130, every finished run in benchmarks.json and
+#     records.txt, none recorded as a failure, INCOMPLETE's count current.
 # With --expect-broken (compare.sh run with COMPARE_BREAK_IGNORE_WRITES=1,
 # which ignores failed writes) it passes only if some check failed.
 set -u
@@ -54,10 +57,10 @@ full_disk() { # name results-root; the writes fail there
 	exit $fails
 ) || fails=$((fails + $?))
 
-# ---- 1b. a real small tmpfs, where this test may mount one ----
+# ---- 1b. a real small tmpfs (smaller than this run needs), where this test may mount one ----
 mkdir -p "$tmp/tmpfs"
-if mount -t tmpfs -o size=800k tmpfs "$tmp/tmpfs" 2>/dev/null; then
-	full_disk "800 KB tmpfs" "$tmp/tmpfs"
+if mount -t tmpfs -o size=256k tmpfs "$tmp/tmpfs" 2>/dev/null; then
+	full_disk "256 KB tmpfs" "$tmp/tmpfs"
 	umount "$tmp/tmpfs"
 else
 	echo "note: cannot mount a tmpfs here; the file-size limit stood in for a full disk"
@@ -102,6 +105,34 @@ sleep 0.5
 if pgrep -f "results-root=$tmp/hup" >/dev/null 2>&1 || pgrep -f "$d/.tmp" >/dev/null 2>&1; then
 	fail "SIGHUP: a process of the run is still running"
 fi
+
+# ---- 4. SIGINT to the whole process group (Ctrl-C), several times ----
+# Whatever moment it lands on, every finished run is kept: benchmarks.json,
+# records.txt and the INCOMPLETE count agree, and exit status is 130.
+for try in 1 2 3; do
+	"$compare" --strategies=none --scenarios=idle --duration=0.02 --no-plots --results-root="$tmp/int$try" \
+		>"$tmp/int$try.out" 2>"$tmp/int$try.err" &
+	pid=$!
+	for _ in $(seq 1 600); do
+		grep -q "^compare: \[$((try + 1))/" "$tmp/int$try.err" 2>/dev/null && break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.05
+	done
+	sleep 0.0$try
+	kill -INT -- -$pid 2>/dev/null
+	wait $pid
+	st=$?
+	d=$(ls -d "$tmp/int$try"/*/ | head -n 1)
+	d=${d%/}
+	nj=$(jq '.benchmarks | length' "$d/benchmarks.json" 2>/dev/null)
+	nr=$(grep -c '^RECORD ' "$d/records.txt" 2>/dev/null)
+	if [ $st -eq 130 ] && [ -n "$nj" ] && [ "$nj" = "$nr" ] && grep -q "runs finished: $nj of" "$d/INCOMPLETE" &&
+		! grep -q 'exited with status' "$d/benchmarks.json"; then
+		ok "group SIGINT $try: exit 130, $nj finished runs kept in JSON, records and INCOMPLETE"
+	else
+		fail "group SIGINT $try: exit $st, JSON $nj, records $nr, INCOMPLETE: $(head -c 120 "$d/INCOMPLETE" 2>/dev/null)"
+	fi
+done
 
 if [ $expect_broken = 1 ]; then
 	[ $fails -gt 0 ] && { echo "PASS: the deliberately broken compare.sh was caught ($fails checks failed)"; exit 0; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# flags_table_test.sh - issue 7 item 3: every binary of the project, every kind
+# flags_table_test.sh - every binary of the project, every kind
 # of bad value, one table.
 #
 # Arguments: NAME=PATH for each binary under test (the BUILD rule passes every

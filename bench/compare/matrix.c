@@ -263,10 +263,10 @@ static void register_strategy(const struct sync_ops *ops, enum sync_reclaim rec)
 
 				for (unsigned k = 0; k < opt.nupdaters; k++)
 					want |= opt.updaters[k] == u;
-				/* default: the outside updater at threads = CPUs, idle and saturated */
+				/* default: the outside updater at threads = CPUs in idle */
 				if (!opt.nupdaters && u == POLLSIM_UPDATER_OUTSIDE &&
 				    (all_upd || (opt.matrix == MATRIX_DEFAULT && tc[i] == opt.online_cpus &&
-						 (sc == POLLSIM_IDLE || sc == POLLSIM_SATURATED))))
+						 sc == POLLSIM_IDLE)))
 					want = 1;
 				if (want)
 					add_poll(ops, sc, tc[i], u, rec, opt.rate);

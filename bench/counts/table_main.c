@@ -38,7 +38,7 @@
  * threads with no shared line at all.
  */
 #include "bench/counts/counts.h"
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 #include "bench/lib/floors.h"
 
 #include <errno.h>

@@ -168,7 +168,7 @@ void flags_die(const char *prog, const char *flag, const char *value, const char
 
 void flags_die_usage(const char *prog, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[1536];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -199,8 +199,18 @@ int flags_next(const char *prog, int argc, char **argv, int *i, const struct fla
 	for (k = 0; k < n; k++)
 		if (strlen(specs[k].name) == nlen && strncmp(specs[k].name, name, nlen) == 0)
 			break;
-	if (k == n)
-		flags_die_usage(prog, "--%.*s: unknown flag (see --help)", (int)nlen, name);
+	if (k == n) {
+		/* Every name, so that a near miss ("--thr") shows the right one. */
+		char names[1024];
+		size_t used = 0;
+
+		names[0] = '\0';
+		for (k = 0; k < n && used < sizeof(names); k++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s--%s", k ? ", " : "",
+						 specs[k].name);
+		flags_die_usage(prog, "--%.*s: unknown flag (exact names only; allowed: %s)", (int)nlen, name,
+				names);
+	}
 	if (specs[k].takes_value) {
 		if (eq)
 			*val = eq + 1;

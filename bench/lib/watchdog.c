@@ -4,7 +4,10 @@
  * The scan runs every bound / 20 (between 1 ms and 50 ms), holding the lock
  * that watchdog_watch/unwatch take, and reads each watched thread's wait and
  * doing fields with relaxed loads: they are a description for a human, and a
- * wait that began just now is caught by the next scan.
+ * wait that began just now is caught by the next scan. The scan also times
+ * each thread's activity (since the first scan that saw it), so that
+ * sync_set_doing() reads no clock: a stuck thread's activity never changes,
+ * and its duration is then right to within one scan period.
  *
  * Deliberate break for the tests: WATCHDOG_BREAK_BLIND, no wait is ever seen
  * (pollsim_watchdog_test must fail).
@@ -27,8 +30,11 @@ struct watchdog {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct sync_thread **threads;
+	int *seen_doing;        /* what the scan last saw each thread doing; -1: nothing yet */
+	uint64_t *seen_since;   /* and since when (the scan that first saw it) */
 	int stop;
-	uint64_t deadline_ns, stop_bound_ns;  /* 0: running */
+	uint64_t deadline_ns, stop_bound_ns;  /* 0: no deadline */
+	int deadline_is_start;                /* watchdog_start_by's, else the stop's */
 	char stop_how[160];
 };
 
@@ -44,6 +50,22 @@ static double since_s(uint64_t since, uint64_t now)
 	return since && since < now ? (double)(now - since) / NS : 0.0;
 }
 
+/* Times each watched thread's activity: a change is dated now (lock held). */
+static void observe(struct watchdog *w, uint64_t now)
+{
+	for (unsigned i = 0; i < w->cfg.nthreads; i++) {
+		int d;
+
+		if (!w->threads[i])
+			continue;
+		d = atomic_load_explicit(&w->threads[i]->doing, memory_order_relaxed);
+		if (d != w->seen_doing[i]) {
+			w->seen_doing[i] = d;
+			w->seen_since[i] = now;
+		}
+	}
+}
+
 /* Prints the report (lock held) and exits with status 3. */
 static _Noreturn void fire(struct watchdog *w, const char *why)
 {
@@ -53,13 +75,15 @@ static _Noreturn void fire(struct watchdog *w, const char *why)
 	char role[64];
 
 	fprintf(stderr, "%s: watchdog: %s\n", prog, why);
+	if (w->cfg.note)
+		fprintf(stderr, "%s: watchdog: %s\n", prog, w->cfg.note);
 	for (unsigned i = 0; holders && i < w->cfg.nthreads; i++) {
 		struct sync_thread *t = w->threads[i];
 		int d;
 
 		if (!t)
 			continue;
-		d = atomic_load_explicit(&t->doing, memory_order_relaxed);
+		d = w->seen_doing[i];
 		if (atomic_load_explicit(&t->wait_since_ns, memory_order_relaxed) == 0 &&
 		    (d == SYNC_DOING_EVENT || d == SYNC_DOING_UPDATE || d == SYNC_DOING_LOOP ||
 		     d == SYNC_DOING_STARTING))
@@ -68,10 +92,7 @@ static _Noreturn void fire(struct watchdog *w, const char *why)
 	/* longest first */
 	for (unsigned a = 1; a < nh; a++)
 		for (unsigned b = a; b > 0; b--) {
-			uint64_t x = atomic_load_explicit(&w->threads[holders[b - 1]]->doing_since_ns,
-							  memory_order_relaxed);
-			uint64_t y = atomic_load_explicit(&w->threads[holders[b]]->doing_since_ns,
-							  memory_order_relaxed);
+			uint64_t x = w->seen_since[holders[b - 1]], y = w->seen_since[holders[b]];
 			unsigned tmp;
 
 			if (x <= y)
@@ -84,13 +105,9 @@ static _Noreturn void fire(struct watchdog *w, const char *why)
 		prog);
 	if (!nh)
 		fprintf(stderr, " none found (every thread waits or polls)");
-	for (unsigned k = 0; k < nh; k++) {
-		struct sync_thread *t = w->threads[holders[k]];
-
+	for (unsigned k = 0; k < nh; k++)
 		fprintf(stderr, "%s thread %u (%s for %.3f s)", k ? "," : "", holders[k],
-			sync_doing_name(atomic_load_explicit(&t->doing, memory_order_relaxed)),
-			since_s(atomic_load_explicit(&t->doing_since_ns, memory_order_relaxed), now));
-	}
+			sync_doing_name(w->seen_doing[holders[k]]), since_s(w->seen_since[holders[k]], now));
 	fprintf(stderr, "\n");
 	for (unsigned i = 0; i < w->cfg.nthreads; i++) {
 		struct sync_thread *t = w->threads[i];
@@ -103,8 +120,7 @@ static _Noreturn void fire(struct watchdog *w, const char *why)
 		}
 		ws = atomic_load_explicit(&t->wait_since_ns, memory_order_relaxed);
 		fprintf(stderr, "%s: watchdog: thread %u (%s): doing %s for %.3f s; ", prog, i, role,
-			sync_doing_name(atomic_load_explicit(&t->doing, memory_order_relaxed)),
-			since_s(atomic_load_explicit(&t->doing_since_ns, memory_order_relaxed), now));
+			sync_doing_name(w->seen_doing[i]), since_s(w->seen_since[i], now));
 		if (ws)
 			fprintf(stderr, "waiting (%s) for %.3f s\n",
 				sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)),
@@ -138,6 +154,7 @@ static void *watchdog_main(void *arg)
 		uint64_t now = sync_now_ns(), next = now + period;
 		struct timespec ts;
 
+		observe(w, now);
 		for (unsigned i = 0; i < w->cfg.nthreads; i++) {
 			struct sync_thread *t = w->threads[i];
 			uint64_t ws;
@@ -158,9 +175,11 @@ static void *watchdog_main(void *arg)
 		}
 		if (w->deadline_ns && now > w->deadline_ns) {
 			snprintf(why, sizeof(why),
-				 "the run did not stop within %.3f s of its end (bound %.3f s: %s; no strategy wait "
+				 "the run did not %s within %.3f s%s (bound %.3f s: %s; no strategy wait "
 				 "over the bound)",
+				 w->deadline_is_start ? "start" : "stop",
 				 (double)(now - w->deadline_ns + w->stop_bound_ns) / NS,
+				 w->deadline_is_start ? "" : " of its end",
 				 (double)w->stop_bound_ns / NS, w->stop_how);
 			fire(w, why);
 		}
@@ -172,15 +191,29 @@ static void *watchdog_main(void *arg)
 	return NULL;
 }
 
+/* The memory of w (its lock and condition already destroyed, or never made). */
+static void watchdog_free(struct watchdog *w)
+{
+	if (!w)
+		return;
+	free(w->threads);
+	free(w->seen_doing);
+	free(w->seen_since);
+	free(w);
+}
+
 int watchdog_start(struct watchdog **out, const struct watchdog_config *cfg, char *err, size_t errlen)
 {
 	struct watchdog *w = calloc(1, sizeof(*w));
+	size_t n = cfg->nthreads ? cfg->nthreads : 1;
 	pthread_condattr_t a;
 	int e;
 
 	*out = NULL;
-	if (!w || !(w->threads = calloc(cfg->nthreads ? cfg->nthreads : 1, sizeof(*w->threads)))) {
-		free(w);
+	if (!w || !(w->threads = calloc(n, sizeof(*w->threads))) ||
+	    !(w->seen_doing = calloc(n, sizeof(*w->seen_doing))) ||
+	    !(w->seen_since = calloc(n, sizeof(*w->seen_since)))) {
+		watchdog_free(w);
 		snprintf(err, errlen, "setup phase: out of memory for the watchdog");
 		return -1;
 	}
@@ -196,8 +229,7 @@ int watchdog_start(struct watchdog **out, const struct watchdog_config *cfg, cha
 		snprintf(err, errlen, "setup phase: pthread_create (watchdog) failed: %s", strerror(e));
 		pthread_cond_destroy(&w->cond);
 		pthread_mutex_destroy(&w->lock);
-		free(w->threads);
-		free(w);
+		watchdog_free(w);
 		return -1;
 	}
 	*out = w;
@@ -208,6 +240,7 @@ void watchdog_watch(struct watchdog *w, unsigned tid, struct sync_thread *t)
 {
 	pthread_mutex_lock(&w->lock);
 	w->threads[tid] = t;
+	w->seen_doing[tid] = -1;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -218,13 +251,24 @@ void watchdog_unwatch(struct watchdog *w, unsigned tid)
 	pthread_mutex_unlock(&w->lock);
 }
 
-void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+static void deadline(struct watchdog *w, int is_start, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
 {
 	pthread_mutex_lock(&w->lock);
 	w->deadline_ns = deadline_ns;
 	w->stop_bound_ns = bound_ns;
-	snprintf(w->stop_how, sizeof(w->stop_how), "%s", how);
+	w->deadline_is_start = is_start;
+	snprintf(w->stop_how, sizeof(w->stop_how), "%s", how ? how : "");
 	pthread_mutex_unlock(&w->lock);
+}
+
+void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+{
+	deadline(w, 0, deadline_ns, bound_ns, how);
+}
+
+void watchdog_start_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how)
+{
+	deadline(w, 1, deadline_ns, bound_ns, how);
 }
 
 void watchdog_stop(struct watchdog *w)
@@ -238,8 +282,7 @@ void watchdog_stop(struct watchdog *w)
 	pthread_join(w->th, NULL);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
-	free(w->threads);
-	free(w);
+	watchdog_free(w);
 }
 
 int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid)

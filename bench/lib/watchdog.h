@@ -9,8 +9,9 @@
  * doing and since when, then the strategy's dump(), and exits the process with
  * status 3: a stuck thread cannot be recovered.
  *
- * Contract: watchdog_watch(tid, t) once t is initialized, watchdog_unwatch(tid)
- * before t is freed; both take the watchdog's lock, which the scan holds, so
+ * Contract: watchdog_watch(tid, t) once thread_alloc returned t,
+ * watchdog_unwatch(tid) before t is freed (bench/lib/strategy_thread.h does
+ * both); both take the watchdog's lock, which the scan holds, so
  * the scan never reads freed memory. What each thread is doing comes from
  * sync_set_doing(), which the harness calls on that thread.
  */
@@ -34,6 +35,8 @@ struct watchdog_config {
 	/* The thread's role for the report ("idle, updater"); NULL: none. */
 	void (*label)(void *arg, unsigned tid, char *buf, size_t len);
 	void *arg;
+	/* One more line after the verdict, e.g. why waits may be long; NULL: none. */
+	const char *note;
 };
 
 /* Starts the scanning thread. 0, or -1 with a one-line reason in err. */
@@ -50,6 +53,14 @@ void watchdog_unwatch(struct watchdog *w, unsigned tid);
  */
 void watchdog_stop_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how);
 
+/*
+ * The same for the start: every thread must have started by deadline_ns;
+ * deadline_ns 0 lifts the bound once they have. For a harness that waits for
+ * its threads at a start gate, where a stuck start-up waits in no strategy
+ * call that the bound would catch.
+ */
+void watchdog_start_by(struct watchdog *w, uint64_t deadline_ns, uint64_t bound_ns, const char *how);
+
 /* Stops the scanning thread and frees w (NULL: nothing). */
 void watchdog_stop(struct watchdog *w);
 
@@ -61,15 +72,14 @@ int watchdog_cpu_clock(struct watchdog *w, clockid_t *cid);
 
 /*
  * What thread t is doing now, for the report; called by t itself. Relaxed:
- * only the watchdog reads these, to describe a stuck run; since is written
- * only when the activity changes, so a tight loop costs one load per call.
+ * only the watchdog reads it, to describe a stuck run. No clock: the scan
+ * times each activity itself, so a loop pays one load per call, and a store
+ * only when the activity changes (the line the scan reads stays clean).
  */
 static inline void sync_set_doing(struct sync_thread *t, enum sync_doing d)
 {
-	if (atomic_load_explicit(&t->doing, memory_order_relaxed) != (int)d) {
-		atomic_store_explicit(&t->doing_since_ns, sync_now_ns(), memory_order_relaxed);
+	if (atomic_load_explicit(&t->doing, memory_order_relaxed) != (int)d)
 		atomic_store_explicit(&t->doing, d, memory_order_relaxed);
-	}
 }
 
 #endif /* WATCHDOG_H */

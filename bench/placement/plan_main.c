@@ -6,7 +6,7 @@
  *
  *   plan [--topology="pack:2 numa:2 core:16 pu:2"] [--placement=scatter] [--threads=N]
  */
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 #include "bench/placement/placement.h"
 
 #include <stdio.h>

@@ -11,7 +11,7 @@
  */
 #include "bench/rw/rw.h"
 
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,35 +19,40 @@
 
 static const char *prog = "harness_floor_bench";
 
+enum flag_id { F_ROUNDS, F_REP, F_QUIESCE, F_HELP };
+
+static const struct flags_spec flags[] = {
+	[F_ROUNDS] = { "rounds", 1, "a whole number of rounds" },
+	[F_REP] = { "rep", 1, "seconds per variant and round" },
+	[F_QUIESCE] = { "quiesce-every", 1, "a whole number of reads >= 1" },
+	[F_HELP] = { "help", 0, NULL },
+};
+
 int main(int argc, char **argv)
 {
 	struct rw_floor_config cfg = { .reps = 10, .rep_s = 0.2, .quiesce_every = 1024 };
 	struct rw_floor_result *res;
 	char err[512];
+	const char *v;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		unsigned u;
-		double d;
-
-		if (strncmp(a, "--rounds=", 9) == 0) {
-			if (flags_parse_unsigned(a + 9, 1, RW_FLOOR_MAX_REPS, &u))
-				flags_die(prog, "--rounds", a + 9, "a whole number 1..%d", RW_FLOOR_MAX_REPS);
-			cfg.reps = u;
-		} else if (strncmp(a, "--rep=", 6) == 0) {
-			if (flags_parse_double(a + 6, 0, 60, FLAGS_MIN_EXCLUSIVE, &d))
-				flags_die(prog, "--rep", a + 6, "seconds, a decimal number > 0 and <= 60");
-			cfg.rep_s = d;
-		} else if (strncmp(a, "--quiesce-every=", 16) == 0) {
-			if (flags_parse_unsigned(a + 16, 1, 1u << 24, &u))
-				flags_die(prog, "--quiesce-every", a + 16, "a whole number 1..%u", 1u << 24);
-			cfg.quiesce_every = u;
-		} else if (strcmp(a, "--help") == 0) {
+	for (int i = 1, k; (k = flags_next(prog, argc, argv, &i, flags, sizeof(flags) / sizeof(flags[0]), &v)) >= 0;) {
+		switch ((enum flag_id)k) {
+		case F_ROUNDS:
+			if (flags_parse_unsigned(v, 1, RW_FLOOR_MAX_REPS, &cfg.reps))
+				flags_die(prog, "--rounds", v, "a whole number 1..%d", RW_FLOOR_MAX_REPS);
+			break;
+		case F_REP:
+			if (flags_parse_double(v, 0, 60, FLAGS_MIN_EXCLUSIVE, &cfg.rep_s))
+				flags_die(prog, "--rep", v, "seconds, a decimal number > 0 and <= 60");
+			break;
+		case F_QUIESCE:
+			if (flags_parse_unsigned(v, 1, 1u << 24, &cfg.quiesce_every))
+				flags_die(prog, "--quiesce-every", v, "a whole number 1..%u", 1u << 24);
+			break;
+		case F_HELP:
 			printf("usage: %s [--rounds=N (1..%d, default 10)] [--rep=S (default 0.2)] [--quiesce-every=N (default 1024)]\n",
 			       prog, RW_FLOOR_MAX_REPS);
 			return fflush(stdout) || ferror(stdout) ? 1 : 0;
-		} else {
-			flags_die_usage(prog, "unknown argument '%s' (allowed: --rounds=N, --rep=S, --quiesce-every=N, --help)", a);
 		}
 	}
 	cfg.none = sync_find("none");

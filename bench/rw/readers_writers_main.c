@@ -12,7 +12,7 @@
  */
 #include "bench/rw/rw.h"
 
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -118,43 +118,28 @@ static int finish_stdout(void)
 	return 1;
 }
 
+/* The flags, in the order of flags_next()'s index. */
 enum flag_id {
 	F_STRATEGY, F_READERS, F_WRITERS, F_DURATION, F_RECLAIM, F_READ_DELAY, F_WRITE_HOLD, F_WRITE_DELAY,
 	F_QUIESCE, F_WATCHDOG, F_DEFER_BOUND, F_QUIET, F_LIST, F_HELP,
 };
 
-static const struct {
-	const char *name;
-	enum flag_id id;
-	int takes_value;
-	const char *allowed; /* for "missing value" */
-} flags[] = {
-	{ "strategy", F_STRATEGY, 1, "a strategy name (see --list)" },
-	{ "readers", F_READERS, 1, "a whole number 1..1024" },
-	{ "writers", F_WRITERS, 1, "a whole number 0..1023" },
-	{ "duration", F_DURATION, 1, "seconds > 0" },
-	{ "reclaim", F_RECLAIM, 1, "sync or defer" },
-	{ "read-delay", F_READ_DELAY, 1, "a whole number of loops" },
-	{ "write-hold", F_WRITE_HOLD, 1, "a whole number of loops" },
-	{ "write-delay", F_WRITE_DELAY, 1, "a whole number of loops" },
-	{ "quiesce-every", F_QUIESCE, 1, "a whole number of reads >= 1" },
-	{ "watchdog", F_WATCHDOG, 1, "seconds > 0" },
-	{ "defer-bound", F_DEFER_BOUND, 1, "a whole number of objects >= 1" },
-	{ "quiet", F_QUIET, 0, NULL },
-	{ "list", F_LIST, 0, NULL },
-	{ "help", F_HELP, 0, NULL },
+static const struct flags_spec flags[] = {
+	[F_STRATEGY] = { "strategy", 1, "a strategy name (see --list)" },
+	[F_READERS] = { "readers", 1, "a whole number 1..1024" },
+	[F_WRITERS] = { "writers", 1, "a whole number 0..1023" },
+	[F_DURATION] = { "duration", 1, "seconds > 0" },
+	[F_RECLAIM] = { "reclaim", 1, "sync or defer" },
+	[F_READ_DELAY] = { "read-delay", 1, "a whole number of loops" },
+	[F_WRITE_HOLD] = { "write-hold", 1, "a whole number of loops" },
+	[F_WRITE_DELAY] = { "write-delay", 1, "a whole number of loops" },
+	[F_QUIESCE] = { "quiesce-every", 1, "a whole number of reads >= 1" },
+	[F_WATCHDOG] = { "watchdog", 1, "seconds > 0" },
+	[F_DEFER_BOUND] = { "defer-bound", 1, "a whole number of objects >= 1" },
+	[F_QUIET] = { "quiet", 0, NULL },
+	[F_LIST] = { "list", 0, NULL },
+	[F_HELP] = { "help", 0, NULL },
 };
-
-/* "--strategy, --readers, ..." for the unknown-flag line. */
-static const char *flag_names(void)
-{
-	static char buf[512];
-	size_t n = 0;
-
-	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]) && n < sizeof(buf); k++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s--%s", k ? ", " : "", flags[k].name);
-	return buf;
-}
 
 int main(int argc, char **argv)
 {
@@ -164,35 +149,11 @@ int main(int argc, char **argv)
 	char err[512];
 	enum rw_update u;
 	uint64_t total;
+	const char *val;
 
 	rw_config_default(&cfg);
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *name, *eq, *val = NULL;
-		size_t nlen, k;
-
-		if (strncmp(arg, "--", 2) != 0 || !arg[2])
-			flags_die_usage(prog, "unexpected argument '%s' (flags are --name=value; see --help)", arg);
-		name = arg + 2;
-		eq = strchr(name, '=');
-		nlen = eq ? (size_t)(eq - name) : strlen(name);
-		for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
-			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0)
-				break;
-		if (k == sizeof(flags) / sizeof(flags[0]))
-			flags_die_usage(prog, "unknown flag '--%.*s' (exact names only; allowed: %s)", (int)nlen, name,
-					flag_names());
-		if (flags[k].takes_value) {
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			else
-				flags_die_usage(prog, "--%s: missing value (allowed: %s)", flags[k].name, flags[k].allowed);
-		} else if (eq) {
-			flags_die_usage(prog, "--%s takes no value ('%s' given)", flags[k].name, eq + 1);
-		}
-
-		switch (flags[k].id) {
+	for (int i = 1, k; (k = flags_next(prog, argc, argv, &i, flags, sizeof(flags) / sizeof(flags[0]), &val)) >= 0;) {
+		switch ((enum flag_id)k) {
 		case F_STRATEGY:
 			if (!sync_find(val))
 				flags_die(prog, "--strategy", val, "unknown strategy (allowed: %s)", sync_names());

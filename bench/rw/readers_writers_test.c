@@ -14,7 +14,8 @@
  *
  * Built with -DEXPECT_BROKEN (readers_writers_test_catches_no_wait), the test
  * instead proves it can fail: it re-runs itself as a child with each of two
- * test-only strategies and passes only if both children failed:
+ * test-only strategies and passes (check.h's inverted verdict: its one check
+ * "not both caught" failed) only if both children failed:
  *  - broken_grace: synchronize() does not wait, defer_free() frees at once
  *    (caught as poisoned reads, or ASAN's use-after-free, or TSAN's race);
  *  - broken_isolate: isolate() does not wait (caught as torn reads).
@@ -22,6 +23,9 @@
  * aborting the process.
  */
 #include "bench/rw/rw.h"
+
+#include "bench/lib/check.h"
+#include "bench/lib/test_strategy.h"
 
 #include <spawn.h>
 #include <stdlib.h>
@@ -39,29 +43,6 @@ static int broken_grace_domain_create(const struct sync_params *p, struct sync_d
 				      char *err, size_t errlen);
 static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
 					char *err, size_t errlen);
-
-static void broken_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
-static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
-			   size_t errlen)
-{
-	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = t;
-	return 0;
-}
-
-/* An update hook that does nothing (the test's deliberate lack of protection). */
-static void nothing(struct sync_thread *t)
-{
-	(void)t;
-}
 
 /* THE BREAK: the "grace period" does not wait for anyone. */
 static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
@@ -81,12 +62,12 @@ static const struct sync_ops broken_grace = {
 	.origin = "test only: synchronize() returns at once",
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = broken_grace_domain_create,
-	.domain_destroy = broken_domain_destroy,
-	.thread_alloc = broken_thread_alloc,
+	.domain_destroy = test_strategy_domain_destroy,
+	.thread_alloc = test_strategy_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.synchronize = nothing,
+	.synchronize = test_strategy_nothing,
 	.defer_free = broken_defer_free,
-	.barrier = nothing,
+	.barrier = test_strategy_nothing,
 	.dump = broken_dump,
 };
 
@@ -97,58 +78,40 @@ static const struct sync_ops broken_isolate = {
 	.origin = "test only: isolate() returns at once",
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = broken_isolate_domain_create,
-	.domain_destroy = broken_domain_destroy,
-	.thread_alloc = broken_thread_alloc,
+	.domain_destroy = test_strategy_domain_destroy,
+	.thread_alloc = test_strategy_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.isolate = nothing,
-	.release = nothing,
+	.isolate = test_strategy_nothing,
+	.release = test_strategy_nothing,
 	.dump = broken_dump,
 };
-
-static int broken_domain_create(const struct sync_ops *ops, const struct sync_params *p,
-				struct sync_domain **out, char *err, size_t errlen)
-{
-	struct sync_domain *d;
-
-	if (sync_check_params(ops, p, err, errlen))
-		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(d, ops, p)) {
-		free(d);
-		snprintf(err, errlen, "%s: out of memory", ops->name);
-		return -1;
-	}
-	*out = d;
-	return 0;
-}
 
 static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
 				      char *err, size_t errlen)
 {
-	return broken_domain_create(&broken_grace, p, out, err, errlen);
+	return test_strategy_domain_create(&broken_grace, p, out, err, errlen);
 }
 
 static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
 					char *err, size_t errlen)
 {
-	return broken_domain_create(&broken_isolate, p, out, err, errlen);
+	return test_strategy_domain_create(&broken_isolate, p, out, err, errlen);
 }
 
 /* ---- the checks ---- */
 
-/* One run; 0 when it holds, 1 (after printing why) when it does not. */
+/* One run; 0 when it holds, 1 (after a FAIL line saying why) when it does not. */
 static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned readers,
 		 unsigned writers, uint64_t hold)
 {
 	struct rw_config cfg;
 	struct rw_result *res = malloc(sizeof(*res));
 	char err[512];
-	int unsafe = (ops->caps & SYNC_CAP_UNSAFE) != 0, bad = 0;
+	int unsafe = (ops->caps & SYNC_CAP_UNSAFE) != 0, before = failures;
 
-	if (!res) {
-		printf("FAIL %s: out of memory\n", ops->name);
+	CHECK(res, "%s: out of memory", ops->name);
+	if (!res)
 		return 1;
-	}
 	rw_config_default(&cfg);
 	cfg.strategy = ops;
 	cfg.readers = readers;
@@ -160,39 +123,29 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	cfg.write_hold = hold;
 	cfg.quiet = 1;
 	if (rw_run(&cfg, res, err, sizeof(err))) {
-		printf("FAIL %s reclaim=%s %ur/%uw: run failed: %s\n", ops->name,
-		       rw_reclaim_name(reclaim), readers, writers, err);
+		CHECK(0, "%s reclaim=%s %ur/%uw: run failed: %s", ops->name, rw_reclaim_name(reclaim), readers,
+		      writers, err);
 		free(res);
 		return 1;
 	}
-	if (res->reads == 0 || res->writes == 0)
-		bad = 1;
-	if (!unsafe && (res->torn_reads || res->poisoned_reads))
-		bad = 1;
+	CHECK(res->reads && res->writes, "%s reclaim=%s %ur/%uw: %llu reads, %llu writes: both must be done",
+	      ops->name, rw_reclaim_name(reclaim), readers, writers, (unsigned long long)res->reads,
+	      (unsigned long long)res->writes);
+	CHECK(unsafe || (!res->torn_reads && !res->poisoned_reads),
+	      "%s reclaim=%s %ur/%uw: %llu torn, %llu poisoned reads", ops->name, rw_reclaim_name(reclaim),
+	      readers, writers, (unsigned long long)res->torn_reads, (unsigned long long)res->poisoned_reads);
 	printf("%s %-14s reclaim=%-5s update=%-7s %ur/%uw hold %llu: reads %llu writes %llu torn %llu poisoned %llu%s\n",
-	       bad ? "FAIL" : "ok  ", ops->name, rw_reclaim_name(reclaim), rw_update_name(res->update),
-	       readers, writers, (unsigned long long)hold,
+	       failures != before ? "FAIL" : "ok  ", ops->name, rw_reclaim_name(reclaim),
+	       rw_update_name(res->update), readers, writers, (unsigned long long)hold,
 	       (unsigned long long)res->reads, (unsigned long long)res->writes,
 	       (unsigned long long)res->torn_reads, (unsigned long long)res->poisoned_reads,
 	       unsafe ? " (unsafe: tearing allowed)" : "");
 	fflush(stdout);
 	free(res);
-	return bad;
+	return failures != before;
 }
 
 #ifndef EXPECT_BROKEN
-static int skipped_under_tsan(const char *name)
-{
-#if defined(__SANITIZE_THREAD__)
-	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0 ||
-	       strncmp(name, "dpdk_", 5) == 0 || strcmp(name, "seqlock") == 0 ||
-	       strcmp(name, "hazard_pointers") == 0;
-#else
-	(void)name;
-	return 0;
-#endif
-}
-
 static int check_registry(void)
 {
 	/* hold: relax loops inside each read section and each update */
@@ -206,7 +159,7 @@ static int check_registry(void)
 	for (size_t i = 0; sync_registry[i]; i++) {
 		const struct sync_ops *ops = sync_registry[i];
 
-		if (skipped_under_tsan(ops->name)) {
+		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
@@ -227,12 +180,9 @@ static int check_registry(void)
 			}
 		}
 	}
-	if (runs == 0) {
-		printf("FAIL: no strategy was run\n");
-		return 1;
-	}
+	CHECK(runs > 0, "no strategy was run");
 	printf("%d runs, %d failed\n", runs, failed);
-	return failed != 0;
+	return check_exit("readers_writers_test");
 }
 #endif
 
@@ -255,8 +205,8 @@ static int broken_child(const char *which)
 }
 
 #ifdef EXPECT_BROKEN
-/* Runs one broken child; 0 when the test caught it (the child failed). */
-static int expect_caught(const char *self, const char *which)
+/* Runs one broken child: whether the test caught it (the child failed). */
+static int caught(const char *self, const char *which)
 {
 	char *argv[] = { (char *)self, (char *)"--broken-child", (char *)which, NULL };
 	pid_t pid;
@@ -264,23 +214,22 @@ static int expect_caught(const char *self, const char *which)
 
 	fflush(stdout);
 	if (posix_spawn(&pid, self, NULL, NULL, argv, environ) != 0) {
-		printf("FAIL: cannot run %s\n", self);
-		return 1;
+		printf("cannot run %s: broken_%s counts as not caught\n", self, which);
+		return 0;
 	}
 	if (waitpid(pid, &st, 0) != pid) {
-		printf("FAIL: waitpid\n");
-		return 1;
+		printf("waitpid failed: broken_%s counts as not caught\n", which);
+		return 0;
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
-		printf("FAIL: the test did not catch broken_%s\n", which);
-		return 1;
+		printf("broken_%s was not caught\n", which);
+		return 0;
 	}
 	if (WIFEXITED(st))
-		printf("ok: broken_%s caught (child exit status %d)\n", which, WEXITSTATUS(st));
+		printf("broken_%s caught (child exit status %d)\n", which, WEXITSTATUS(st));
 	else
-		printf("ok: broken_%s caught (child killed by signal %d: a sanitizer's abort)\n",
-		       which, WTERMSIG(st));
-	return 0;
+		printf("broken_%s caught (child killed by signal %d: a sanitizer's abort)\n", which, WTERMSIG(st));
+	return 1;
 }
 #endif
 
@@ -290,7 +239,10 @@ int main(int argc, char **argv)
 		return broken_child(argv[2]);
 #ifdef EXPECT_BROKEN
 	/* /proc/self/exe: argv[0] is relative to a directory the test may not be in. */
-	return expect_caught("/proc/self/exe", "grace") | expect_caught("/proc/self/exe", "isolate");
+	int grace = caught("/proc/self/exe", "grace"), isolate = caught("/proc/self/exe", "isolate");
+
+	CHECK(!(grace && isolate), "both broken strategies were caught");
+	return check_exit("readers_writers_test");
 #else
 	return check_registry();
 #endif

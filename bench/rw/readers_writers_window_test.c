@@ -34,6 +34,9 @@
  */
 #include "bench/rw/rw.h"
 
+#include "bench/lib/check.h"
+#include "bench/lib/test_strategy.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -269,12 +272,7 @@ static int retry_retry(struct sync_thread *t)
 static int retry_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
 			      size_t errlen)
 {
-	struct retry_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = &t->base;
-	return 0;
+	return test_strategy_thread_new(d, tid, sizeof(struct retry_thread), out, err, errlen);
 }
 
 static void retry_thread_free(struct sync_thread *t)
@@ -282,17 +280,6 @@ static void retry_thread_free(struct sync_thread *t)
 	/* Relaxed: threads end concurrently; the test reads the sum after every join. */
 	atomic_fetch_add_explicit(&retry_derefs, ((struct retry_thread *)t)->derefs, memory_order_relaxed);
 	sync_thread_delete(t);
-}
-
-static void retry_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
-static void retry_nothing(struct sync_thread *t)
-{
-	(void)t;
 }
 
 static void retry_dump(struct sync_domain *d, FILE *out)
@@ -307,36 +294,24 @@ static const struct sync_ops retrying = {
 	.origin = "test only: every read section's first attempt reads a decoy and is redone",
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = retry_domain_create,
-	.domain_destroy = retry_domain_destroy,
+	.domain_destroy = test_strategy_domain_destroy,
 	.thread_alloc = retry_thread_alloc,
 	.thread_free = retry_thread_free,
 	.read_retry = retry_retry,
 	.read_deref = retry_deref,
-	.isolate = retry_nothing,
-	.release = retry_nothing,
+	.isolate = test_strategy_nothing,
+	.release = test_strategy_nothing,
 	.dump = retry_dump,
 };
 
 static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)
 {
-	struct sync_domain *d;
-
-	if (sync_check_params(&retrying, p, err, errlen))
-		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(d, &retrying, p)) {
-		free(d);
-		snprintf(err, errlen, "retrying: out of memory");
-		return -1;
-	}
-	*out = d;
-	return 0;
+	return test_strategy_domain_create(&retrying, p, out, err, errlen);
 }
 
 /* ---- the checks ---- */
 
-static int failures;
-
+/* A check that also says what held: "ok  " lines beside check.h's FAIL count. */
 static void expect(int ok, const char *what, const char *fmt, unsigned long long a, unsigned long long b)
 {
 	printf("%s %s: ", ok ? "ok  " : "FAIL", what);
@@ -397,8 +372,7 @@ static void check_window(enum sync_reclaim reclaim)
 	cfg.quiet = 1;
 	snprintf(what, sizeof(what), "window reclaim=%s", rw_reclaim_name(reclaim));
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
-		printf("FAIL %s: run failed: %s\n", what, res ? err : "out of memory");
-		failures++;
+		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
 		free(res);
 		free_kept();
 		return;
@@ -445,8 +419,7 @@ static void check_retry(void)
 	cfg.quiet = 1;
 	atomic_store(&retry_derefs, 0);
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
-		printf("FAIL %s: run failed: %s\n", what, res ? err : "out of memory");
-		failures++;
+		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
 		free(res);
 		return;
 	}
@@ -474,8 +447,7 @@ static void check_startup(void)
 	cfg.duration_s = 0.05;
 	cfg.quiet = 1;
 	if (!cfg.strategy || !res || rw_run(&cfg, res, err, sizeof(err))) {
-		printf("FAIL startup: run failed: %s\n", cfg.strategy && res ? err : "no qsbr / out of memory");
-		failures++;
+		CHECK(0, "startup: run failed: %s", cfg.strategy && res ? err : "no qsbr / out of memory");
 		free(res);
 		return;
 	}
@@ -497,15 +469,5 @@ int main(void)
 	if (!failures)
 #endif
 		check_startup();
-	printf("%d check(s) failed\n", failures);
-#ifdef EXPECT_BROKEN
-	if (!failures) {
-		printf("FAIL: the break was not caught\n");
-		return 1;
-	}
-	printf("ok: the break was caught\n");
-	return 0;
-#else
-	return failures != 0;
-#endif
+	return check_exit("readers_writers_window_test");
 }

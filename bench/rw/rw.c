@@ -7,16 +7,18 @@
  *  1. domain_create for readers + writers threads; one shared object, every
  *     field = generation 0.
  *  2. Threads 0..R-1 read, R..R+W-1 write. Each goes through the lifecycle
- *     (bench/lifecycle.h): ALLOC = thread_alloc, INIT = thread_init, DEINIT =
- *     [writers in defer mode: barrier()] + thread_deinit, FREE = thread_free.
+ *     (bench/lib/lifecycle.h), its strategy handle through
+ *     bench/lib/strategy_thread.h (watched by the watchdog from ALLOC to
+ *     FREE): ALLOC = thread_alloc, INIT = thread_init, DEINIT = [writers in
+ *     defer mode: barrier()] + thread_deinit, FREE = thread_free.
  *  3. Each thread then waits at the start gate, blocked in FUTEX_WAIT: a
  *     thread that arrived early must not spin while the others still need
  *     the CPU to start (on 2 CPUs, hundreds of spinning readers starve the
  *     rest of a start-up for minutes). The main thread waits, bounded, until
  *     all are there, measures the harness floor on the quiet machine, reads
  *     every reader's CPU clock, then opens the gate: the window opens.
- *  4. The main thread sleeps the duration in short ticks (watching for stuck
- *     waits), then closes the window: it raises `closing`, reads the clock
+ *  4. The main thread sleeps the duration in short ticks, then closes the
+ *     window: it raises `closing`, reads the clock
  *     (close_ns), snapshots what every reader has published and its CPU
  *     clock, reads the clock again (the window's end), and only then sets
  *     `stop`, waits for every thread and frees the last object.
@@ -58,6 +60,11 @@
  * Everything else (the stop check, publishing, the watchdog's `doing`)
  * happens once per batch of quiesce_every reads.
  *
+ * The watchdog (bench/lib/watchdog.h, its own thread) bounds every
+ * synchronization wait by --watchdog, the start-up (every thread at the gate)
+ * by --watchdog + RW_START_BOUND_S and the stop by --watchdog +
+ * RW_STOP_BOUND_S; when one is exceeded it reports and exits with status 3.
+ *
  * Deliberate breaks for the tests (never in a real build), -D flags, each with
  * a must-fail *_catches_* target in BUILD:
  *   RW_BREAK_WINDOW_START  threads skip the start gate: they read while the
@@ -71,7 +78,9 @@
  */
 #include "bench/rw/rw.h"
 
-#include "bench/lifecycle.h"
+#include "bench/lib/lifecycle.h"
+#include "bench/lib/strategy_thread.h"
+#include "bench/lib/watchdog.h"
 #include "strategies/loop.h"
 
 #include <errno.h>
@@ -90,10 +99,11 @@
 
 #define RW_FIELDS 8
 #define RW_POISON 0xdeaddeaddeaddeadull
-/* main thread's sleep between two looks at the clock and the waits */
+/* main thread's sleep between two looks at the clock */
 #define RW_TICK_NS 10000000ull
 /* main thread's sleep while waiting for the threads to reach the gate */
 #define RW_GATE_TICK_NS 1000000ull
+#define NS_PER_S 1e9
 /* the harness floor: repetitions of RW_FLOOR_READS reads each */
 #ifdef RW_BREAK_WINDOW_END
 #define RW_COUNT_AT_CLOSE 0 /* broken on purpose: see collect() */
@@ -171,13 +181,8 @@ struct rw_run {
 	/* The start gate: 0 closed, 1 open; a futex word. Written by main once. */
 	atomic_int gate SYNC_ALIGNED;
 
-	/*
-	 * The watchdog's view of the threads: watch[tid] is the thread's
-	 * sync_thread between its ALLOC and FREE callbacks. Guarded by
-	 * watch_lock so that the main thread never reads a freed one.
-	 */
-	pthread_mutex_t watch_lock;
-	struct sync_thread **watch;
+	/* Watches every thread's handle from its ALLOC to its FREE. */
+	struct watchdog *wd;
 
 	struct rw_worker *workers;
 };
@@ -316,15 +321,6 @@ static inline void tally(struct rw_tally *c, uint64_t v0, uint64_t v1)
 
 /* ---- the threads ---- */
 
-static void set_doing(struct sync_thread *t, enum sync_doing d)
-{
-	/*
-	 * Relaxed: read by the watchdog only, for its report. No clock here:
-	 * it runs once per batch and the report does not print the time.
-	 */
-	atomic_store_explicit(&t->doing, d, memory_order_relaxed);
-}
-
 static long futex(atomic_int *word, int op, int val)
 {
 	return syscall(SYS_futex, (int *)word, op, val, NULL, NULL, 0);
@@ -362,11 +358,11 @@ static __attribute__((noinline)) void quiesce(struct rw_run *run, struct sync_th
 {
 	int woken;
 
-	set_doing(t, SYNC_DOING_POLLING);
+	sync_set_doing(t, SYNC_DOING_POLLING);
 	woken = sync_loop_poll(t, poll_wake_fd, run) > 0;
 	if (woken)
 		sync_loop_woken(t);
-	set_doing(t, SYNC_DOING_LOOP);
+	sync_set_doing(t, SYNC_DOING_LOOP);
 	sync_loop_end(t);
 }
 
@@ -464,7 +460,7 @@ static inline __attribute__((always_inline)) void reader_loop_on(struct rw_worke
 	struct rw_tally c = { 0 };
 
 	while (!stopped(run)) {
-		set_doing(t, SYNC_DOING_EVENT);
+		sync_set_doing(t, SYNC_DOING_EVENT);
 		read_batch(rt, &run->shared, delay, every, &c);
 		publish(w, &c);
 		quiesce(run, t);
@@ -605,7 +601,7 @@ static void writer_loop(struct rw_worker *w, struct sync_thread *t)
 
 		if (run->update == RW_UPDATE_COPY && run->cfg->reclaim == SYNC_RECLAIM_DEFER)
 			defer_throttle(w, t);
-		set_doing(t, SYNC_DOING_UPDATE);
+		sync_set_doing(t, SYNC_DOING_UPDATE);
 		t0 = sync_now_ns();
 		end = write_one(w, t, &wait_ns);
 		if (!end)
@@ -629,14 +625,13 @@ static void *worker_main(void *arg)
 	if (lc_thread_start(run->lc, w->tid) == 0) {
 		struct sync_thread *t = w->st;
 
-		t->user = w;
-		set_doing(t, SYNC_DOING_STARTING);
+		sync_set_doing(t, SYNC_DOING_STARTING);
 		gate_wait(run);
 		if (w->writer)
 			writer_loop(w, t);
 		else
 			reader_loop(w, t);
-		set_doing(t, SYNC_DOING_EXITING);
+		sync_set_doing(t, SYNC_DOING_EXITING);
 		lc_thread_stop(run->lc, w->tid);
 	}
 	/* Release: main reads the worker's figures after seeing the count. */
@@ -644,13 +639,14 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lifecycle callbacks: the strategy's four hooks, plus the watch list ---- */
+/* ---- lifecycle callbacks: the strategy's four hooks (bench/lib/strategy_thread.h) ---- */
 
 static int cb_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 {
 	struct rw_run *run = arg;
 
-	return run->ops->thread_alloc(run->dom, tid, &run->workers[tid].st, err, errlen);
+	return strategy_thread_alloc(run->dom, run->wd, tid, &run->workers[tid], &run->workers[tid].st, err,
+				     errlen);
 }
 
 static int cb_init(void *arg, unsigned tid, char *err, size_t errlen)
@@ -688,93 +684,18 @@ static int cb_free(void *arg, unsigned tid, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	run->ops->thread_free(run->workers[tid].st);
-	run->workers[tid].st = NULL;
+	strategy_thread_free(run->wd, tid, &run->workers[tid].st);
 	return 0;
 }
 
-static int cb_watch(void *arg, unsigned tid, char *err, size_t errlen)
+/* ---- the main thread: timing, teardown ---- */
+
+/* The watchdog's name for thread tid. */
+static void watchdog_label(void *arg, unsigned tid, char *buf, size_t len)
 {
-	struct rw_run *run = arg;
+	const struct rw_run *run = arg;
 
-	(void)err;
-	(void)errlen;
-	pthread_mutex_lock(&run->watch_lock);
-	run->watch[tid] = run->workers[tid].st;
-	pthread_mutex_unlock(&run->watch_lock);
-	return 0;
-}
-
-static int cb_unwatch(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct rw_run *run = arg;
-
-	(void)err;
-	(void)errlen;
-	pthread_mutex_lock(&run->watch_lock);
-	run->watch[tid] = NULL;
-	pthread_mutex_unlock(&run->watch_lock);
-	return 0;
-}
-
-/* ---- the main thread: timing, watchdog, teardown ---- */
-
-/* Prints every thread's wait and doing, then the strategy's own view. */
-static void report_threads(struct rw_run *run, uint64_t now)
-{
-	for (unsigned i = 0; i < run->nthreads; i++) {
-		struct sync_thread *t = run->watch[i];
-		uint64_t since;
-
-		if (!t) {
-			fprintf(stderr, "  thread %u (%s): not running\n", i,
-				run->workers[i].writer ? "writer" : "reader");
-			continue;
-		}
-		since = atomic_load_explicit(&t->wait_since_ns, memory_order_relaxed);
-		fprintf(stderr, "  thread %u (%s): waiting %s for %.3f s, doing %s\n", i,
-			run->workers[i].writer ? "writer" : "reader",
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)),
-			since && now > since ? (double)(now - since) / 1e9 : 0.0,
-			sync_doing_name(atomic_load_explicit(&t->doing, memory_order_relaxed)));
-	}
-	run->ops->dump(run->dom, stderr);
-	fflush(stderr);
-}
-
-/*
- * Exits with status 3 when a thread has waited longer than the bound: prints
- * every thread's wait and doing, then the strategy's own view.
- */
-static void watchdog_check(struct rw_run *run, double bound_s, const char *when)
-{
-	uint64_t now = sync_now_ns(), bound_ns = (uint64_t)(bound_s * 1e9), waited = 0;
-	int stuck = -1;
-
-	pthread_mutex_lock(&run->watch_lock);
-	for (unsigned i = 0; i < run->nthreads && stuck < 0; i++) {
-		struct sync_thread *t = run->watch[i];
-		uint64_t since;
-
-		if (!t)
-			continue;
-		/* Relaxed: see sync_wait_begin(). */
-		since = atomic_load_explicit(&t->wait_since_ns, memory_order_relaxed);
-		if (since && now > since && now - since > bound_ns) {
-			stuck = (int)i;
-			waited = now - since;
-		}
-	}
-	if (stuck < 0) {
-		pthread_mutex_unlock(&run->watch_lock);
-		return;
-	}
-	fprintf(stderr, "readers_writers: watchdog: thread %d waited %.3f s, longer than %.3f s (%s)%s; threads:\n",
-		stuck, (double)waited / 1e9, bound_s, when,
-		run->oversubscribed ? " - oversubscribed: a wait for other threads lasts until each preempted one runs"
-				      " again, seconds with hundreds of threads per CPU; --watchdog can be raised" : "");
-	report_threads(run, now);
-	exit(3);
+	snprintf(buf, len, "%s", run->workers[tid].writer ? "writer" : "reader");
 }
 
 /* ns < 1 s */
@@ -795,30 +716,23 @@ static uint64_t cpu_clock_ns(clockid_t c)
 }
 
 /*
- * Waits, bounded, until every thread has reached the gate or ended (a failed
- * start). Exits with status 3 past watchdog_s + RW_START_BOUND_S: a start-up
- * that long is stuck, and the report says who never arrived.
+ * Waits until every thread has reached the gate or ended (a failed start).
+ * The watchdog bounds the wait (watchdog_start_by: a start-up that long is
+ * stuck, and its report says who never arrived).
  */
 static void gate_wait_all(struct rw_run *run)
 {
-	const struct rw_config *cfg = run->cfg;
-	uint64_t t0 = sync_now_ns(), bound_ns = (uint64_t)((cfg->watchdog_s + RW_START_BOUND_S) * 1e9);
+	uint64_t bound_ns = (uint64_t)((run->cfg->watchdog_s + RW_START_BOUND_S) * NS_PER_S);
+	char how[96];
 
+	snprintf(how, sizeof(how), "--watchdog + %.0f s for every thread to reach the start gate",
+		 RW_START_BOUND_S);
+	watchdog_start_by(run->wd, sync_now_ns() + bound_ns, bound_ns, how);
 	/* Acquire: pairs with the workers' release increments. */
 	while (atomic_load_explicit(&run->arrived, memory_order_acquire) +
-		       atomic_load_explicit(&run->exited, memory_order_acquire) < run->nthreads) {
-		uint64_t now = sync_now_ns();
-
-		watchdog_check(run, cfg->watchdog_s, "while starting");
-		if (now - t0 > bound_ns) {
-			fprintf(stderr, "readers_writers: start-up: %u of %u threads reached the start gate within %.1f s; threads:\n",
-				atomic_load(&run->arrived), run->nthreads, (double)bound_ns / 1e9);
-			pthread_mutex_lock(&run->watch_lock);
-			report_threads(run, now);
-			exit(3);
-		}
+		       atomic_load_explicit(&run->exited, memory_order_acquire) < run->nthreads)
 		sleep_ns(RW_GATE_TICK_NS);
-	}
+	watchdog_start_by(run->wd, 0, 0, NULL);
 }
 
 static void gate_open(struct rw_run *run)
@@ -957,28 +871,6 @@ static void window_close(struct rw_run *run, struct rw_result *res)
 	atomic_store_explicit(&run->stop, 1, memory_order_relaxed);
 }
 
-/* Captures the strategy's summary() pairs as one line. */
-static void strategy_extra(struct rw_run *run, char *buf, size_t len)
-{
-	FILE *f;
-
-	buf[0] = '\0';
-	if (!run->ops->summary)
-		return;
-	f = fmemopen(buf, len, "w");
-	if (!f)
-		return;
-	run->ops->summary(run->dom, f);
-	fclose(f);
-	buf[len - 1] = '\0';
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	/* trim the ends so that the SUMMARY line has single separators */
-	for (size_t n = strlen(buf); n && buf[n - 1] == ' '; n--)
-		buf[n - 1] = '\0';
-}
-
 static void collect(struct rw_run *run, struct rw_result *res)
 {
 	hist_init(&res->write_latency);
@@ -1029,14 +921,15 @@ static int check_config(const struct rw_config *cfg, char *err, size_t errlen)
 }
 
 /*
- * The main thread keeps the time and runs the watchdog while up to 1024
- * workers spin on 2 CPUs. Under the fair scheduler a thread that wakes every
- * tick then waits seconds for a CPU (measured: a 1 s window closed 3.4 s late
- * and the watchdog saw a 2 s bound only at 5.4 s with ebr, 1023 readers and
- * a writer). So, where the system allows it (root, CAP_SYS_NICE or
- * RLIMIT_RTPRIO), the main thread runs SCHED_FIFO at the lowest real-time
- * priority for the run: it sleeps nearly all the time, so it takes nothing
- * measurable from the workers, but it wakes on time. Where it is refused the
+ * The main thread keeps the time, and the watchdog's thread scans, while up
+ * to 1024 workers spin on 2 CPUs. Under the fair scheduler a thread that
+ * wakes every tick then waits seconds for a CPU (measured: a 1 s window
+ * closed 3.4 s late and the watchdog saw a 2 s bound only at 5.4 s with ebr,
+ * 1023 readers and a writer). So, where the system allows it (root,
+ * CAP_SYS_NICE or RLIMIT_RTPRIO), the main thread runs SCHED_FIFO at the
+ * lowest real-time priority for the run, and the watchdog, started from it,
+ * inherits that: both sleep nearly all the time, so they take nothing
+ * measurable from the workers, but they wake on time. Where it is refused the
  * run goes on (the window is then only longer, never wrong: every figure is
  * taken at the real close) and the SUMMARY says `timekeeper_rt 0`.
  */
@@ -1065,6 +958,7 @@ static void timekeeper_end(struct timekeeper *tk)
 int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t errlen)
 {
 	struct timekeeper tk;
+	pthread_attr_t attr;
 	struct rw_run *run;
 	struct sync_params p;
 	struct rw_obj *last;
@@ -1089,7 +983,6 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	run->update = res->update;
 	run->nthreads = cfg->readers + cfg->writers;
 	run->wake_fd = -1;
-	pthread_mutex_init(&run->watch_lock, NULL);
 	atomic_init(&run->stop, 0);
 	atomic_init(&run->closing, 0);
 	atomic_init(&run->close_ns, 0);
@@ -1106,9 +999,8 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	run->oversubscribed = res->oversubscribed;
 
 	run->workers = aligned_alloc(SYNC_CACHELINE, sizeof(*run->workers) * run->nthreads);
-	run->watch = calloc(run->nthreads, sizeof(*run->watch));
 	atomic_init(&run->shared, obj_new(run, 0));
-	if (!run->workers || !run->watch || !atomic_load(&run->shared)) {
+	if (!run->workers || !atomic_load(&run->shared)) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
 	}
@@ -1136,11 +1028,9 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	}
 	/* Undo pairs by name: "sync" FREE undoes "sync" ALLOC, and so on. */
 	if (lc_register(run->lc, LC_ALLOC, "sync", cb_alloc, run) ||
-	    lc_register(run->lc, LC_ALLOC, "watch", cb_watch, run) ||
 	    lc_register(run->lc, LC_INIT, "sync", cb_init, run) ||
 	    lc_register(run->lc, LC_DEINIT, "barrier", cb_barrier, run) ||
 	    lc_register(run->lc, LC_DEINIT, "sync", cb_deinit, run) ||
-	    lc_register(run->lc, LC_FREE, "watch", cb_unwatch, run) ||
 	    lc_register(run->lc, LC_FREE, "sync", cb_free, run)) {
 		snprintf(err, errlen, "lifecycle: cannot register callbacks");
 		goto out_lc;
@@ -1152,9 +1042,35 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 			rw_update_name(run->update), rw_reclaim_name(cfg->reclaim),
 			res->oversubscribed ? " (oversubscribed: more threads than online CPUs)" : "");
 
+	/*
+	 * The timekeeper first, then the watchdog, which inherits its
+	 * real-time priority and so looks on time; the workers get the
+	 * calling thread's own policy back explicitly.
+	 */
+	timekeeper_begin(&tk, res);
+	{
+		struct watchdog_config wc = {
+			.prog = "readers_writers", .bound_s = cfg->watchdog_s, .nthreads = run->nthreads,
+			.dom = run->dom, .label = watchdog_label, .arg = run,
+			.note = run->oversubscribed ? "oversubscribed: a wait for other threads lasts until each "
+						      "preempted one runs again, seconds with hundreds of threads "
+						      "per CPU; --watchdog can be raised" : NULL,
+		};
+
+		if (watchdog_start(&run->wd, &wc, err, errlen)) {
+			timekeeper_end(&tk);
+			goto out_lc;
+		}
+	}
+	pthread_attr_init(&attr);
+	if (tk.changed) {
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, tk.policy);
+		pthread_attr_setschedparam(&attr, &tk.param);
+	}
 	for (unsigned i = 0; i < run->nthreads; i++) {
 		struct rw_worker *w = &run->workers[i];
-		int e = pthread_create(&w->pthread, NULL, worker_main, w);
+		int e = pthread_create(&w->pthread, &attr, worker_main, w);
 
 		if (e) {
 			/* This one and every later one never starts: release the others. */
@@ -1165,8 +1081,7 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		w->created = 1;
 		w->has_cpu_clock = pthread_getcpuclockid(w->pthread, &w->cpu_clock) == 0;
 	}
-
-	timekeeper_begin(&tk, res);
+	pthread_attr_destroy(&attr);
 	/*
 	 * Every thread at the gate (or failed): the machine is quiet, so the
 	 * floor is measured now, on the object the readers will read; then the
@@ -1188,27 +1103,23 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	gate_open(run);
 	end = t0 + (uint64_t)(cfg->duration_s * 1e9);
 	for (uint64_t now = t0; now < end && atomic_load(&run->exited) < run->nthreads;
-	     now = sync_now_ns()) {
-		watchdog_check(run, cfg->watchdog_s, "during the run");
+	     now = sync_now_ns())
 		sleep_ns(end - now < RW_TICK_NS ? end - now : RW_TICK_NS);
-	}
 	window_close(run, res);
 	res->wall_s = (double)(res->window_end_ns - t0) / 1e9;
 	/* Shutdown: every thread must end; a stuck barrier or grace period must not hang us. */
-	end = sync_now_ns() + (uint64_t)((cfg->watchdog_s + RW_STOP_BOUND_S) * 1e9);
-	while (atomic_load_explicit(&run->exited, memory_order_acquire) < run->nthreads) {
-		watchdog_check(run, cfg->watchdog_s, "while stopping");
-		if (sync_now_ns() > end) {
-			fprintf(stderr, "readers_writers: threads did not end within %.1f s of the stop\n",
-				cfg->watchdog_s + RW_STOP_BOUND_S);
-			run->ops->dump(run->dom, stderr);
-			exit(3);
-		}
-		sleep_ns(RW_TICK_NS);
+	{
+		uint64_t bound_ns = (uint64_t)((cfg->watchdog_s + RW_STOP_BOUND_S) * NS_PER_S);
+		char how[64];
+
+		snprintf(how, sizeof(how), "--watchdog + %.0f s", RW_STOP_BOUND_S);
+		watchdog_stop_by(run->wd, sync_now_ns() + bound_ns, bound_ns, how);
 	}
 	for (unsigned i = 0; i < run->nthreads; i++)
 		if (run->workers[i].created)
 			pthread_join(run->workers[i].pthread, NULL);
+	watchdog_stop(run->wd);
+	run->wd = NULL;
 	timekeeper_end(&tk);
 
 	if (lc_error(run->lc)) {
@@ -1216,7 +1127,7 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		goto out_lc;
 	}
 	collect(run, res);
-	strategy_extra(run, res->strategy_extra, sizeof(res->strategy_extra));
+	sync_summary_string(run->dom, res->strategy_extra, sizeof(res->strategy_extra));
 	rc = 0;
 
 out_lc:
@@ -1227,9 +1138,7 @@ out_free:
 	last = atomic_load(&run->shared);
 	if (last)
 		obj_poison_free(last);
-	free(run->watch);
 	free(run->workers);
-	pthread_mutex_destroy(&run->watch_lock);
 	free(run);
 	return rc;
 }

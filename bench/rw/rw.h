@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bench/histogram.h"
+#include "bench/lib/histogram.h"
 #include "strategies/sync.h"
 
 /* readers + writers, like POLLSIM_MAX_THREADS */

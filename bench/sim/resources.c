@@ -3,11 +3,10 @@
  * thread through the lifecycle (bench/lib/lifecycle.h), callbacks named:
  *   ALLOC  pollsim_placement (bind to the CPU hwloc chose), pollsim_resources
  *          (epoll set, event source, histograms), strategy_thread
- *          (thread_alloc);
- *   INIT   strategy_thread (thread_init), pollsim_loop (fill the epoll set,
- *          become visible to the watchdog);
+ *          (thread_alloc, watched from here on: bench/lib/strategy_thread.h);
+ *   INIT   strategy_thread (thread_init), pollsim_loop (fill the epoll set);
  *   DEINIT strategy_thread;
- *   FREE   pollsim_unwatch, strategy_thread, pollsim_resources.
+ *   FREE   strategy_thread (unwatched, then thread_free), pollsim_resources.
  * --fail=alloc:T fails strategy_thread's ALLOC on thread T (so
  * pollsim_resources is unwound), --fail=init:T fails pollsim_loop's INIT (so
  * the strategy's init and alloc are unwound). The epoll set holds the event
@@ -27,6 +26,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "bench/lib/strategy_thread.h"
 #include "strategies/loop.h"
 
 static int cb_placement_alloc(void *arg, unsigned tid, char *err, size_t errlen)
@@ -108,10 +108,7 @@ static int cb_strategy_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 		snprintf(err, errlen, "injected failure (--fail=alloc:%u)", tid);
 		return -1;
 	}
-	if (s->ops->thread_alloc(s->dom, tid, &s->pts[tid].st, err, errlen))
-		return -1;
-	s->pts[tid].st->user = &s->pts[tid];
-	return 0;
+	return strategy_thread_alloc(s->dom, s->wd, tid, &s->pts[tid], &s->pts[tid].st, err, errlen);
 }
 
 static int cb_strategy_free(void *arg, unsigned tid, char *err, size_t errlen)
@@ -120,8 +117,7 @@ static int cb_strategy_free(void *arg, unsigned tid, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	s->ops->thread_free(s->pts[tid].st);
-	s->pts[tid].st = NULL;
+	strategy_thread_free(s->wd, tid, &s->pts[tid].st);
 	return 0;
 }
 
@@ -178,17 +174,6 @@ static int cb_loop_init(void *arg, unsigned tid, char *err, size_t errlen)
 		snprintf(err, errlen, "eventfd write: %s", strerror(errno));
 		return -1;
 	}
-	watchdog_watch(s->wd, tid, p->st);
-	return 0;
-}
-
-static int cb_unwatch_free(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct sim *s = arg;
-
-	(void)err;
-	(void)errlen;
-	watchdog_unwatch(s->wd, tid);
 	return 0;
 }
 
@@ -200,7 +185,6 @@ void sim_register_callbacks(struct sim *s)
 	lc_register(s->lc, LC_INIT, "strategy_thread", cb_strategy_init, s);
 	lc_register(s->lc, LC_INIT, "pollsim_loop", cb_loop_init, s);
 	lc_register(s->lc, LC_DEINIT, "strategy_thread", cb_strategy_deinit, s);
-	lc_register(s->lc, LC_FREE, "pollsim_unwatch", cb_unwatch_free, s);
 	lc_register(s->lc, LC_FREE, "strategy_thread", cb_strategy_free, s);
 	lc_register(s->lc, LC_FREE, "pollsim_resources", cb_resources_free, s);
 }
