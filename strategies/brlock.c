@@ -97,8 +97,7 @@ static struct brlock_thread *br_thr(struct sync_thread *t)
 static void br_domain_destroy(struct sync_domain *d)
 {
 	pthread_mutex_destroy(&br_dom(d)->writer_mutex);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int br_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -182,6 +181,13 @@ static void br_release(struct sync_thread *t)
 	pthread_mutex_unlock(&d->writer_mutex);
 }
 
+static void br_dump_thread(struct sync_thread *t, FILE *out)
+{
+	fprintf(out, "%s, reader count %u",
+		atomic_load_explicit(&br_thr(t)->registered, memory_order_relaxed) ? "registered" : "unregistered",
+		ck_pr_load_uint(&br_thr(t)->reader.n_readers));
+}
+
 static void br_dump(struct sync_domain *dd, FILE *out)
 {
 	struct brlock_domain *d = br_dom(dd);
@@ -189,19 +195,7 @@ static void br_dump(struct sync_domain *dd, FILE *out)
 	/* Racy reads through ck_pr loads: a stuck run's values stopped changing. */
 	fprintf(out, "brlock: writer flag %u, %llu isolations\n", ck_pr_load_uint(&d->br.writer),
 		(unsigned long long)atomic_load_explicit(&d->isolations, memory_order_relaxed));
-	for (unsigned i = 0; i < dd->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		fprintf(out, "  thread %u: %s, reader count %u, waiting for %s\n", i,
-			atomic_load_explicit(&br_thr(t)->registered, memory_order_relaxed) ? "registered"
-											      : "unregistered",
-			ck_pr_load_uint(&br_thr(t)->reader.n_readers),
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(dd, out, br_dump_thread);
 }
 
 static void br_summary(struct sync_domain *dd, FILE *out)
@@ -234,18 +228,10 @@ const struct sync_ops sync_brlock = {
 static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct brlock_domain *d;
+	struct brlock_domain *d = sync_domain_new(&sync_brlock, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_brlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_brlock, p)) {
-		free(d);
-		snprintf(err, errlen, "brlock: out of memory");
-		return -1;
-	}
 	pthread_mutex_init(&d->writer_mutex, NULL);
 	ck_brlock_init(&d->br);
 	*out = &d->base;

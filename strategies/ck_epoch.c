@@ -74,10 +74,8 @@ struct ck_epoch_thread {
 
 struct ck_epoch_node {
 	ck_epoch_entry_t entry; /* first: the callback gets &entry */
-	void *p;
-	void (*fn)(void *);
+	struct sync_deferred obj;
 	struct ck_epoch_bin *bin; /* its thread's: counts the run */
-	struct ck_epoch_domain *dom;
 };
 
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -101,8 +99,7 @@ static void cke_domain_destroy(struct sync_domain *dd)
 		pthread_mutex_destroy(&d->bins[i].lock);
 	free(d->bins);
 	free(d->records);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -236,12 +233,10 @@ static void cke_synchronize(struct sync_thread *t)
 static void cke_free_node(ck_epoch_entry_t *e)
 {
 	struct ck_epoch_node *n = (struct ck_epoch_node *)e;
-	struct ck_epoch_domain *d = n->dom;
 
-	n->fn(n->p);
+	sync_deferred_run(&n->obj);
 	/* Under the bin's lock (every dispatch is): relaxed RMW, release for barrier(). */
 	atomic_fetch_add_explicit(&n->bin->done, 1, memory_order_release);
-	sync_stats_freed(&d->stats, 1);
 	free(n);
 }
 
@@ -257,11 +252,8 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 		fn(p);
 		return;
 	}
-	n->p = p;
-	n->fn = fn;
+	sync_deferred_init(&n->obj, p, fn, &d->stats);
 	n->bin = b;
-	n->dom = d;
-	sync_stats_deferred(&d->stats);
 	pthread_mutex_lock(&b->lock);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
 	/* Release: barrier() that reads it sees the call on the record. */
@@ -336,23 +328,17 @@ const struct sync_ops sync_ck_epoch = {
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)
 {
-	struct ck_epoch_domain *d;
+	struct ck_epoch_domain *d = sync_domain_new(&sync_ck_epoch, p, sizeof(*d), err, errlen);
 	size_t rsz = sizeof(ck_epoch_record_t); /* CK_CC_CACHELINE: a multiple of the line */
 
-	if (sync_check_params(&sync_ck_epoch, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d) {
-		memset(d, 0, sizeof(*d));
-		d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
-		d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	}
-	if (!d || !d->records || !d->bins || sync_domain_init(&d->base, &sync_ck_epoch, p)) {
-		if (d) {
-			free(d->records);
-			free(d->bins);
-		}
-		free(d);
+	d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
+	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
+	if (!d->records || !d->bins) {
+		free(d->records);
+		free(d->bins);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "ck_epoch: out of memory");
 		return -1;
 	}

@@ -74,8 +74,7 @@ static struct rte_rcu_qsbr *dq_v(struct sync_thread *t)
 static void dq_domain_destroy(struct sync_domain *d)
 {
 	free(dq_dom(d)->v);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int dq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -183,26 +182,17 @@ const struct sync_ops sync_dpdk_qsbr = {
 static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct dpdk_qsbr_domain *d;
+	struct dpdk_qsbr_domain *d = sync_domain_new(&sync_dpdk_qsbr, p, sizeof(*d), err, errlen);
 	size_t bytes;
 
-	if (sync_check_params(&sync_dpdk_qsbr, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_dpdk_qsbr, p)) {
-		free(d);
-		snprintf(err, errlen, "dpdk_qsbr: out of memory");
-		return -1;
-	}
 	bytes = rte_rcu_qsbr_get_memsize(p->nthreads);
 	bytes = (bytes + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
 	d->v = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
 	if (!d->v || rte_rcu_qsbr_init(d->v, p->nthreads)) {
 		free(d->v);
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "dpdk_qsbr: rte_rcu_qsbr_init for %u threads failed", p->nthreads);
 		return -1;
 	}

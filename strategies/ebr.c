@@ -405,8 +405,7 @@ static void ebr_domain_destroy(struct sync_domain *dd)
 	}
 	free(d->bins);
 	free(d->slots);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 static int ebr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -481,22 +480,16 @@ const struct sync_ops sync_ebr = {
 static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)
 {
-	struct ebr_domain *d;
+	struct ebr_domain *d = sync_domain_new(&sync_ebr, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_ebr, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d) {
-		memset(d, 0, sizeof(*d));
-		d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-		d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	}
-	if (!d || !d->slots || !d->bins || sync_domain_init(&d->base, &sync_ebr, p)) {
-		if (d) {
-			free(d->slots);
-			free(d->bins);
-		}
-		free(d);
+	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
+	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
+	if (!d->slots || !d->bins) {
+		free(d->slots);
+		free(d->bins);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "ebr: out of memory");
 		return -1;
 	}

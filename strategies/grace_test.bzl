@@ -2,8 +2,11 @@
 
 One cc_test per reclaim mode, named <strategy>_grace_test (sync) and <strategy>_defer_grace_test (defer).
 broken_grace_test(): the same harness against a deliberately broken build of a strategy, asserting that
-the harness FAILS on it (--expect-fail runs the checks in a child process).
+the harness FAILS on it (--expect-fail runs the checks in a child process). By default the broken build is
+the strategy's own file with its deps and copts from strategies.bzl; srcs and deps name them otherwise.
 """
+
+load(":strategies.bzl", "strategy_copts", "strategy_deps", "strategy_hdrs")
 
 def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medium"):
     for mode in modes:
@@ -17,16 +20,18 @@ def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medi
             size = size,
         )
 
-def broken_grace_test(name, strategy, srcs, defines, mode = "sync", phase = "all", deps = [], tags = ["no_tsan"]):
+def broken_grace_test(name, strategy, defines, srcs = None, mode = "sync", phase = "all", deps = None, tags = ["no_tsan"]):
     # no_tsan by default: the races these builds contain are the point; the
     # harness's own checks (and ASAN) must catch them, TSAN would stop first.
     native.cc_library(
         name = name + "_lib",
-        srcs = srcs,
-        copts = ["-D" + d for d in defines],
-        deps = [":sync"] + deps,
+        srcs = srcs if srcs != None else [strategy + ".c"] + strategy_hdrs(strategy),
+        copts = (strategy_copts(strategy) if srcs == None else []) + ["-D" + d for d in defines],
+        deps = [":sync"] + (deps if deps != None else strategy_deps(strategy)),
         testonly = True,
         alwayslink = True,
+        # An opt-in strategy's broken build is opt-in too.
+        tags = [t for t in tags if t == "manual"],
     )
     native.cc_test(
         name = name,

@@ -184,12 +184,6 @@ static void hm_thread_deinit(struct sync_thread *t)
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static void hm_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
 static int hm_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
@@ -226,7 +220,7 @@ const struct sync_ops sync_harmless_mask = {
 	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hm_domain_create,
-	.domain_destroy = hm_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = hm_thread_alloc,
 	.thread_init = hm_thread_init,
 	.thread_deinit = hm_thread_deinit,
@@ -243,16 +237,10 @@ const struct sync_ops sync_harmless_mask = {
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct hm_domain *d;
+	struct hm_domain *d = sync_domain_new(&sync_harmless_mask, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_harmless_mask, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_harmless_mask, p)) {
-		free(d);
-		snprintf(err, errlen, "harmless_mask: out of memory");
-		return -1;
-	}
 	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
 	/* Threads not started yet count as harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);

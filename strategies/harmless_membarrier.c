@@ -261,8 +261,7 @@ static void hb_domain_destroy(struct sync_domain *sd)
 	struct hb_domain *d = (struct hb_domain *)sd;
 
 	free(d->flag);
-	sync_domain_fini(sd);
-	free(d);
+	sync_domain_delete(sd);
 }
 
 static int hb_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -344,16 +343,12 @@ static int hb_domain_create(const struct sync_params *p, struct sync_domain **ou
 			 strerror(errno));
 		return -1;
 	}
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_harmless_membarrier, p)) {
-		free(d);
-		snprintf(err, errlen, "harmless_membarrier: out of memory");
+	d = sync_domain_new(&sync_harmless_membarrier, p, sizeof(*d), err, errlen);
+	if (!d)
 		return -1;
-	}
 	d->flag = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->flag));
 	if (!d->flag) {
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "harmless_membarrier: out of memory");
 		return -1;
 	}

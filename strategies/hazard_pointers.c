@@ -106,9 +106,7 @@ struct hp_thread {
 /* A deferred object: ck's hazard entry, and what to free. */
 struct hp_node {
 	ck_hp_hazard_t hazard;
-	void *p;
-	void (*fn)(void *);
-	struct hp_domain *d;
+	struct sync_deferred obj;
 };
 
 static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -129,8 +127,7 @@ static void hp_destroy(void *data)
 {
 	struct hp_node *n = data;
 
-	n->fn(n->p);
-	sync_stats_freed(&n->d->stats, 1);
+	sync_deferred_run(&n->obj);
 	free(n);
 }
 
@@ -140,8 +137,7 @@ static void hp_domain_destroy(struct sync_domain *dd)
 
 	/* Every thread purged its retire list at deinit. */
 	free(d->recs);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 static int hp_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -287,10 +283,7 @@ static void hp_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 		fn(p);
 		return;
 	}
-	n->p = p;
-	n->fn = fn;
-	n->d = d;
-	sync_stats_deferred(&d->stats);
+	sync_deferred_init(&n->obj, p, fn, &d->stats);
 #ifdef HAZARD_POINTERS_BREAK_NO_SCAN
 	(void)r;
 	hp_destroy(n);
@@ -370,24 +363,15 @@ const struct sync_ops sync_hazard_pointers = {
 static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct hp_domain *d;
+	struct hp_domain *d = sync_domain_new(&sync_hazard_pointers, p, sizeof(*d), err, errlen);
 	size_t bytes;
 
-	if (sync_check_params(&sync_hazard_pointers, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_hazard_pointers, p)) {
-		free(d);
-		snprintf(err, errlen, "hazard_pointers: out of memory");
-		return -1;
-	}
 	bytes = (size_t)p->nthreads * sizeof(*d->recs);
 	d->recs = aligned_alloc(SYNC_CACHELINE, bytes);
 	if (!d->recs) {
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "hazard_pointers: out of memory for %u hazard records", p->nthreads);
 		return -1;
 	}

@@ -209,12 +209,6 @@ static void if_thread_deinit(struct sync_thread *t)
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static void if_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
 static int if_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
@@ -249,7 +243,7 @@ const struct sync_ops sync_isolate_full = {
 	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = if_domain_create,
-	.domain_destroy = if_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = if_thread_alloc,
 	.thread_init = if_thread_init,
 	.thread_deinit = if_thread_deinit,
@@ -266,16 +260,10 @@ const struct sync_ops sync_isolate_full = {
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct if_domain *d;
+	struct if_domain *d = sync_domain_new(&sync_isolate_full, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_isolate_full, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_isolate_full, p)) {
-		free(d);
-		snprintf(err, errlen, "isolate_full: out of memory");
-		return -1;
-	}
 	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
 	/* Threads not started yet count as idle and harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);

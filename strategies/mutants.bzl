@@ -8,8 +8,11 @@ and runs them all (or the `ci` subset) a number of times and prints the table.
 Fields: strategy, what (the macro is STRATEGY_BREAK_WHAT), harness ("grace": grace_test.c; "family":
 haproxy_family_test.c; "script": tgroups_script_test.c), args (the harness's arguments before its
 expect-failure flag), ci (in the CI subset), and for a second target on a mutant already listed, name
-(such targets are must-fail tests too, but not rows of the table).
+(such targets are must-fail tests too, but not rows of the table). A mutant's library gets the strategy's
+headers and deps from strategies.bzl.
 """
+
+load(":strategies.bzl", "strategy_deps", "strategy_hdrs")
 
 MUTANTS = [
     # rwlock: the read side takes the lock.
@@ -57,11 +60,6 @@ MUTANTS = [
     {"strategy": "harmless_membarrier", "what": "NO_MEMBARRIER", "harness": "family", "args": ["--only=litmus"], "ci": True},
 ]
 
-_HEADERS = {
-    "harmless_mask": ["harmless_mask.h"],
-    "harmless_membarrier": ["harmless_membarrier.h"],
-}
-
 def mutant_name(m):
     return m.get("name", m["strategy"] + "_broken_" + m["what"].lower() + "_test")
 
@@ -72,7 +70,7 @@ def strategy_mutants():
         name = mutant_name(m)
         macro = s.upper() + "_BREAK_" + m["what"]
         copts = ["-D" + macro]
-        hdrs = _HEADERS.get(s, [])
+        hdrs = strategy_hdrs(s)
         if m["harness"] == "script":
             copts = copts + ["-DTGROUPS_TEST_HOOKS"]
             hdrs = hdrs + ["tgroups_test_hooks.h"]
@@ -82,7 +80,7 @@ def strategy_mutants():
             srcs = [s + ".c"],
             hdrs = hdrs,
             copts = copts,
-            deps = [":sync"] + m.get("deps", []),
+            deps = [":sync"] + strategy_deps(s) + [d for d in m.get("deps", []) if d not in strategy_deps(s)],
             alwayslink = True,
         )
 

@@ -6,7 +6,6 @@
  */
 #include "strategies/sync.h"
 
-#include <stdlib.h>
 
 struct none_thread {
 	struct sync_thread base;
@@ -14,12 +13,6 @@ struct none_thread {
 
 static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen);
-
-static void none_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
 
 static int none_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
 			     char *err, size_t errlen)
@@ -56,7 +49,7 @@ const struct sync_ops sync_none = {
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
 	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
 	.domain_create = none_domain_create,
-	.domain_destroy = none_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = none_thread_alloc,
 	.thread_free = sync_thread_delete,
 	.isolate = none_isolate,
@@ -67,16 +60,10 @@ const struct sync_ops sync_none = {
 static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)
 {
-	struct sync_domain *d;
+	struct sync_domain *d = sync_domain_new(&sync_none, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_none, p, err, errlen))
+	if (!d)
 		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(d, &sync_none, p)) {
-		free(d);
-		snprintf(err, errlen, "none: out of memory");
-		return -1;
-	}
 	*out = d;
 	return 0;
 }

@@ -524,8 +524,7 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	pthread_mutex_destroy(&d->gp_lock);
 	pthread_mutex_destroy(&d->reclaim_lock);
 	free(d->slots);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 static int qsbr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -649,19 +648,13 @@ const struct sync_ops sync_qsbr = {
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)
 {
-	struct qsbr_domain *d;
+	struct qsbr_domain *d = sync_domain_new(&sync_qsbr, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_qsbr, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d) {
-		memset(d, 0, sizeof(*d));
-		d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-	}
-	if (!d || !d->slots || sync_domain_init(&d->base, &sync_qsbr, p)) {
-		if (d)
-			free(d->slots);
-		free(d);
+	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
+	if (!d->slots) {
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "qsbr: out of memory");
 		return -1;
 	}

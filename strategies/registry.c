@@ -7,64 +7,47 @@
 
 #include <string.h>
 
-/* --- declarations: one line per strategy --- */
-extern const struct sync_ops sync_none;
-extern const struct sync_ops sync_rwlock;
-extern const struct sync_ops sync_wake_all;
-extern const struct sync_ops sync_harmless_mask;
-extern const struct sync_ops sync_isolate_full;
-extern const struct sync_ops sync_tgroups;
-extern const struct sync_ops sync_harmless_membarrier;
-extern const struct sync_ops sync_qsbr;
-extern const struct sync_ops sync_ebr;
-extern const struct sync_ops sync_urcu_qsbr;
-extern const struct sync_ops sync_urcu_memb;
-extern const struct sync_ops sync_ck_epoch;
-extern const struct sync_ops sync_urcu_mb;
-extern const struct sync_ops sync_urcu_bp;
-extern const struct sync_ops sync_urcu_signal;
-extern const struct sync_ops sync_brlock;
-extern const struct sync_ops sync_replicas_lazy;
-extern const struct sync_ops sync_replicas_eager;
-extern const struct sync_ops sync_seqlock;
-extern const struct sync_ops sync_hazard_pointers;
-#ifdef SYNC_WITH_DPDK /* opt-in: --config=dpdk */
-extern const struct sync_ops sync_dpdk_qsbr;
+/*
+ * The list, one line per strategy, in the order --list prints: X(name) for
+ * the table sync_<name> its file defines. An opt-in strategy is listed only
+ * when its build is asked for (SYNC_WITH_<NAME>, set by strategies.bzl).
+ */
+#ifdef SYNC_WITH_DPDK_QSBR /* opt-in: --config=dpdk */
+#define SYNC_OPT_IN_DPDK_QSBR(X) X(dpdk_qsbr)
+#else
+#define SYNC_OPT_IN_DPDK_QSBR(X)
 #endif
-/* --- end declarations --- */
+
+#define SYNC_STRATEGIES(X)		\
+	X(none)				\
+	X(rwlock)			\
+	X(wake_all)			\
+	X(harmless_mask)		\
+	X(isolate_full)			\
+	X(tgroups)			\
+	X(harmless_membarrier)		\
+	X(qsbr)				\
+	X(ebr)				\
+	X(urcu_qsbr)			\
+	X(urcu_memb)			\
+	X(ck_epoch)			\
+	X(urcu_mb)			\
+	X(urcu_bp)			\
+	X(urcu_signal)			\
+	X(brlock)			\
+	X(replicas_lazy)		\
+	X(replicas_eager)		\
+	X(seqlock)			\
+	X(hazard_pointers)		\
+	SYNC_OPT_IN_DPDK_QSBR(X)
+
+#define SYNC_DECLARE(name) extern const struct sync_ops sync_##name;
+#define SYNC_ENTRY(name) &sync_##name,
+
+SYNC_STRATEGIES(SYNC_DECLARE)
 
 const struct sync_ops *const sync_registry[] = {
-	/* --- entries: one line per strategy --- */
-	&sync_none,
-	&sync_rwlock,
-	&sync_wake_all,
-	&sync_harmless_mask,
-	&sync_isolate_full,
-	&sync_tgroups,
-	&sync_harmless_membarrier,
-	&sync_qsbr,
-	&sync_ebr,
-	&sync_urcu_qsbr,
-	&sync_urcu_memb,
-	&sync_ck_epoch,
-	&sync_urcu_mb,
-	&sync_urcu_bp,
-	&sync_urcu_signal,
-	&sync_brlock,
-	&sync_replicas_lazy,
-	&sync_replicas_eager,
-	&sync_seqlock,
-	&sync_hazard_pointers,
-#ifdef SYNC_WITH_DPDK
-	&sync_dpdk_qsbr,
-#endif
-	/* --- end entries --- */
-	/*
-	 * Not listed until every harness reads through loop.h's sync_read()
-	 * and sync_deref(): seqlock (its readers must redo torn sections) and
-	 * hazard_pointers (its readers must publish what they load). Their
-	 * libraries and validate tests are in strategies/BUILD.
-	 */
+	SYNC_STRATEGIES(SYNC_ENTRY)
 	NULL,
 };
 

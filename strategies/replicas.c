@@ -208,24 +208,15 @@ int replicas_domain_create(const struct sync_ops *ops, enum replicas_mode mode,
 			   const struct sync_params *p, struct sync_domain **out, char *err,
 			   size_t errlen)
 {
-	struct replicas_domain *d;
+	struct replicas_domain *d = sync_domain_new(ops, p, sizeof(*d), err, errlen);
 	size_t bytes;
 
-	if (sync_check_params(ops, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, ops, p)) {
-		free(d);
-		snprintf(err, errlen, "%s: out of memory", ops->name);
-		return -1;
-	}
 	bytes = (size_t)p->nthreads * sizeof(*d->slots);
 	d->slots = aligned_alloc(SYNC_CACHELINE, bytes);
 	if (!d->slots) {
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		snprintf(err, errlen, "%s: out of memory for %u slots", ops->name, p->nthreads);
 		return -1;
 	}
@@ -237,8 +228,7 @@ int replicas_domain_create(const struct sync_ops *ops, enum replicas_mode mode,
 		if (d->efd < 0) {
 			snprintf(err, errlen, "%s: eventfd: %s", ops->name, strerror(errno));
 			free(d->slots);
-			sync_domain_fini(&d->base);
-			free(d);
+			sync_domain_delete(&d->base);
 			return -1;
 		}
 	}
@@ -255,8 +245,7 @@ void replicas_domain_destroy(struct sync_domain *dd)
 		close(d->efd);
 	pthread_mutex_destroy(&d->update_lock);
 	free(d->slots);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 int replicas_wake_fd(struct sync_domain *d)

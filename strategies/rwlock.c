@@ -59,8 +59,7 @@ static struct rwlock_domain *rw_dom(struct sync_domain *d)
 static void rwlock_domain_destroy(struct sync_domain *d)
 {
 	pthread_rwlock_destroy(&rw_dom(d)->lock);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -132,24 +131,19 @@ static void rwlock_release(struct sync_thread *t)
 	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
 }
 
-static void rwlock_dump(struct sync_domain *d, FILE *out)
+static void rwlock_dump_thread(struct sync_thread *t, FILE *out)
 {
 	static const char *const what[] = { "free", "reading", "writing" };
+	int h = atomic_load_explicit(&((struct rwlock_thread *)t)->holding, memory_order_relaxed);
 
+	fputs((h >= 0 && h <= 2) ? what[h] : "?", out);
+}
+
+static void rwlock_dump(struct sync_domain *d, FILE *out)
+{
 	fprintf(out, "rwlock: %u threads, %llu updates, writer-preferring\n", d->nthreads,
 		(unsigned long long)atomic_load_explicit(&rw_dom(d)->updates, memory_order_relaxed));
-	for (unsigned i = 0; i < d->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&d->threads[i], memory_order_acquire);
-		int h;
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		h = atomic_load_explicit(&((struct rwlock_thread *)t)->holding, memory_order_relaxed);
-		fprintf(out, "  thread %u: %s, waiting for %s\n", i, (h >= 0 && h <= 2) ? what[h] : "?",
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(d, out, rwlock_dump_thread);
 }
 
 const struct sync_ops sync_rwlock = {
@@ -173,23 +167,12 @@ const struct sync_ops sync_rwlock = {
 static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
 				char *err, size_t errlen)
 {
-	struct rwlock_domain *d;
+	struct rwlock_domain *d = sync_domain_new(&sync_rwlock, p, sizeof(*d), err, errlen);
 	pthread_rwlockattr_t attr;
 	int rc;
 
-	if (sync_check_params(&sync_rwlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d) {
-		snprintf(err, errlen, "rwlock: out of memory");
-		return -1;
-	}
-	memset(d, 0, sizeof(*d));
-	if (sync_domain_init(&d->base, &sync_rwlock, p)) {
-		free(d);
-		snprintf(err, errlen, "rwlock: out of memory");
-		return -1;
-	}
 	pthread_rwlockattr_init(&attr);
 	rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (rc == 0)
@@ -197,8 +180,7 @@ static int rwlock_domain_create(const struct sync_params *p, struct sync_domain 
 	pthread_rwlockattr_destroy(&attr);
 	if (rc) {
 		snprintf(err, errlen, "rwlock: cannot create a writer-preferring rwlock: %s", strerror(rc));
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		return -1;
 	}
 	atomic_init(&d->updates, 0);

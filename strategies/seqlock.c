@@ -87,8 +87,7 @@ static struct seqlock_thread *sq_thr(struct sync_thread *t)
 static void sq_domain_destroy(struct sync_domain *d)
 {
 	pthread_mutex_destroy(&sq_dom(d)->writer_mutex);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int sq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
@@ -173,6 +172,12 @@ static uint64_t sq_retries(struct sync_domain *dd)
 	return n;
 }
 
+static void sq_dump_thread(struct sync_thread *t, FILE *out)
+{
+	fprintf(out, "%llu retries",
+		(unsigned long long)atomic_load_explicit(&sq_thr(t)->retries, memory_order_relaxed));
+}
+
 static void sq_dump(struct sync_domain *dd, FILE *out)
 {
 	struct seqlock_domain *d = sq_dom(dd);
@@ -182,17 +187,7 @@ static void sq_dump(struct sync_domain *dd, FILE *out)
 		(s & 1) ? "write under way" : "stable",
 		(unsigned long long)atomic_load_explicit(&d->writes, memory_order_relaxed),
 		(unsigned long long)sq_retries(dd));
-	for (unsigned i = 0; i < dd->nthreads; i++) {
-		struct sync_thread *t = atomic_load_explicit(&dd->threads[i], memory_order_acquire);
-
-		if (!t) {
-			fprintf(out, "  thread %u: not attached\n", i);
-			continue;
-		}
-		fprintf(out, "  thread %u: %llu retries, waiting for %s\n", i,
-			(unsigned long long)atomic_load_explicit(&sq_thr(t)->retries, memory_order_relaxed),
-			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
-	}
+	sync_dump_threads(dd, out, sq_dump_thread);
 }
 
 static void sq_summary(struct sync_domain *dd, FILE *out)
@@ -224,18 +219,10 @@ const struct sync_ops sync_seqlock = {
 static int sq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct seqlock_domain *d;
+	struct seqlock_domain *d = sync_domain_new(&sync_seqlock, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_seqlock, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (d)
-		memset(d, 0, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_seqlock, p)) {
-		free(d);
-		snprintf(err, errlen, "seqlock: out of memory");
-		return -1;
-	}
 	pthread_mutex_init(&d->writer_mutex, NULL);
 	ck_sequence_init(&d->seq);
 	*out = &d->base;

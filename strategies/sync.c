@@ -111,6 +111,32 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 	return 0;
 }
 
+void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+		      char *err, size_t errlen)
+{
+	/* aligned_alloc wants a multiple of the alignment. */
+	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
+	struct sync_domain *d;
+
+	if (sync_check_params(ops, p, err, errlen))
+		return NULL;
+	d = aligned_alloc(SYNC_CACHELINE, rounded);
+	if (d)
+		memset(d, 0, rounded);
+	if (!d || sync_domain_init(d, ops, p)) {
+		free(d);
+		snprintf(err, errlen, "%s: out of memory", ops->name);
+		return NULL;
+	}
+	return d;
+}
+
+void sync_domain_delete(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
 int sync_ops_check(const struct sync_ops *o, char *err, size_t errlen)
 {
 	const char *name = o->name ? o->name : "(unnamed)";
@@ -192,6 +218,24 @@ const char *sync_doing_name(int d)
 	if (d < 0 || (size_t)d >= sizeof(names) / sizeof(names[0]))
 		return "?";
 	return names[d];
+}
+
+void sync_dump_threads(struct sync_domain *d, FILE *out,
+		       void (*state)(struct sync_thread *t, FILE *out))
+{
+	for (unsigned i = 0; i < d->nthreads; i++) {
+		/* Acquire: pairs with sync_thread_attach, t is initialized. */
+		struct sync_thread *t = atomic_load_explicit(&d->threads[i], memory_order_acquire);
+
+		if (!t) {
+			fprintf(out, "  thread %u: not attached\n", i);
+			continue;
+		}
+		fprintf(out, "  thread %u: ", i);
+		state(t, out);
+		fprintf(out, ", waiting for %s\n",
+			sync_wait_kind_name(atomic_load_explicit(&t->wait_kind, memory_order_relaxed)));
+	}
 }
 
 char *sync_summary_string(struct sync_domain *d, char *buf, size_t len)

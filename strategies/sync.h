@@ -364,6 +364,20 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);
 
 /*
+ * The usual start of domain_create and the usual domain_destroy:
+ * sync_domain_new checks p (sync_check_params), allocates a zeroed,
+ * cache-line aligned domain of `size` bytes (the strategy's struct, whose
+ * first member is struct sync_domain) and fills its head; NULL with the
+ * reason in err ("<strategy>: out of memory" or the failed check). The
+ * strategy then fills its own fields. sync_domain_delete releases the head
+ * and frees the domain: the domain_destroy of a strategy that owns nothing
+ * else.
+ */
+void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+		      char *err, size_t errlen);
+void sync_domain_delete(struct sync_domain *d);
+
+/*
  * Checks that a table is consistent: identity filled, the required hooks
  * present, the update hooks matching the capabilities. 0, or -1 with a
  * one-line reason in err.
@@ -376,6 +390,15 @@ _Noreturn void sync_missing_hook(const struct sync_ops *ops, const char *hook);
 /* Names for the watchdog's report. */
 const char *sync_wait_kind_name(int k);
 const char *sync_doing_name(int d);
+
+/*
+ * The per-thread lines of a dump(), one per thread slot: "  thread N: ",
+ * then state(t, out) (the strategy's view of that thread, no newline), then
+ * ", waiting for <kind>"; "  thread N: not attached" for an empty slot.
+ * Racy reads by design: called by the watchdog while the run is stuck.
+ */
+void sync_dump_threads(struct sync_domain *d, FILE *out,
+		       void (*state)(struct sync_thread *t, FILE *out));
 
 /*
  * Counters every grace-period strategy keeps for its summary(): synchronize
@@ -409,6 +432,35 @@ static inline void sync_stats_deferred(struct sync_reclaim_stats *s)
 static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 {
 	atomic_fetch_sub_explicit(&s->pending, n, memory_order_relaxed);
+}
+
+/*
+ * One deferred object as a library's callback finds it. The interface hands
+ * defer_free a bare pointer, while call_rcu, ck_epoch_call and ck_hp_retire
+ * want their own head inside the object: such a strategy allocates one node
+ * {the library's head, struct sync_deferred} per deferred object.
+ */
+struct sync_deferred {
+	void *p;
+	void (*fn)(void *);
+	struct sync_reclaim_stats *stats; /* the domain's: counts the run */
+};
+
+/* Before the node goes to the library: what to free, and one more deferred object. */
+static inline void sync_deferred_init(struct sync_deferred *x, void *p, void (*fn)(void *),
+				      struct sync_reclaim_stats *stats)
+{
+	x->p = p;
+	x->fn = fn;
+	x->stats = stats;
+	sync_stats_deferred(stats);
+}
+
+/* From the library's callback: frees the object and counts it (the node is the caller's). */
+static inline void sync_deferred_run(struct sync_deferred *x)
+{
+	x->fn(x->p);
+	sync_stats_freed(x->stats, 1);
 }
 
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */

@@ -218,12 +218,6 @@ static int tg_thread_init(struct sync_thread *t, char *err, size_t errlen)
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static void tg_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
 static int tg_thread_alloc(struct sync_domain *sd, unsigned tid, struct sync_thread **out,
 			   char *err, size_t errlen)
 {
@@ -264,7 +258,7 @@ const struct sync_ops sync_tgroups = {
 	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = tg_domain_create,
-	.domain_destroy = tg_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = tg_thread_alloc,
 	.thread_init = tg_thread_init,
 	.thread_deinit = tg_harmless_now,
@@ -281,16 +275,10 @@ const struct sync_ops sync_tgroups = {
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct tg_domain *d;
+	struct tg_domain *d = sync_domain_new(&sync_tgroups, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_tgroups, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_tgroups, p)) {
-		free(d);
-		snprintf(err, errlen, "tgroups: out of memory");
-		return -1;
-	}
 	d->ngroups = (p->nthreads + TG_GROUP - 1) / TG_GROUP;
 	for (unsigned g = 0; g < TG_MAX_GROUPS; g++) {
 		unsigned first = g * TG_GROUP, n = 0;

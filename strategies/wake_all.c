@@ -296,8 +296,7 @@ static void wa_domain_destroy(struct sync_domain *sd)
 	struct wa_domain *d = (struct wa_domain *)sd;
 
 	close(d->efd);
-	sync_domain_fini(sd);
-	free(d);
+	sync_domain_delete(sd);
 }
 
 static int wa_wake_fd(struct sync_domain *sd)
@@ -372,21 +371,14 @@ const struct sync_ops sync_wake_all = {
 static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct wa_domain *d;
+	struct wa_domain *d = sync_domain_new(&sync_wake_all, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&sync_wake_all, p, err, errlen))
+	if (!d)
 		return -1;
-	d = aligned_alloc(SYNC_CACHELINE, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &sync_wake_all, p)) {
-		free(d);
-		snprintf(err, errlen, "wake_all: out of memory");
-		return -1;
-	}
 	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->efd < 0) {
 		snprintf(err, errlen, "wake_all: eventfd: %s", strerror(errno));
-		sync_domain_fini(&d->base);
-		free(d);
+		sync_domain_delete(&d->base);
 		return -1;
 	}
 	atomic_init(&d->all, 0);
