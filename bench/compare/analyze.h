@@ -7,7 +7,7 @@
 #define COMPARE_ANALYZE_H
 
 #include "bench/compare/stats.h"
-#include "bench/histogram.h"
+#include "bench/lib/histogram.h"
 
 #include <stddef.h>
 

@@ -50,11 +50,11 @@
  * cannot be written completely is exit status 1.
  */
 #include "bench/compare/matrix.h"
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 #include "bench/lib/floors.h"
-#include "bench/gbench.h"
-#include "bench/pollsim.h"
-#include "bench/rw.h"
+#include "bench/gbench/gbench.h"
+#include "bench/sim/pollsim.h"
+#include "bench/rw/rw.h"
 #include "strategies/sync.h"
 
 #include <errno.h>

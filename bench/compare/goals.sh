@@ -61,7 +61,7 @@ elif [ -d "$0.runfiles/syncbench" ]; then
 else
 	R=$(cd "$(dirname "$0")/../.." && pwd)
 fi
-POLLSIM=${POLLSIM:-$R/bench/pollsim}
+POLLSIM=${POLLSIM:-$R/bench/sim/pollsim}
 RW=${RW:-$R/bench/rw/readers_writers}
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 

@@ -4,7 +4,7 @@
  * names and groups, and the interleaved run order (see compare_bench.c).
  */
 #include "bench/compare/matrix.h"
-#include "bench/flags.h"
+#include "bench/lib/flags.h"
 
 #include <stdio.h>
 #include <stdlib.h>

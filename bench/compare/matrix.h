@@ -6,7 +6,7 @@
 #ifndef COMPARE_MATRIX_H
 #define COMPARE_MATRIX_H
 
-#include "bench/pollsim.h"
+#include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
 #define PROG "compare_bench"

@@ -1,2 +1,0 @@
-/* Forwarding header: flags.h lives in bench/lib/. */
-#include "bench/lib/flags.h"

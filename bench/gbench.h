@@ -1,2 +1,0 @@
-/* Forwarding header: gbench.h lives in bench/gbench/. */
-#include "bench/gbench/gbench.h"

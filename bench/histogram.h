@@ -1,2 +1,0 @@
-/* Forwarding header: histogram.h lives in bench/lib/. */
-#include "bench/lib/histogram.h"

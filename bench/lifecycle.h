@@ -1,2 +1,0 @@
-/* Forwarding header: lifecycle.h lives in bench/lib/. */
-#include "bench/lib/lifecycle.h"

@@ -1,2 +1,0 @@
-/* Forwarding header: pollsim.h lives in bench/sim/. */
-#include "bench/sim/pollsim.h"
