@@ -1,88 +1,84 @@
-# data.jq - every figure's columns, pulled from a run's benchmarks.json with jq
-# (gnuplot reads them through `plot "< jq ..."`; no JSON parser is written
-# here). Run as:
+# data.jq - every figure's columns, pulled from a run's stats.json (written by
+# bench/compare/analyze: one entry per point, its parameters as fields, each
+# figure's median and 95% interval over the repetitions) with jq; gnuplot
+# reads them through `plot "< jq ..."` or a fetched file. No statistic is
+# computed here. Run as:
 #   jq -r -f data.jq --arg what W [--arg scen S] [--arg series K]
-#                    [--arg metric M] [--arg upd U] benchmarks.json
-# Names are <scenario>/<strategy>/threads:N/updater:U/reclaim:R/rate:X/...
-# and rw/<strategy>/readers:R/writers:W/reclaim:R/...; a series is
-# "<strategy>:<reclaim>". With repetitions, the median aggregate is plotted;
-# skipped (error) points are never plotted (summary.md lists them).
+#                    [--arg metric M] [--arg upd U] stats.json
+# A series is "<strategy>:<reclaim>"; its panel (small multiples by family,
+# at most about six series each) is "excl" (baseline and exclusive), "gsync"
+# (grace periods, synchronous reclamation) or "gdefer" (deferred); `none`, the
+# reference, is drawn in every panel. Points that did not run are not drawn.
+# Every data line is "x median lo hi" (lo = hi = median where the point has
+# no interval: fewer than 6 repetitions, or a pooled percentile).
 #
-#   what=series    the series present among the poll-loop points (or rw with
-#                  fam=rw), in run (= registry) order, one per line
-# For sweep, rate and rw, --arg series '*' gives every series at once, one
-# gnuplot data block each, in what=series order (one jq run per panel).
-#   what=sweep     "threads value" of series at scenario, updater, sweep rate
-#   what=rate      "rate value" of series at scenario, threads = online CPUs,
-#                  updater loop
-#   what=bar       "index value title colour" per series: metric at scenario,
+#   what=pre       gnuplot assignments of the run-wide values
+#   what=series    the series present (fam=rw: of the readers/writers points)
+#   what=sweep     "threads ..." of a series at scenario, updater, sweep rate
+#   what=rate      "rate ..." at scenario, threads = online CPUs, updater loop
+#   what=bar       "index median lo hi title colour": metric at scenario,
 #                  threads = online CPUs, updater loop, sweep rate
-#   what=rw        "readers value" of series with writers = $w
-#   what=rwbar     "index value title colour" per series: metric at readers 1, writers 0
-# (colour: the series' place in the poll-loop series, as in the line plots)
+#   what=rw        "readers ..." of a series with writers = $w
+#   what=rwbar     "index median lo hi title colour": readers 1, writers 0
+# For sweep, rate and rw, --arg series '*' gives every series at once, one
+# gnuplot data block each, in what=series order.
 
 def arg($n): $ARGS.named[$n] // "";
-def kv: split(":") | {(.[0]): .[1]};
-def parse: (.run_name // .name) | split("/") as $f
-	| if $f[0] == "rw" then
-		{fam: "rw", strategy: $f[1]} + ($f[2:5] | map(kv) | add)
-		| .readers |= tonumber | .writers |= tonumber
-	  else
-		{fam: "poll", scenario: $f[0], strategy: $f[1]} + ($f[2:6] | map(kv) | add)
-		| .threads |= tonumber | .rate |= tonumber
-	  end
-	| . + {series: "\(.strategy):\(.reclaim)"};
+def series: "\(.strategy):\(.reclaim)";
+def panel: if .family == "grace" then (if .reclaim == "defer" then "gdefer" else "gsync" end) else "excl" end;
 def title($s): $s | split(":") | if .[1] == "defer" then "\(.[0]) (defer)" else .[0] end;
+# The figure of a point as [median, lo, hi], or null when not measured.
+def fig($m): (.figures[$m] | if . == null then null
+		else [.median, (.lo // .median), (.hi // .median)] end)
+	// (.pooled[$m] | if . == null or .value == null then null else [.value, .value, .value] end);
+def line($x; $m): fig($m) as $f | if $f == null then empty else "\($x) \($f | map(tostring) | join(" "))" end;
 
-.context as $ctx
-| ($ctx.sweep_rate // 200) as $sweep
-| $ctx.online_cpus as $cpus
-| [.benchmarks[]
-   | select(.error_occurred != true)
-   | select(if (.repetitions // 1) > 1 then .aggregate_name == "median" else .run_type != "aggregate" end)
-   | . + {p: parse}] as $rows
+.online_cpus as $cpus
+| [.points[] | select(.error == null or (.figures | length) > 0)] as $rows
+| ([$rows[] | select(.kind == "poll") | .rate] | group_by(.) | max_by(length) // [200] | .[0]) as $sweep
 | arg("metric") as $m
-# The series present, in run (= registry) order.
-| def series_of($fam): [$rows[] | select(.p.fam == $fam) | .p.series]
+| def series_of($fam): [$rows[] | select(.kind == $fam) | series]
 	| reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end);
-# With --arg series '*': one block per series (in series_of order), blocks
-# separated by two blank lines (gnuplot's `index`), an empty series as one
-# "NaN NaN" line so that block numbers stay aligned with the series.
+  def panel_of($s): [$rows[] | select(series == $s)] | .[0] | panel;
   def blocks($fam; f): if arg("series") == "*" then
-	[series_of($fam)[] as $s | [$s | f] | if length == 0 then "NaN NaN" else join("\n") end] | join("\n\n\n")
+	[series_of($fam)[] as $s | [$s | f] | if length == 0 then "NaN NaN NaN NaN" else join("\n") end] | join("\n\n\n")
 	else (arg("series") | f) end;
   def gpstr: tostring | gsub("\""; "'") | "\"\(.)\"";
   if arg("what") == "pre" then
-	# gnuplot assignments of the run-wide values (render.sh, gnuplot -e)
 	"SERIES = \(series_of("poll") | join(" ") | gpstr); " +
+	"PANELS = \([series_of("poll")[] | panel_of(.)] | join(" ") | gpstr); " +
 	"RWSERIES = \(series_of("rw") | join(" ") | gpstr); " +
+	"RWPANELS = \([series_of("rw")[] as $s | [$rows[] | select(.kind == "rw" and series == $s)] | .[0] | panel] | join(" ") | gpstr); " +
 	"CPUS = \($cpus // 1); SWEEP = \($sweep | gpstr); " +
-	"RUN = \("\($ctx.host_short // $ctx.host_name) \($ctx.commit // "") \($ctx.cpu_model // "") \($ctx.online_cpus) CPUs" + (if $ctx.incomplete then " INCOMPLETE" else "" end) | gpstr); " +
-	"XMAX = \(1.25 * ([$rows[] | select(.p.fam == "poll") | .p.threads] | max // 4)); " +
-	"SCENS = \([$rows[] | select(.p.fam == "poll") | .p.scenario] | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ") | gpstr)"
+	"XMAX = \(1.25 * ([$rows[] | select(.kind == "poll") | .threads] | max // 4)); " +
+	"RWMAX = \(1.25 * ([$rows[] | select(.kind == "rw") | .readers] | max // 4)); " +
+	"SCENS = \([$rows[] | select(.kind == "poll") | .scenario] | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ") | gpstr); " +
+	# scenarios with more than one thread count (a sweep worth a line plot)
+	"SWEEPSCENS = \([$rows[] | select(.kind == "poll" and .rate == $sweep and .updater == "loop")] | group_by(.scenario) | map(select(map(.threads) | unique | length > 1) | .[0].scenario) | join(" ") | gpstr); " +
+	# scenarios with more than one rate at threads = CPUs
+	"RSCENS = \([$rows[] | select(.kind == "poll" and .threads == $cpus and .updater == "loop")] | group_by(.scenario) | map(select(map(.rate) | unique | length > 1) | .[0].scenario) | join(" ") | gpstr)"
   elif arg("what") == "series" then
 	series_of(arg("fam") | if . == "" then "poll" else . end)[]
-  elif arg("what") == "title" then title(arg("series"))
   elif arg("what") == "sweep" then
-	blocks("poll"; . as $s | $rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == $s
-			 and .p.updater == (arg("upd") | if . == "" then "loop" else . end)
-			 and .p.rate == $sweep and .[$m] != null)
-		| "\(.p.threads) \(.[$m])")
+	blocks("poll"; . as $s | [$rows[] | select(.kind == "poll" and .scenario == arg("scen") and series == $s
+			 and .updater == (arg("upd") | if . == "" then "loop" else . end) and .rate == $sweep)]
+		| sort_by(.threads)[] | line(.threads; $m))
   elif arg("what") == "rate" then
-	blocks("poll"; . as $s | [$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.series == $s
-			  and .p.updater == "loop" and .p.threads == $cpus and .[$m] != null)]
-		| sort_by(.p.rate)[] | "\(.p.rate) \(.[$m])")
+	blocks("poll"; . as $s | [$rows[] | select(.kind == "poll" and .scenario == arg("scen") and series == $s
+			  and .updater == "loop" and .threads == $cpus)]
+		| sort_by(.rate)[] | line(.rate; $m))
   elif arg("what") == "bar" then
-	[$rows[] | select(.p.fam == "poll" and .p.scenario == arg("scen") and .p.updater == "loop"
-			  and .p.threads == $cpus and .p.rate == $sweep and .[$m] != null)]
-	| series_of("poll") as $all
-	| to_entries[] | . as $e | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\" \(($all | index([$e.value.p.series]) // $e.key) + 1)"
+	series_of("poll") as $all
+	| [$rows[] | select(.kind == "poll" and .scenario == arg("scen") and .updater == "loop"
+			  and .threads == $cpus and .rate == $sweep and fig($m) != null)]
+	| to_entries[] | .value as $p | ($p | fig($m)) as $f
+	| "\(.key) \($f | map(tostring) | join(" ")) \"\(title($p | series))\" \(($all | index([$p | series]) // .key) + 1)"
   elif arg("what") == "rw" then
-	blocks("rw"; . as $s | [$rows[] | select(.p.fam == "rw" and .p.series == $s and .p.writers == (arg("w") | tonumber)
-			  and .[$m] != null)]
-		| sort_by(.p.readers)[] | "\(.p.readers) \(.[$m])")
+	blocks("rw"; . as $s | [$rows[] | select(.kind == "rw" and series == $s and .writers == (arg("w") | tonumber))]
+		| sort_by(.readers)[] | line(.readers; $m))
   elif arg("what") == "rwbar" then
-	[$rows[] | select(.p.fam == "rw" and .p.readers == 1 and .p.writers == 0 and .[$m] != null)]
-	| (series_of("poll") | if length == 0 then series_of("rw") else . end) as $all
-	| to_entries[] | . as $e | "\(.key) \(.value[$m]) \"\(title(.value.p.series))\" \(($all | index([$e.value.p.series]) // $e.key) + 1)"
+	(series_of("poll") | if length == 0 then series_of("rw") else . end) as $all
+	| [$rows[] | select(.kind == "rw" and .readers == 1 and .writers == 0 and fig($m) != null)]
+	| to_entries[] | .value as $p | ($p | fig($m)) as $f
+	| "\(.key) \($f | map(tostring) | join(" ")) \"\(title($p | series))\" \(($all | index([$p | series]) // .key) + 1)"
   else error("data.jq: unknown --arg what \(arg("what"))") end

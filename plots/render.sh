@@ -1,16 +1,18 @@
 #!/bin/sh
 # render.sh - renders every figure of a run: `./bazelw run //plots:render --
 # <results dir>` (a relative path is taken from where the command was typed).
-# Each plots/*.gp (style.gp aside) writes PNG and SVG into <dir>/plots/,
-# through a temporary folder renamed into place, so a half-rendered set never
-# replaces a good one.
+# Each plots/*.gp (style.gp and panels.gp aside) writes PNG and SVG into
+# <dir>/plots/ from the run's stats.json (analyze's medians and intervals),
+# through a temporary folder renamed into place only when every figure was
+# written completely, so a half-rendered set never replaces a good one (a full
+# disk leaves the old set and exit status 1).
 set -u
 prog=render
 [ $# -eq 1 ] || { echo "$prog: usage: render <results dir> (the folder holding benchmarks.json)" >&2; exit 2; }
 dir=$1
 case $dir in /*) ;; *) dir=${BUILD_WORKING_DIRECTORY:-$PWD}/$dir ;; esac
-[ -f "$dir/benchmarks.json" ] || { echo "$prog: '$1': no benchmarks.json in that folder" >&2; exit 2; }
-jq -e '.benchmarks' "$dir/benchmarks.json" >/dev/null 2>&1 || { echo "$prog: '$1': benchmarks.json is not a Google Benchmark JSON" >&2; exit 2; }
+[ -f "$dir/stats.json" ] || { echo "$prog: '$1': no stats.json in that folder (a results folder of //:compare)" >&2; exit 2; }
+jq -e '.points | type == "array"' "$dir/stats.json" >/dev/null 2>&1 || { echo "$prog: '$1': stats.json is not analyze's (no points array)" >&2; exit 2; }
 
 if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench/plots" ]; then
 	pd=$RUNFILES_DIR/syncbench/plots
@@ -24,13 +26,15 @@ fi
 
 # The run-wide values every figure needs, in one jq run (style.gp computes
 # them itself when a script is run by hand).
-pre=$(jq -r -f "$pd/data.jq" --arg what pre "$dir/benchmarks.json") || { echo "$prog: cannot read $dir/benchmarks.json" >&2; exit 1; }
+pre=$(jq -r -f "$pd/data.jq" --arg what pre "$dir/stats.json") || { echo "$prog: cannot read $dir/stats.json" >&2; exit 1; }
+run=$(jq -r '.context | "\(.host_short // .host_name // "") \(.commit // "") \(.cpu_model // "") \(.online_cpus // "") CPUs, \(.repetitions // "?") repetitions" + (if .incomplete then " INCOMPLETE" else "" end)' "$dir/benchmarks.json" 2>/dev/null | tr -d '"')
+pre="$pre; RUN = \"$run\""
 
-tmp=$(mktemp -d "$dir/.plots.XXXXXX") || exit 1
+tmp=$(mktemp -d "$dir/.plots.XXXXXX") || { echo "$prog: cannot write into $dir (full disk?)" >&2; exit 1; }
 status=0
 for gp in "$pd"/*.gp; do
 	case $gp in */style.gp | */panels.gp) continue ;; esac # shared, not figures
-	if ! gnuplot -e "$pre" -c "$gp" "$dir/benchmarks.json" "$tmp" "$pd" 2>"$tmp/.err"; then
+	if ! gnuplot -e "$pre" -c "$gp" "$dir/stats.json" "$tmp" "$pd" 2>"$tmp/.err"; then
 		fig=$(basename "$gp" .gp)
 		why=$(grep -v 'warning: Skipping data file' "$tmp/.err" | grep -v '^$' | tail -n 1 | sed 's/^"[^"]*" line [0-9]*: //')
 		if grep -qE 'all points y value undefined|x range is invalid|y range is invalid' "$tmp/.err"; then
@@ -56,6 +60,14 @@ for gp in "$pd"/*.gp; do
 		sed "s|^|$prog: $(basename "$gp"): |" "$tmp/.err" >&2
 	fi
 done
+# gnuplot says nothing when a write fails (a full disk): check every file.
+for f in "$tmp"/*.png "$tmp"/*.svg; do
+	case $f in
+	*.png) [ "$(head -c 8 "$f" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ;;
+	*.svg) tail -c 16 "$f" 2>/dev/null | grep -q '</svg>' ;;
+	esac || { echo "$prog: $(basename "$f") incomplete (full disk?): the old plots are kept" >&2; rm -rf "$tmp"; exit 1; }
+done
+[ $status -eq 0 ] || [ -n "$(ls "$tmp"/*.png 2>/dev/null)" ] || { rm -rf "$tmp"; exit 1; }
 rm -f "$tmp/.err" "$tmp"/.*.dat
 # Publish: the new set replaces the old one in one rename.
 if [ -d "$dir/plots" ]; then

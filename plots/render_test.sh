@@ -3,7 +3,7 @@
 # figures have nothing to draw (every CPU-per-update at or below its baseline;
 # no update figure at all) still gets every figure, placeholders saying why,
 # exit status 0; a run with data gets real figures.
-# Usage: render_test.sh <render> <a benchmarks.json with data>
+# Usage: render_test.sh <render> <a stats.json with data>
 set -u
 render=$1
 src=$2
@@ -32,9 +32,9 @@ check() { # name dir expect-placeholder
 }
 
 mkdir -p "$t/data" "$t/cpu_le0" "$t/no_updates"
-cp "$src" "$t/data/benchmarks.json"
-jq '(.benchmarks[] | select(.cpu_ns_per_update != null) | .cpu_ns_per_update) |= -1' "$src" >"$t/cpu_le0/benchmarks.json"
-jq '.benchmarks[] |= del(.update_p50_ns, .update_p99_ns, .event_delay_p99_ns, .reads_per_s, .writes_per_s, .ns_per_read, .reader_overhead_ns, .event_cpu_ns)' "$src" >"$t/no_updates/benchmarks.json"
+cp "$src" "$t/data/stats.json"
+jq '(.points[].figures | select(.cpu_ns_per_update != null) | .cpu_ns_per_update) |= {n: 6, median: -1, lo: -2, hi: -0.5}' "$src" >"$t/cpu_le0/stats.json"
+jq '.points[] |= (.figures |= del(.update_p50_ns, .reads_per_s, .writes_per_s, .ns_per_read, .reader_overhead_ns) | .pooled |= del(.update_p99_ns, .event_delay_p99_ns))' "$src" >"$t/no_updates/stats.json"
 check "a run with data" "$t/data" no
 check "every CPU/update <= 0" "$t/cpu_le0" any
 check "no update figures" "$t/no_updates" yes

@@ -1,31 +1,38 @@
 # style.gp - the one style every figure shares (loaded first by each script).
 #
 # Each figure script is run as
-#   gnuplot -c plots/<figure>.gp <benchmarks.json> <output dir> <plots dir>
+#   gnuplot -c plots/<figure>.gp <stats.json> <output dir> <plots dir>
 # and writes <output dir>/<figure>[-<part>].png and .svg. Data come from the
-# JSON through data.jq (jq only); series are "<strategy>:<reclaim>", titled
+# run's stats.json through data.jq (jq only; medians with their 95%
+# intervals, drawn as error bars); series are "<strategy>:<reclaim>", titled
 # with the strategy's name ("qsbr (defer)" for deferred reclamation).
 
 
 
-# render.sh computes the run-wide values below (SERIES, RWSERIES, CPUS,
-# SWEEP, RUN, XMAX, SCENS) once with one jq and hands them over with -e;
-# a script run by hand computes them here.
+# render.sh computes the run-wide values (SERIES, PANELS, RWSERIES, RWPANELS,
+# CPUS, SWEEP, XMAX, RWMAX, SCENS, SWEEPSCENS, RSCENS: data.jq's what=pre;
+# RUN from benchmarks.json's context) once and hands them over with -e; a
+# script run by hand computes them here.
 # JSON, OUTDIR and PD (ARG1..3) are set by the caller before loading this file:
 # `load` does not pass ARGn on.
 
-# jq over the run, with the named arguments given as "--arg k v ...".
+# jq over the run's stats.json, with the named arguments given as "--arg k v ...".
 data(args) = sprintf("< jq -r -f '%s/data.jq' %s '%s'", PD, args, JSON)
 # Every series of a panel in one jq run, written to file: one data block per
 # series, in SERIES (or RWSERIES) order; plot them with `index (i - 1)`.
 fetch(file, args) = system(sprintf("jq -r -f '%s/data.jq' %s --arg series '*' '%s' > '%s'", PD, args, JSON, file))
-jqs(expr) = system(sprintf("jq -r '%s' '%s'", expr, JSON))
-if (!exists("SERIES")) SERIES = system(sprintf("jq -r -f '%s/data.jq' --arg what series '%s' | tr '\\n' ' '", PD, JSON))
-if (!exists("RWSERIES")) RWSERIES = system(sprintf("jq -r -f '%s/data.jq' --arg what series --arg fam rw '%s' | tr '\\n' ' '", PD, JSON))
+# The run-wide values (render.sh hands them over with -e; by hand: here).
+if (!exists("SERIES")) eval system(sprintf("jq -r -f '%s/data.jq' --arg what pre '%s'", PD, JSON))
+if (!exists("RUN")) RUN = ""
 title(s) = (strstrt(s, ":defer") > 0) ? s[1:strstrt(s, ":") - 1] . " (defer)" : s[1:strstrt(s, ":") - 1]
-if (!exists("CPUS")) CPUS = int(jqs('.context.online_cpus'))
-if (!exists("SWEEP")) SWEEP = jqs('.context.sweep_rate // 200')
-if (!exists("RUN")) RUN = jqs('"\(.context.host_short // .context.host_name) \(.context.commit // "") \(.context.cpu_model // "") \(.context.online_cpus) CPUs" + (if .context.incomplete then " INCOMPLETE" else "" end)')
+
+# Small multiples by family, at most about six series a panel: baseline and
+# exclusive strategies, grace periods with synchronous reclamation, and with
+# deferred reclamation; `none` (the reference) in every panel.
+PANELNAMES = "excl gsync gdefer"
+panel_title(p) = p eq "excl" ? "baseline and exclusive" : p eq "gsync" ? "grace periods, synchronous reclamation" : "grace periods, deferred reclamation"
+inpanel(i, p) = (word(PANELS, i) eq p || word(SERIES, i) eq "none:sync")
+inrwpanel(i, p) = (word(RWPANELS, i) eq p || word(RWSERIES, i) eq "none:sync")
 
 # 20 series: distinct colours (Okabe-Ito, then darker/lighter variants) and
 # point types, so that the legend is readable in print too; the scripts draw
@@ -42,9 +49,6 @@ set border lc rgb "#444444"
 set tics nomirror
 set key box opaque samplen 2 spacing 1.0 font ",9"
 
-# The thread axis: 1 to a bit beyond the largest thread count measured.
-if (!exists("XMAX")) XMAX = 1.25 * real(jqs('[.benchmarks[] | (.run_name // .name) | split("/") | select(.[0] != "rw") | .[2] | ltrimstr("threads:") | tonumber] | max // 4'))
-
 # Shading of the oversubscribed region of a thread axis: more threads than
 # online CPUs (x is logarithmic: the edge sits halfway, geometrically, between
 # the last CPU-sized count and the next one).
@@ -54,5 +58,3 @@ shade_from(cpus) = cpus * sqrt(2.0)
 term_png(w, h) = sprintf("set terminal pngcairo size %d,%d font 'DejaVu Sans,10' noenhanced", w, h)
 term_svg(w, h) = sprintf("set terminal svg size %d,%d font 'DejaVu Sans,10' noenhanced background '#ffffff'", w, h)
 
-# The scenarios present among the poll-loop points, in run (registry) order.
-if (!exists("SCENS")) SCENS = jqs('reduce (.benchmarks[] | select(.error_occurred != true) | (.run_name // .name) | split("/") | select(.[0] != "rw") | .[0]) as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ")')

@@ -316,6 +316,7 @@ const struct sync_ops sync_ck_epoch = {
 	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside Concurrency Kit: not counted */
 	.domain_create = cke_domain_create,
 	.domain_destroy = cke_domain_destroy,
 	.thread_alloc = cke_thread_alloc,

@@ -169,10 +169,12 @@ static void ebr_read_begin(struct sync_thread *t)
 	struct ebr_slot *s = e_slot(t);
 
 	/* Relaxed: the fence below orders it before every later load. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->active, 1, memory_order_relaxed);
 #ifndef EBR_BREAK_READ_FENCE
 	sync_full_fence();
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->epoch, atomic_load_explicit(&e_dom(t->dom)->epoch, memory_order_acquire),
 			      memory_order_release);
 }
@@ -180,6 +182,7 @@ static void ebr_read_begin(struct sync_thread *t)
 /* Step 2. */
 static void ebr_read_end(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&e_slot(t)->active, 0, memory_order_release);
 }
 
@@ -202,11 +205,13 @@ static bool ebr_try_advance(struct ebr_domain *d)
 	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		struct ebr_slot *s = &d->slots[i];
 
+		SYNC_COUNT_SELF(SYNC_COUNT_SCANNED, 1);
 		if (atomic_load_explicit(&s->active, memory_order_acquire) &&
 		    atomic_load_explicit(&s->epoch, memory_order_acquire) != e)
 			return false;
 	}
 #endif /* else broken on purpose: advances past active readers */
+	SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 	if (atomic_compare_exchange_strong(&d->epoch, &e, e + 1))
 		atomic_fetch_add_explicit(&d->advances, 1, memory_order_relaxed);
 	return true; /* we advanced, or another thread did */
@@ -457,6 +462,7 @@ const struct sync_ops sync_ebr = {
 	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = ebr_domain_create,
 	.domain_destroy = ebr_domain_destroy,
 	.thread_alloc = ebr_thread_alloc,

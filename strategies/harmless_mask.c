@@ -84,6 +84,7 @@ static uint64_t hm_bit(struct sync_thread *t)
 
 static void hm_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&hm_dom(t)->harmless, hm_bit(t));
 }
 
@@ -93,6 +94,7 @@ static void hm_harmless_end(struct sync_thread *t)
 	uint64_t me = hm_bit(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
 #ifdef HARMLESS_MASK_BREAK_HARMLESS_END
 		return;
@@ -101,6 +103,7 @@ static void hm_harmless_end(struct sync_thread *t)
 		if (!(atomic_load(&d->want_rdv) & ~me))
 			return;
 		/* Re-park: harmless again while the rendez-vous runs. */
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&d->harmless, me);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->want_rdv) & ~me)
@@ -116,20 +119,25 @@ static void hm_isolate(struct sync_thread *t)
 	uint64_t h;
 
 	/* Harmless first, so other waiting isolators can go before us. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
 #ifndef HARMLESS_MASK_BREAK_NO_WANT_RDV
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, me);
 #endif /* else broken on purpose: waking threads do not see the request */
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	for (;;) {
 		h = atomic_load(&d->harmless);
 		if ((h & d->all) == d->all) {
 #ifdef HARMLESS_MASK_BREAK_CAS
 			/* A preemption between check and claim, made likely. */
 			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_store(&d->harmless, h & ~me);
 			break;
 #else
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			if (atomic_compare_exchange_strong(&d->harmless, &h, h & ~me))
 				break;
 			continue;
@@ -143,6 +151,7 @@ static void hm_isolate(struct sync_thread *t)
 static void hm_release(struct sync_thread *t)
 {
 	/* Race to idle: running again (0,0) at once, no waiting. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&hm_dom(t)->want_rdv, ~hm_bit(t));
 }
 
@@ -215,6 +224,7 @@ const struct sync_ops sync_harmless_mask = {
 	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
 	.max_threads = 64,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hm_domain_create,
 	.domain_destroy = hm_domain_destroy,
 	.thread_alloc = hm_thread_alloc,

@@ -142,6 +142,7 @@ static uint64_t hb_bit(struct sync_thread *t)
 static void hb_harmless_now(struct sync_thread *t)
 {
 	/* Release: our harmful accesses happen before an isolator's acquire. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&hb_dom(t)->flag[t->tid].harmless, 1, memory_order_release);
 }
 
@@ -159,6 +160,7 @@ static void hb_harmless_end(struct sync_thread *t)
 		 * above). Release is free on x86 and orders nothing we need
 		 * here; it keeps the two flag stores alike.
 		 */
+		SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 		atomic_store_explicit(flag, 0, memory_order_release);
 		atomic_signal_fence(memory_order_seq_cst);
 #ifdef HARMLESS_MEMBARRIER_BREAK_HARMLESS_END
@@ -167,6 +169,7 @@ static void hb_harmless_end(struct sync_thread *t)
 		/* Acquire: a release seen as 0 publishes the isolation's writes. */
 		if (!(atomic_load_explicit(&d->want_rdv, memory_order_acquire) & ~me))
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 		atomic_store_explicit(flag, 1, memory_order_release);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load_explicit(&d->want_rdv, memory_order_acquire) & ~me)
@@ -181,11 +184,13 @@ static void hb_isolate(struct sync_thread *t)
 	unsigned n = t->dom->nthreads, k, none;
 
 	hb_harmless_now(t);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, hb_bit(t));
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
 #ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	for (;;) {
 		none = HB_NONE;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		/* Acquire: the previous owner's isolation happens before ours. */
 		if (atomic_compare_exchange_weak_explicit(&d->owner, &none, t->tid,
 							  memory_order_acquire, memory_order_relaxed))
@@ -195,6 +200,7 @@ static void hb_isolate(struct sync_thread *t)
 #else
 	(void)none;
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_MEMBARRIER, 1);
 	/*
 	 * Registered in domain_create, so the kernel accepts it; should it
 	 * ever refuse, going on would be unsafe: stop loudly instead.
@@ -213,6 +219,7 @@ static void hb_isolate(struct sync_thread *t)
 #endif
 		if (k == t->tid)
 			continue;
+		SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 		while (!atomic_load_explicit(&d->flag[k].harmless, memory_order_acquire))
 			sched_yield();
 	}
@@ -221,6 +228,7 @@ static void hb_isolate(struct sync_thread *t)
 	/* A preemption after the scan, made likely. */
 	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&d->flag[t->tid].harmless, 0, memory_order_relaxed);
 }
 
@@ -230,8 +238,10 @@ static void hb_release(struct sync_thread *t)
 
 #ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	/* Release: the next owner's acquire CAS sees our isolation's writes. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store_explicit(&d->owner, HB_NONE, memory_order_release);
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&d->want_rdv, ~hb_bit(t));
 }
 
@@ -296,6 +306,7 @@ const struct sync_ops sync_harmless_membarrier = {
 	.origin = "this project: HAProxy 1.9 rendez-vous (60b639ccb) with per-thread flags and membarrier",
 	.max_threads = HB_MAX_THREADS,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hb_domain_create,
 	.domain_destroy = hb_domain_destroy,
 	.thread_alloc = hb_thread_alloc,

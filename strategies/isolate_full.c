@@ -85,16 +85,19 @@ static uint64_t if_bit(struct sync_thread *t)
 
 static void if_idle_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&if_dom(t)->idle, if_bit(t));
 }
 
 static void if_idle_end(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&if_dom(t)->idle, ~if_bit(t));
 }
 
 static void if_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&if_dom(t)->harmless, if_bit(t));
 }
 
@@ -104,6 +107,7 @@ static void if_harmless_end(struct sync_thread *t)
 	uint64_t me = if_bit(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&d->harmless, ~me);
 #ifdef ISOLATE_FULL_BREAK_HARMLESS_END
 		return;
@@ -111,6 +115,7 @@ static void if_harmless_end(struct sync_thread *t)
 		/* Own bit excluded: an isolated thread never waits on itself. */
 		if (!(atomic_load(&d->want_rdv) & ~me))
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&d->harmless, me);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->want_rdv) & ~me)
@@ -155,12 +160,17 @@ static void if_isolate(struct sync_thread *t)
 	uint64_t h;
 
 	/* Idle and harmless while waiting, so other isolators can go first. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->idle, me);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, me);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 2);
 	for (;;) {
 		h = atomic_load(&d->harmless);
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, (h & d->all) == d->all && (atomic_load(&d->idle) & d->all) == d->all);
 		if ((h & d->all) == d->all &&
 #ifndef ISOLATE_FULL_BREAK_NO_IDLE
 		    (atomic_load(&d->idle) & d->all) == d->all &&
@@ -171,11 +181,13 @@ static void if_isolate(struct sync_thread *t)
 	}
 	sync_wait_end(t);
 	/* Running alone now; others waiting for us see us busy until we poll. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&d->idle, ~me);
 }
 
 static void if_release(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&if_dom(t)->want_rdv, ~if_bit(t));
 }
 
@@ -235,6 +247,7 @@ const struct sync_ops sync_isolate_full = {
 	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
 	.max_threads = 64,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = if_domain_create,
 	.domain_destroy = if_domain_destroy,
 	.thread_alloc = if_thread_alloc,

@@ -54,6 +54,7 @@ const struct sync_ops sync_none = {
 	.origin = "no synchronization (unsafe): measures the loop itself",
 	.max_threads = 0,
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
+	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
 	.domain_create = none_domain_create,
 	.domain_destroy = none_domain_destroy,
 	.thread_alloc = none_thread_alloc,

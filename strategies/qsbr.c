@@ -185,6 +185,8 @@ static void qsbr_wake(struct qsbr_domain *d)
 {
 	if (atomic_load_explicit(&d->futex, memory_order_relaxed) &&
 	    atomic_exchange(&d->futex, 0)) {
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
+		SYNC_COUNT_SELF(SYNC_COUNT_FUTEX_WAKE, 1);
 		syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 		atomic_fetch_add_explicit(&d->futex_wakes, 1, memory_order_relaxed);
 	}
@@ -198,6 +200,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 	/* Relaxed: the slot is written only by this thread. */
 	if (atomic_load_explicit(&s->ctr, memory_order_relaxed) == g)
 		return;
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, g, memory_order_release);
 	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
@@ -206,6 +209,7 @@ static void qsbr_quiescent(struct qsbr_domain *d, struct qsbr_slot *s)
 /* Step 3. */
 static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
 {
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, 0, memory_order_release);
 	sync_full_fence(); /* ctr store before the futex load */
 	qsbr_wake(d);
@@ -214,6 +218,7 @@ static void qsbr_offline(struct qsbr_domain *d, struct qsbr_slot *s)
 /* Step 4. */
 static void qsbr_online(struct qsbr_domain *d, struct qsbr_slot *s)
 {
+	SYNC_COUNT_SELF(SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ctr, atomic_load_explicit(&d->gp, memory_order_acquire),
 			      memory_order_relaxed);
 #ifndef QSBR_BREAK_ONLINE_FENCE
@@ -237,6 +242,7 @@ static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		struct qsbr_slot *s = &d->slots[i];
 
+		SYNC_COUNT_SELF(SYNC_COUNT_SCANNED, 1);
 		while (!qsbr_slot_done(s, target)) {
 			uint64_t c;
 
@@ -245,13 +251,16 @@ static void qsbr_wait_for(struct qsbr_domain *d, uint64_t target)
 				sync_relax();
 				continue;
 			}
+			SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_store(&d->futex, 1);
 			/* seq_cst re-load: the other half of the Dekker pair. */
 			c = atomic_load(&s->ctr);
 			if (c == 0 || c >= target) {
+				SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 				atomic_store_explicit(&d->futex, 0, memory_order_relaxed);
 				break;
 			}
+			SYNC_COUNT_SELF(SYNC_COUNT_FUTEX_WAIT, 1);
 			syscall(SYS_futex, (uint32_t *)&d->futex, FUTEX_WAIT_PRIVATE, 1, NULL, NULL, 0);
 			atomic_fetch_add_explicit(&d->futex_waits, 1, memory_order_relaxed);
 		}
@@ -278,6 +287,7 @@ static void qsbr_grace(struct qsbr_domain *d)
 	bool running = atomic_load(&d->completed) < s;
 #endif
 
+	SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_lock(&d->gp_lock);
 #ifdef QSBR_BREAK_BATCH
 	if (!running || atomic_load_explicit(&d->completed, memory_order_relaxed) < s) {
@@ -289,13 +299,16 @@ static void qsbr_grace(struct qsbr_domain *d)
 	/* Relaxed: completed is written under gp_lock, which we hold. */
 	if (atomic_load_explicit(&d->completed, memory_order_relaxed) < s + 1) {
 #endif
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 		uint64_t g = atomic_fetch_add(&d->gp, 1) + 1;
 
 		atomic_fetch_add_explicit(&d->grace_periods, 1, memory_order_relaxed);
 		if (QSBR_WAITS)
 			qsbr_wait_for(d, g);
+		SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_max_relaxed(&d->completed, g);
 	}
+	SYNC_COUNT_SELF(SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_unlock(&d->gp_lock);
 }
 
@@ -343,6 +356,7 @@ static void qsbr_seal(struct qsbr_thread *qt)
 	struct qsbr_batch *b = qt->open;
 
 	/* seq_cst RMW: ordered after the unpublishes of everything in the batch. */
+	SYNC_COUNT(&qt->base, SYNC_COUNT_CONTENDED_WRITE, 1);
 	b->target = atomic_fetch_add(&d->gp, 1) + 1;
 	atomic_fetch_add_explicit(&d->defer_seals, 1, memory_order_relaxed);
 	b->next = NULL;
@@ -615,6 +629,7 @@ const struct sync_ops sync_qsbr = {
 	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = qsbr_domain_create,
 	.domain_destroy = qsbr_domain_destroy,
 	.thread_alloc = qsbr_thread_alloc,

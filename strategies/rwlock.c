@@ -81,8 +81,10 @@ static void rwlock_read_begin(struct sync_thread *t)
 	struct rwlock_thread *rt = (struct rwlock_thread *)t;
 
 #ifndef RWLOCK_BREAK_NOLOCK
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	if (pthread_rwlock_tryrdlock(&d->lock) != 0) {
 		sync_wait_begin(t, SYNC_WAIT_LOCK);
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		pthread_rwlock_rdlock(&d->lock);
 		sync_wait_end(t);
 	}
@@ -98,6 +100,7 @@ static void rwlock_read_end(struct sync_thread *t)
 
 	atomic_store_explicit(&rt->holding, 0, memory_order_relaxed);
 #ifndef RWLOCK_BREAK_NOLOCK
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
 #endif
 }
@@ -108,8 +111,10 @@ static void rwlock_isolate(struct sync_thread *t)
 	struct rwlock_domain *d = rw_dom(t->dom);
 	struct rwlock_thread *rt = (struct rwlock_thread *)t;
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	if (pthread_rwlock_trywrlock(&d->lock) != 0) {
 		sync_wait_begin(t, SYNC_WAIT_LOCK);
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		pthread_rwlock_wrlock(&d->lock);
 		sync_wait_end(t);
 	}
@@ -123,6 +128,7 @@ static void rwlock_release(struct sync_thread *t)
 	struct rwlock_thread *rt = (struct rwlock_thread *)t;
 
 	atomic_store_explicit(&rt->holding, 0, memory_order_relaxed);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_rwlock_unlock(&rw_dom(t->dom)->lock);
 }
 
@@ -152,6 +158,7 @@ const struct sync_ops sync_rwlock = {
 	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
 	.max_threads = 0,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE), /* lower bound: see count.h */
 	.domain_create = rwlock_domain_create,
 	.domain_destroy = rwlock_domain_destroy,
 	.thread_alloc = rwlock_thread_alloc,

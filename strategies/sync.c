@@ -23,6 +23,11 @@ void sync_domain_fini(struct sync_domain *d)
 	d->threads = NULL;
 }
 
+#ifdef SYNC_COUNTING
+/* The thread SYNC_COUNT_SELF counts for (count.h). */
+_Thread_local struct sync_thread *sync_count_self;
+#endif
+
 void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned tid)
 {
 	t->tid = tid;
@@ -33,10 +38,17 @@ void sync_thread_attach(struct sync_domain *d, struct sync_thread *t, unsigned t
 	atomic_init(&t->doing_since_ns, 0);
 	/* Release: the watchdog that finds t in threads[] sees it initialized. */
 	atomic_store_explicit(&d->threads[tid], t, memory_order_release);
+#ifdef SYNC_COUNTING
+	sync_count_self = t;
+#endif
 }
 
 void sync_thread_detach(struct sync_thread *t)
 {
+#ifdef SYNC_COUNTING
+	if (sync_count_self == t)
+		sync_count_self = NULL;
+#endif
 	atomic_store_explicit(&t->dom->threads[t->tid], NULL, memory_order_release);
 }
 
@@ -180,4 +192,34 @@ const char *sync_doing_name(int d)
 	if (d < 0 || (size_t)d >= sizeof(names) / sizeof(names[0]))
 		return "?";
 	return names[d];
+}
+
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len)
+{
+	FILE *f;
+	char *p;
+	size_t n;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	if (!d->ops->summary || len < 2)
+		return buf;
+	/* len - 1: fmemopen keeps the last byte for the NUL it writes on close. */
+	f = fmemopen(buf, len - 1, "w");
+	if (!f)
+		return buf;
+	d->ops->summary(d, f);
+	fclose(f);
+	buf[len - 1] = '\0';
+	for (p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	for (n = strlen(buf); n && buf[n - 1] == ' '; n--)
+		buf[n - 1] = '\0';
+	for (p = buf; *p == ' '; p++)
+		;
+	if (p != buf)
+		memmove(buf, p, strlen(p) + 1);
+	return buf;
 }

@@ -61,6 +61,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "strategies/count.h"
+
 #define SYNC_CACHELINE 64
 #define SYNC_ALIGNED __attribute__((aligned(SYNC_CACHELINE)))
 
@@ -70,6 +72,12 @@
 #define SYNC_CAP_DEFER       0x04u /* defer_free()/barrier(): copy, publish, defer */
 #define SYNC_CAP_UNSAFE      0x08u /* gives no protection at all (the `none` baseline) */
 #define SYNC_CAP_WAKES_SLEEPERS 0x10u /* an update wakes sleeping threads (wake_all) */
+/*
+ * An update interrupts sleeping threads with a signal (urcu_signal): their
+ * poll returns EINTR, and those returns are caused by the strategy, not by
+ * the harness (count them as sync wakeups). Not through the wake_fd.
+ */
+#define SYNC_CAP_INTERRUPTS_SLEEPERS 0x20u
 
 enum sync_reclaim {
 	SYNC_RECLAIM_SYNC = 0,  /* wait for the grace period, then free */
@@ -118,6 +126,10 @@ struct sync_thread {
 	void *user;
 	/* Owning thread only: inside isolate()..release() (sync_isolate()). */
 	int isolating;
+#ifdef SYNC_COUNTING
+	/* Owning thread only, read after the run: strategies/count.h. */
+	uint64_t counts[SYNC_COUNT_KINDS];
+#endif
 };
 
 /* Parameters of a run that a strategy needs at domain creation. */
@@ -145,6 +157,7 @@ struct sync_ops {
 	const char *origin;   /* paper, library or HAProxy version and commit */
 	unsigned max_threads; /* participating threads supported; 0: no limit */
 	unsigned caps;        /* SYNC_CAP_* */
+	unsigned counted;     /* SYNC_COUNTED() bits: the kinds its SYNC_COUNT lines cover */
 
 	/* ---- domain: once per run, from the main thread ---- */
 
@@ -400,6 +413,13 @@ static inline void sync_stats_freed(struct sync_reclaim_stats *s, uint64_t n)
 
 /* "synchronize_calls N" and, in defer mode, " deferred_total N deferred_peak_pending N". */
 void sync_stats_summary(const struct sync_reclaim_stats *s, enum sync_reclaim reclaim, FILE *out);
+
+/*
+ * The strategy's summary() pairs as one line in buf (len bytes, always
+ * NUL-terminated): line breaks and tabs become spaces, the ends are trimmed.
+ * Empty when the strategy has no summary(). Returns buf.
+ */
+char *sync_summary_string(struct sync_domain *d, char *buf, size_t len);
 
 /* ---- the registry (strategies/registry.c) ---- */
 

@@ -112,6 +112,7 @@ static struct tg_thread *tg_thr(struct sync_thread *t)
 
 static void tg_harmless_now(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&tg_thr(t)->grp->harmless, tg_thr(t)->bit);
 }
 
@@ -121,12 +122,14 @@ static void tg_harmless_end(struct sync_thread *t)
 	struct tg_thread *me = tg_thr(t);
 
 	for (;;) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_and(&me->grp->harmless, ~me->bit);
 #ifdef TGROUPS_BREAK_HARMLESS_END
 		return;
 #endif
 		if (atomic_load(&d->rdv) == 0)
 			return;
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_or(&me->grp->harmless, me->bit);
 		sync_wait_begin(t, SYNC_WAIT_REPARK);
 		while (atomic_load(&d->rdv) != 0 && atomic_load(&d->iso) != t->tid)
@@ -134,6 +137,7 @@ static void tg_harmless_end(struct sync_thread *t)
 		sync_wait_end(t);
 		if (atomic_load(&d->iso) == t->tid) {
 			/* Isolated and harmless_end'ing: leave the bit clear, no wait. */
+			SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 			atomic_fetch_and(&me->grp->harmless, ~me->bit);
 			return;
 		}
@@ -157,9 +161,12 @@ static void tg_isolate(struct sync_thread *t)
 	struct tg_domain *d = tg_dom(t);
 	struct tg_thread *me = tg_thr(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&me->grp->harmless, me->bit);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_add(&d->rdv, 1);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, d->ngroups);
 	for (;;) {
 		unsigned cur;
 
@@ -175,7 +182,9 @@ static void tg_isolate(struct sync_thread *t)
 #ifdef TGROUPS_BREAK_CLAIM
 		break; /* broken on purpose: the scan alone isolates */
 #endif
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, cur == TG_NONE);
 		if (cur == TG_NONE && atomic_compare_exchange_strong(&d->iso, &cur, t->tid)) {
+			SYNC_COUNT(t, SYNC_COUNT_SCANNED, d->ngroups);
 #ifdef TGROUPS_BREAK_REVERIFY
 			break; /* broken on purpose: trusts the scan made before the claim */
 #endif
@@ -184,6 +193,7 @@ static void tg_isolate(struct sync_thread *t)
 		sched_yield();
 	}
 	sync_wait_end(t);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&me->grp->harmless, ~me->bit);
 }
 
@@ -191,7 +201,9 @@ static void tg_release(struct sync_thread *t)
 {
 	struct tg_domain *d = tg_dom(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->iso, TG_NONE);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_sub(&d->rdv, 1);
 }
 
@@ -250,6 +262,7 @@ const struct sync_ops sync_tgroups = {
 	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
 	.max_threads = TG_MAX_THREADS,
 	.caps = SYNC_CAP_ISOLATE,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = tg_domain_create,
 	.domain_destroy = tg_domain_destroy,
 	.thread_alloc = tg_thread_alloc,

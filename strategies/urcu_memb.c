@@ -238,6 +238,7 @@ const struct sync_ops sync_urcu_memb = {
 	.origin = "liburcu 0.13 memb flavor (Debian liburcu-dev), membarrier(2), Desnoyers et al. TPDS 2012",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside liburcu: not counted */
 	.domain_create = um_domain_create,
 	.domain_destroy = um_domain_destroy,
 	.thread_alloc = um_thread_alloc,

@@ -224,6 +224,7 @@ const struct sync_ops sync_urcu_qsbr = {
 	.origin = "liburcu 0.13 QSBR flavor (Debian liburcu-dev), Desnoyers et al. TPDS 2012",
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.counted = 0, /* everything happens inside liburcu: not counted */
 	.domain_create = uq_domain_create,
 	.domain_destroy = uq_domain_destroy,
 	.thread_alloc = uq_thread_alloc,

@@ -119,9 +119,12 @@ static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
 	uint64_t all = atomic_load(&d->all), old = atomic_load(b);
 
 	/* Left full by the previous round: clear it (one arrival wins). */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, (old & all) == all);
 	if ((old & all) == all)
 		atomic_compare_exchange_strong(b, &old, 0);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(b, wa_bit(t));
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	sync_wait_begin(t, SYNC_WAIT_BARRIER);
 	for (;;) {
 		all = atomic_load(&d->all);
@@ -136,9 +139,11 @@ static void wa_round(struct sync_thread *t)
 {
 	struct wa_domain *d = wa_dom(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_add(&d->inround, 1);
 	wa_barrier(t, &d->b1);
 	wa_barrier(t, &d->b2);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_sub(&d->inround, 1);
 }
 
@@ -187,10 +192,12 @@ static void wa_isolate(struct sync_thread *t)
 	for (;;) {
 		int waiting = 0;
 
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_add(&d->inround, 1);
 		if (!atomic_load(&d->joining))
 			break;
 		/* A thread is joining: let it in first, serving rounds meanwhile. */
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_fetch_sub(&d->inround, 1);
 		while (atomic_load(&d->joining)) {
 			if (atomic_load(&d->want_sync)) {
@@ -208,10 +215,12 @@ static void wa_isolate(struct sync_thread *t)
 		if (waiting)
 			sync_wait_end(t);
 	}
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	old = atomic_fetch_or(&d->want_sync, me);
 #ifdef WAKE_ALL_BREAK_WAKE_EVERY_REQUEST
 	old = 0;
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_EVENTFD_WRITE, old == 0);
 	if (old == 0)
 		wa_write_byte(d);
 #ifndef WAKE_ALL_BREAK_NO_ENTRY_BARRIER
@@ -223,6 +232,7 @@ static void wa_isolate(struct sync_thread *t)
 #ifdef WAKE_ALL_BREAK_NO_LOCK
 		break; /* broken on purpose: requesters of one round run together */
 #endif
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		if (atomic_compare_exchange_weak(&d->lock, &none, t->tid))
 			break;
 		sched_yield();
@@ -235,12 +245,15 @@ static void wa_release(struct sync_thread *t)
 	struct wa_domain *d = wa_dom(t);
 	uint64_t me = wa_bit(t);
 
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	if ((atomic_fetch_and(&d->want_sync, ~me) & ~me) == 0)
 		wa_drain(d);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->lock, WA_NONE);
 #ifndef WAKE_ALL_BREAK_NO_EXIT_BARRIER
 	wa_barrier(t, &d->b2);
 #endif
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_sub(&d->inround, 1);
 }
 
@@ -251,21 +264,27 @@ static int wa_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	sync_wait_begin(t, SYNC_WAIT_BARRIER);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	while (atomic_exchange(&d->joining, 1))
 		sched_yield();
 	while (atomic_load(&d->inround))
 		sched_yield();
 	sync_wait_end(t);
 	/* No round in progress and none can start: nobody reads the words. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->b1, 0);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->b2, 0);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->all, wa_bit(t));
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->joining, 0);
 	return 0;
 }
 
 static void wa_thread_deinit(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_and(&wa_dom(t)->all, ~wa_bit(t));
 }
 
@@ -335,6 +354,7 @@ const struct sync_ops sync_wake_all = {
 	.origin = "HAProxy 1.8 sync point, commits 339fff8a1, 81991d328, 3ea2490b4",
 	.max_threads = 64,
 	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS,
+	.counted = SYNC_COUNTED_ALL,
 	.domain_create = wa_domain_create,
 	.domain_destroy = wa_domain_destroy,
 	.wake_fd = wa_wake_fd,

@@ -1,0 +1,69 @@
+#!/bin/bash
+# analyze_test.sh - analyze on hand-made records whose answers are known:
+#  - a strategy at twice none's update p50 in every one of 6 rounds: ratio 2
+#    [2, 2], "worse"; equal to none in every round: "no measurable difference";
+#  - a CPU/update whose interval reaches below 0: "below noise", never a
+#    negative cost; a figure absent from every record: "-", never 0;
+#  - 300 pooled latency samples: p99 "n/a (n=300)" (1000 needed);
+#  - reproduce of a run against itself: every verdict agrees; compare-runs
+#    of a run against itself: no change beyond the intervals;
+#  - bad input (no records, a malformed line): one line, exit 2.
+# Usage: analyze_test.sh <analyze binary> [--expect-broken]
+set -u
+analyze=$1
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+fails=0
+fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+d=$tmp/run
+mkdir -p "$d"
+# 50 samples at 1000 ns: histogram bucket of 1000 (exact values below 128,
+# then 64 per octave: 1000 = 2^9 + 488 -> bucket 128 + 3*64 + 488/8 = 381).
+h="h.update_latency 50,1000,1000,50000;381:50"
+for r in 1 2 3 4 5 6; do
+	for s in none slow same neg; do
+		case $s in
+		none) p50=$((1000 + r)) cpu=$((100 + r)) fam=baseline ;;
+		slow) p50=$((2 * (1000 + r))) cpu=$((200 + r)) fam=exclusive ;;
+		same) p50=$((1000 + r + (r % 2 ? 5 : -5))) cpu=$((100 + r)) fam=exclusive ;;
+		neg) p50=$((1000 + r)) cpu=$((r % 2 ? -300 : 50)) fam=grace ;;
+		esac
+		echo "RECORD name idle/$s/threads:2/updater:loop/reclaim:sync/rate:200 group idle/threads:2/updater:loop/rate:200 kind poll strategy $s family $fam reclaim sync scenario idle threads 2 updater loop rate 200 participants 2 oversubscribed 0 duration_s 0.1 repetition $r online_cpus 2 updates 50 update_p50_ns $p50 cpu_ns_per_update $cpu sync_wakeups_per_update 0 $h"
+	done
+done >"$d/records.txt"
+
+"$analyze" summarize "$d" 2>"$tmp/err" || fail "summarize exited $?: $(cat "$tmp/err")"
+md=$d/summary.md
+row() { grep "^| $1 " "$md" | head -n 1; }
+grep -q '^| idle/threads:2/updater:loop/rate:200 | slow | update p50 | 2 \[2, 2\] | worse |' "$md" &&
+	ok "twice none's p50 in every round: ratio 2 [2, 2], worse" || fail "slow's verdict: $(grep '| slow | update p50' "$md")"
+grep -q '| same | update p50 | .* | no measurable difference |' "$md" &&
+	ok "equal to none: no measurable difference" || fail "same's verdict: $(grep '| same | update p50' "$md")"
+row neg | grep -q 'below noise' && ok "a CPU/update reaching below 0: below noise" || fail "neg's row: $(row neg)"
+row neg | grep -q -- '| -[0-9]' && fail "a negative figure printed: $(row neg)"
+row slow | grep -q 'n/a (n=300)' && ok "300 pooled samples: p99 n/a (n=300)" || fail "p99 with 300 samples: $(row slow)"
+row slow | grep -q '| - |' && ok "an unmeasured figure is '-'" || fail "no '-' for the unmeasured time to safe: $(row slow)"
+jq -e '.points | length == 4 and all(.[]; .figures.update_p50_ns.n == 6)' "$d/stats.json" >/dev/null &&
+	ok "stats.json: 4 points, 6 repetitions each" || fail "stats.json: $(head -c 300 "$d/stats.json")"
+
+"$analyze" reproduce "$d" "$d" >"$tmp/rep" 2>&1 || fail "reproduce exited $?"
+grep -q 'agree: 100.0%' "$tmp/rep" && ok "reproduce against itself: 100% agree" || fail "reproduce: $(tail -n 2 "$tmp/rep")"
+"$analyze" compare-runs "$d" "$d" >"$tmp/cmp" 2>&1 || fail "compare-runs exited $?"
+grep -q '0 figures changed' "$tmp/cmp" && ok "compare-runs against itself: nothing changed" || fail "compare-runs: $(tail -n 2 "$tmp/cmp")"
+
+mkdir -p "$tmp/empty" "$tmp/bad"
+echo "RECORD name x" >"$tmp/bad/records.txt"
+for bad in "$tmp/empty" "$tmp/bad"; do
+	"$analyze" summarize "$bad" 2>"$tmp/err"
+	st=$?
+	[ $st -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "bad input $(basename "$bad"): one line, exit 2" ||
+		fail "bad input $(basename "$bad"): exit $st: $(cat "$tmp/err")"
+done
+
+if [ "${2:-}" = --expect-broken ]; then
+	[ $fails -gt 0 ] && { echo "PASS: the deliberately broken analyze was caught ($fails checks failed)"; exit 0; }
+	echo "FAIL: the deliberately broken analyze passed every check" >&2
+	exit 1
+fi
+[ $fails -eq 0 ] || exit 1
+echo PASS

@@ -1,0 +1,36 @@
+#!/bin/bash
+# reproduce.sh - does a comparison survive a second run? (`./bazelw run
+# //bench:reproduce [-- compare options]`). Runs the quick matrix twice (or
+# the matrix the options choose) and prints, for every headline comparison
+# (each strategy against none, each headline figure, each point not
+# oversubscribed), whether the two runs reach the same verdict (better,
+# worse, no measurable difference), the share that agree (goal: >= 95%), and
+# the share of strategy/none ratios that stay within 1.25x (goal: >= 90%).
+# The verdicts are analyze's (bench/compare/analyze.c), the same as in
+# summary.md. Both runs stay in the results root.
+set -u
+prog=reproduce
+if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
+	R=$RUNFILES_DIR/syncbench
+elif [ -d "$0.runfiles/syncbench" ]; then
+	R=$0.runfiles/syncbench
+else
+	R=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+COMPARE=${REPRODUCE_COMPARE:-$R/bench/compare/compare}
+ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
+args=("$@")
+case " $* " in *" --full "* | *" --quick "*) ;; *) args=(--quick "${args[@]}") ;; esac
+case " $* " in *" --help "* | *" -h "*)
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+"$COMPARE" "${args[@]}" --list >/dev/null || exit $? # a bad option: compare's one line, exit 2
+runs=()
+for k in 1 2; do
+	echo "$prog: run $k of 2: compare ${args[*]}" >&2
+	out=$("$COMPARE" "${args[@]}" --no-plots) || { st=$?; echo "$prog: run $k failed (exit $st)" >&2; exit $st; }
+	runs+=("$(printf '%s\n' "$out" | sed -n 's/^results: //p')")
+done
+echo "run A: ${runs[0]}"
+echo "run B: ${runs[1]}"
+exec "$ANALYZE" reproduce "${runs[0]}" "${runs[1]}"

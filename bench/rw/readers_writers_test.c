@@ -1,0 +1,297 @@
+/*
+ * readers_writers_test.c - every safe strategy of the registry, in every
+ * update mode it supports, keeps its readers safe: short readers/writers runs
+ * (rw_run) complete with reads and writes done, no torn read (an update in
+ * place was seen half done) and no poisoned read (a reclaimed object was
+ * read). Freed objects are poisoned first, so a reader that a grace period
+ * failed to wait for sees poison, or (--config=asan) ASAN reports the
+ * heap-use-after-free. The unsafe `none` must only complete: it may tear.
+ *
+ * Generic over the registry: strategies are picked up as they land.
+ * Under ThreadSanitizer, strategies going through liburcu or Concurrency Kit
+ * (names "urcu_*", "ck_*") are skipped and named: TSAN cannot see their
+ * hand-written atomics and fences and reports races that are not there.
+ *
+ * Built with -DEXPECT_BROKEN (readers_writers_test_catches_no_wait), the test
+ * instead proves it can fail: it re-runs itself as a child with each of two
+ * test-only strategies and passes only if both children failed:
+ *  - broken_grace: synchronize() does not wait, defer_free() frees at once
+ *    (caught as poisoned reads, or ASAN's use-after-free, or TSAN's race);
+ *  - broken_isolate: isolate() does not wait (caught as torn reads).
+ * A child process, because under ASAN/TSAN the catch is the sanitizer
+ * aborting the process.
+ */
+#include "bench/rw/rw.h"
+
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+extern char **environ;
+
+#define RUN_S 0.2
+#define BROKEN_TRIES 20
+
+/* ---- broken strategies (test only): waits that do not wait ---- */
+
+static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
+				      char *err, size_t errlen);
+static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
+					char *err, size_t errlen);
+
+static void broken_domain_destroy(struct sync_domain *d)
+{
+	sync_domain_fini(d);
+	free(d);
+}
+
+static int broken_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
+			   size_t errlen)
+{
+	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
+
+	if (!t)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* An update hook that does nothing (the test's deliberate lack of protection). */
+static void nothing(struct sync_thread *t)
+{
+	(void)t;
+}
+
+/* THE BREAK: the "grace period" does not wait for anyone. */
+static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
+{
+	(void)t;
+	fn(p);
+}
+
+static void broken_dump(struct sync_domain *d, FILE *out)
+{
+	fprintf(out, "broken_grace: %u threads\n", d->nthreads);
+}
+
+static const struct sync_ops broken_grace = {
+	.name = "broken_grace",
+	.family = "grace",
+	.origin = "test only: synchronize() returns at once",
+	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	.domain_create = broken_grace_domain_create,
+	.domain_destroy = broken_domain_destroy,
+	.thread_alloc = broken_thread_alloc,
+	.thread_free = sync_thread_delete,
+	.synchronize = nothing,
+	.defer_free = broken_defer_free,
+	.barrier = nothing,
+	.dump = broken_dump,
+};
+
+/* THE BREAK for updates in place: isolate() returns at once (none, not flagged unsafe). */
+static const struct sync_ops broken_isolate = {
+	.name = "broken_isolate",
+	.family = "exclusive",
+	.origin = "test only: isolate() returns at once",
+	.caps = SYNC_CAP_ISOLATE,
+	.domain_create = broken_isolate_domain_create,
+	.domain_destroy = broken_domain_destroy,
+	.thread_alloc = broken_thread_alloc,
+	.thread_free = sync_thread_delete,
+	.isolate = nothing,
+	.release = nothing,
+	.dump = broken_dump,
+};
+
+static int broken_domain_create(const struct sync_ops *ops, const struct sync_params *p,
+				struct sync_domain **out, char *err, size_t errlen)
+{
+	struct sync_domain *d;
+
+	if (sync_check_params(ops, p, err, errlen))
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d || sync_domain_init(d, ops, p)) {
+		free(d);
+		snprintf(err, errlen, "%s: out of memory", ops->name);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
+				      char *err, size_t errlen)
+{
+	return broken_domain_create(&broken_grace, p, out, err, errlen);
+}
+
+static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
+					char *err, size_t errlen)
+{
+	return broken_domain_create(&broken_isolate, p, out, err, errlen);
+}
+
+/* ---- the checks ---- */
+
+/* One run; 0 when it holds, 1 (after printing why) when it does not. */
+static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned readers,
+		 unsigned writers, uint64_t hold)
+{
+	struct rw_config cfg;
+	struct rw_result *res = malloc(sizeof(*res));
+	char err[512];
+	int unsafe = (ops->caps & SYNC_CAP_UNSAFE) != 0, bad = 0;
+
+	if (!res) {
+		printf("FAIL %s: out of memory\n", ops->name);
+		return 1;
+	}
+	rw_config_default(&cfg);
+	cfg.strategy = ops;
+	cfg.readers = readers;
+	cfg.writers = writers;
+	cfg.duration_s = RUN_S;
+	cfg.reclaim = reclaim;
+	/* Read sections held open and updates held long: a wider window to be caught in. */
+	cfg.read_delay = hold;
+	cfg.write_hold = hold;
+	cfg.quiet = 1;
+	if (rw_run(&cfg, res, err, sizeof(err))) {
+		printf("FAIL %s reclaim=%s %ur/%uw: run failed: %s\n", ops->name,
+		       rw_reclaim_name(reclaim), readers, writers, err);
+		free(res);
+		return 1;
+	}
+	if (res->reads == 0 || res->writes == 0)
+		bad = 1;
+	if (!unsafe && (res->torn_reads || res->poisoned_reads))
+		bad = 1;
+	printf("%s %-14s reclaim=%-5s update=%-7s %ur/%uw hold %llu: reads %llu writes %llu torn %llu poisoned %llu%s\n",
+	       bad ? "FAIL" : "ok  ", ops->name, rw_reclaim_name(reclaim), rw_update_name(res->update),
+	       readers, writers, (unsigned long long)hold,
+	       (unsigned long long)res->reads, (unsigned long long)res->writes,
+	       (unsigned long long)res->torn_reads, (unsigned long long)res->poisoned_reads,
+	       unsafe ? " (unsafe: tearing allowed)" : "");
+	fflush(stdout);
+	free(res);
+	return bad;
+}
+
+#ifndef EXPECT_BROKEN
+static int skipped_under_tsan(const char *name)
+{
+#if defined(__SANITIZE_THREAD__)
+	return strncmp(name, "urcu_", 5) == 0 || strncmp(name, "ck_", 3) == 0 ||
+	       strncmp(name, "dpdk_", 5) == 0 || strcmp(name, "seqlock") == 0 ||
+	       strcmp(name, "hazard_pointers") == 0;
+#else
+	(void)name;
+	return 0;
+#endif
+}
+
+static int check_registry(void)
+{
+	/* hold: relax loops inside each read section and each update */
+	static const struct { unsigned readers, writers; uint64_t hold; } shapes[] = {
+		{ 2, 1, 0 },
+		{ 1, 2, 20 },
+	};
+	static const enum sync_reclaim modes[] = { SYNC_RECLAIM_SYNC, SYNC_RECLAIM_DEFER };
+	int failed = 0, runs = 0;
+
+	for (size_t i = 0; sync_registry[i]; i++) {
+		const struct sync_ops *ops = sync_registry[i];
+
+		if (skipped_under_tsan(ops->name)) {
+			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
+			continue;
+		}
+		for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			enum rw_update u;
+			char err[256];
+
+			if (rw_update_mode(ops, modes[m], &u, err, sizeof(err)))
+				continue; /* a mode the strategy does not offer */
+			for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+				unsigned n = shapes[s].readers + shapes[s].writers;
+
+				if (ops->max_threads && n > ops->max_threads)
+					continue;
+				failed += check(ops, modes[m], shapes[s].readers, shapes[s].writers,
+						shapes[s].hold);
+				runs++;
+			}
+		}
+	}
+	if (runs == 0) {
+		printf("FAIL: no strategy was run\n");
+		return 1;
+	}
+	printf("%d runs, %d failed\n", runs, failed);
+	return failed != 0;
+}
+#endif
+
+/*
+ * The child of the EXPECT_BROKEN test: fails as soon as a run is caught.
+ * "grace": broken_grace in both reclaim modes; "isolate": broken_isolate.
+ */
+static int broken_child(const char *which)
+{
+	int grace = strcmp(which, "grace") == 0;
+
+	for (int i = 0; i < BROKEN_TRIES; i++) {
+		enum sync_reclaim r = (grace && (i & 1)) ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
+
+		if (check(grace ? &broken_grace : &broken_isolate, r, 2, 1, (uint64_t)(i & 2) * 10))
+			return 1;
+	}
+	printf("broken_%s was never caught in %d runs\n", grace ? "grace" : "isolate", BROKEN_TRIES);
+	return 0;
+}
+
+#ifdef EXPECT_BROKEN
+/* Runs one broken child; 0 when the test caught it (the child failed). */
+static int expect_caught(const char *self, const char *which)
+{
+	char *argv[] = { (char *)self, (char *)"--broken-child", (char *)which, NULL };
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if (posix_spawn(&pid, self, NULL, NULL, argv, environ) != 0) {
+		printf("FAIL: cannot run %s\n", self);
+		return 1;
+	}
+	if (waitpid(pid, &st, 0) != pid) {
+		printf("FAIL: waitpid\n");
+		return 1;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		printf("FAIL: the test did not catch broken_%s\n", which);
+		return 1;
+	}
+	if (WIFEXITED(st))
+		printf("ok: broken_%s caught (child exit status %d)\n", which, WEXITSTATUS(st));
+	else
+		printf("ok: broken_%s caught (child killed by signal %d: a sanitizer's abort)\n",
+		       which, WTERMSIG(st));
+	return 0;
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && strcmp(argv[1], "--broken-child") == 0)
+		return broken_child(argv[2]);
+#ifdef EXPECT_BROKEN
+	/* /proc/self/exe: argv[0] is relative to a directory the test may not be in. */
+	return expect_caught("/proc/self/exe", "grace") | expect_caught("/proc/self/exe", "isolate");
+#else
+	return check_registry();
+#endif
+}
