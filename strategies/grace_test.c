@@ -1128,6 +1128,7 @@ static struct {
 	/* Arrivals: written by their thread, read by the other one. */
 	_Atomic uint64_t round_r SYNC_ALIGNED;
 	_Atomic uint64_t round_u SYNC_ALIGNED;
+	_Atomic uint64_t ready_r SYNC_ALIGNED; /* the reader saw the updater arrive */
 	/* Last round whose synchronize returned: updater writes, reader reads. */
 	_Atomic uint64_t done SYNC_ALIGNED;
 	_Atomic int stop SYNC_ALIGNED;
@@ -1165,9 +1166,20 @@ static int litmus_poll(void *arg)
 			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
 		atomic_store(&L.round_u, a->round);
 		litmus_wait_for(&L.round_r, a->round);
+		/*
+		 * Every other round, also until the reader saw us arrive: the
+		 * reader is then running, not waking from a yield, and loads
+		 * before our publish even when our synchronize is slow (which
+		 * otherwise makes it arrive late, then sleep through our
+		 * publish). The other rounds keep the tighter start that lets
+		 * the updater scan while the reader's store is still buffered.
+		 */
+		if (a->round & 1)
+			litmus_wait_for(&L.ready_r, a->round);
 	} else {
 		atomic_store(&L.round_r, a->round);
 		litmus_wait_for(&L.round_u, a->round);
+		atomic_store(&L.ready_r, a->round);
 		for (unsigned k = 0; k < L.pad_n; k++)
 			atomic_store_explicit(&L.pad[k].v, a->round, memory_order_relaxed);
 	}

@@ -121,8 +121,8 @@ static void hm_isolate(struct sync_thread *t)
 	/* Harmless first, so other waiting isolators can go before us. */
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->harmless, me);
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 #ifndef HARMLESS_MASK_BREAK_NO_WANT_RDV
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_fetch_or(&d->want_rdv, me);
 #endif /* else broken on purpose: waking threads do not see the request */
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
