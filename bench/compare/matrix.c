@@ -5,6 +5,7 @@
  */
 #include "bench/compare/matrix.h"
 #include "bench/lib/flags.h"
+#include "bench/placement/placement.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,21 +61,35 @@ void parse_rates(const char *val)
 	opt.nrates = n;
 }
 
-/* The thread counts of the full matrix: 1, 2, 4, ... 2 x CPUs, 64, 128, 256. */
+/*
+ * The thread counts of the full matrix: the ones this machine's topology
+ * makes worth measuring (bench/placement: powers of two up to the cores, the
+ * cores, one package's cores, twice the cores), then 64, 128 and 256, where
+ * the HAProxy family's masks run out. Without a topology (hwloc failed):
+ * 1, 2, 4, ... 2 x CPUs.
+ */
 unsigned thread_counts(unsigned *out)
 {
+	char err[200];
+	hwloc_topology_t topo;
 	unsigned n = 0;
 
-	for (unsigned t = 1; t <= 2 * opt.online_cpus && n < 24; t *= 2)
-		out[n++] = t;
-	if (out[n - 1] != 2 * opt.online_cpus)
-		out[n++] = 2 * opt.online_cpus;
+	if (placement_topology_load(NULL, &topo, err, sizeof(err)) == 0) {
+		n = placement_thread_counts(topo, out, 24);
+		hwloc_topology_destroy(topo);
+	}
+	if (!n) {
+		for (unsigned t = 1; t <= 2 * opt.online_cpus && n < 24; t *= 2)
+			out[n++] = t;
+		if (out[n - 1] != 2 * opt.online_cpus)
+			out[n++] = 2 * opt.online_cpus;
+	}
 	for (unsigned big = 64; big <= 256; big *= 2) {
 		int seen = 0;
 
 		for (unsigned i = 0; i < n; i++)
 			seen |= out[i] == big;
-		if (!seen)
+		if (!seen && big > out[n - 1])
 			out[n++] = big;
 	}
 	return n;
