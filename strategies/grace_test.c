@@ -94,7 +94,9 @@ static struct {
 	enum sync_reclaim reclaim;
 	bool isolate_mode;
 	_Atomic(struct obj *) shared;
-	_Atomic uint64_t seq;            /* orders section begins and retirements */
+	struct {
+		_Atomic uint64_t v;
+	} seq[16];                       /* orders section begins and retirements (seq_now) */
 	_Atomic uint64_t reclaimed_upto; /* max retire seq whose object was freed */
 	_Atomic uint64_t gen;
 	_Atomic int stop;
@@ -160,18 +162,37 @@ static void obj_free_cb(void *p)
 }
 
 /*
- * The next sequence number, taken by updaters with a plain load and store (no
- * locked instruction, which would be a full fence on x86 and stand in for a
- * fence the strategy must have itself). Two updaters may take the same
- * number: the order check only compares a retirement's number with a
- * section's, so a duplicate only weakens it by one step, never fakes a
- * failure.
+ * Sequence numbers, taken with plain loads and stores only (no locked
+ * instruction, which would be a full fence on x86 and stand in for a fence
+ * the strategy must have itself): each updater owns a slot and writes there
+ * one more than the largest value it sees in all slots (a Lamport clock);
+ * a reader's number is the largest it sees. Every slot only grows, so the
+ * clock never runs backwards (a shared counter updated by load and store
+ * would: an updater preempted between the two writes an old value back, and
+ * a reader taking it would see later retirements as "after" its section).
+ * Two updaters may take the same number: that only weakens the order check
+ * by one step.
  */
-static uint64_t seq_next(void)
-{
-	uint64_t s = atomic_load_explicit(&g.seq, memory_order_relaxed) + 1;
+#define SEQ_SLOTS 16
 
-	atomic_store_explicit(&g.seq, s, memory_order_relaxed);
+static uint64_t seq_now(void)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < SEQ_SLOTS; i++) {
+		uint64_t v = atomic_load_explicit(&g.seq[i].v, memory_order_relaxed);
+
+		if (v > m)
+			m = v;
+	}
+	return m;
+}
+
+static uint64_t seq_next(unsigned tid)
+{
+	uint64_t s = seq_now() + 1;
+
+	atomic_store_explicit(&g.seq[tid % SEQ_SLOTS].v, s, memory_order_relaxed);
 	return s;
 }
 
@@ -307,7 +328,7 @@ static void reader_loop(struct worker *w)
 		 * would be a full fence on x86 and hide a strategy whose
 		 * read_begin lacks its own store-load fence.
 		 */
-		b = atomic_load_explicit(&g.seq, memory_order_relaxed);
+		b = seq_now();
 		u0 = atomic_load_explicit(&g.updates, memory_order_relaxed);
 		o = atomic_load_explicit(&g.shared, memory_order_acquire);
 		gen = o->gen;
@@ -363,7 +384,7 @@ static void update_once(struct sync_thread *t)
 	if (g.isolate_mode) {
 		sync_isolate(t);
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(t->tid), memory_order_relaxed);
 		obj_reclaim(old);
 		/* Inside the isolation: no section may see the count change. */
 		atomic_fetch_add(&g.updates, 1);
@@ -371,13 +392,13 @@ static void update_once(struct sync_thread *t)
 		return;
 	} else if (g.reclaim == SYNC_RECLAIM_SYNC) {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(t->tid), memory_order_relaxed);
 		sync_synchronize(t);
 		atomic_fetch_add(&g.sync_calls, 1);
 		obj_reclaim(old);
 	} else {
 		old = atomic_exchange(&g.shared, n);
-		atomic_store_explicit(&old->retire_seq, seq_next(), memory_order_relaxed);
+		atomic_store_explicit(&old->retire_seq, seq_next(t->tid), memory_order_relaxed);
 		atomic_fetch_add(&g.defers, 1);
 		sync_defer_free(t, old, obj_free_cb);
 	}
@@ -449,7 +470,7 @@ static void *worker_main(void *arg)
 				spin_us(2);
 			} else {
 				/* Retire nothing: only the grace period's length is checked. */
-				uint64_t s = seq_next();
+				uint64_t s = seq_next(w->tid);
 
 				sync_synchronize(w->t);
 				atomic_fetch_add(&g.sync_calls, 1);
@@ -514,7 +535,8 @@ static void domain_up(unsigned nthreads)
 	atomic_store(&g.updates, 0);
 	atomic_store(&g.sync_calls, 0);
 	atomic_store(&g.reclaimed_upto, 0);
-	atomic_store(&g.seq, 1);
+	for (unsigned i = 0; i < SEQ_SLOTS; i++)
+		atomic_store(&g.seq[i].v, 1);
 	g.long_section_us = 0;
 	if (ops->domain_create(&p, &g.dom, err, sizeof(err))) {
 		fprintf(stderr, "grace_test: %s: domain_create: %s\n", ops->name, err);
