@@ -475,7 +475,7 @@ static void summarize(const char *dir, const char *context, const char *incomple
 		   "winner. Definitions: README, \"What is measured\".\n\n");
 	if (cpus)
 		for (unsigned si = 0; si < 4; si++) {
-			static const char *const sc[] = { "idle", "saturated", "mixed", "bursty" };
+			static const char *const sc[] = { "idle", "saturated", "mixed", "bursty", "slowcall" };
 			int any = 0;
 
 			for (unsigned i = 0; i < run.npts; i++)

@@ -44,7 +44,7 @@ Options:
   --full                every thread count (64..256 too), scenario, updater,
                         rate and readers/writers count (long)
   --strategies=A,B      only these strategies (default: all of the registry)
-  --scenarios=A,B       only these scenarios (idle, saturated, mixed, bursty)
+  --scenarios=A,B       only these scenarios (idle, saturated, mixed, bursty, slowcall)
   --threads=N,M         only these thread counts (1, 2, 4, ... 2 x CPUs, 64, 128, 256)
   --updaters=U,V        loop and/or outside, for the thread sweep
   --no-rw               no readers/writers points

@@ -239,7 +239,8 @@ static void add_rw(const struct sync_ops *ops, unsigned readers, unsigned writer
  * 6 repetitions in 10 minutes on 2 cores): idle at 1, CPUs and 2 x CPUs (the
  * first oversubscribed count: a sleeping thread's cost, a wakeup, is a count
  * that means the same on any machine), saturated at CPUs and 2 x CPUs, mixed
- * and bursty at CPUs only. full: every count.
+ * and bursty at CPUs only, slowcall at CPUs with the outside updater for the
+ * strategies with a harmless state inside a task (and none). full: every count.
  */
 static unsigned sweep_threads(int sc, unsigned *out)
 {
@@ -256,7 +257,7 @@ static unsigned sweep_threads(int sc, unsigned *out)
 	if (opt.matrix == MATRIX_QUICK && !opt.nscenarios && sc != POLLSIM_IDLE && sc != POLLSIM_SATURATED)
 		return 0;
 	out[n++] = c;
-	if (opt.matrix == MATRIX_QUICK || sc == POLLSIM_MIXED || sc == POLLSIM_BURSTY)
+	if (opt.matrix == MATRIX_QUICK || sc == POLLSIM_MIXED || sc == POLLSIM_BURSTY || sc == POLLSIM_SLOWCALL)
 		return n;
 	if (c > 1 && sc == POLLSIM_IDLE)
 		out[n++] = 1;
@@ -270,11 +271,27 @@ static void register_strategy(const struct sync_ops *ops, enum sync_reclaim rec)
 	unsigned tc[MAX_LIST + 32];
 
 	for (int sc = 0; sc < POLLSIM_NSCENARIOS; sc++) {
-		unsigned ntc = sweep_threads(sc, tc);
+		unsigned ntc;
+
+		/*
+		 * slowcall tells apart the strategies that have a harmless state
+		 * inside a task (harmless_begin): only they, and the unsafe
+		 * baseline their ratios need, outside the full matrix.
+		 */
+		if (sc == POLLSIM_SLOWCALL && opt.matrix != MATRIX_FULL && !ops->harmless_begin &&
+		    !(ops->caps & SYNC_CAP_UNSAFE))
+			continue;
+		ntc = sweep_threads(sc, tc);
 
 		for (unsigned i = 0; i < ntc; i++) {
 			for (int u = 0; u < 2; u++) {
-				int want = opt.nupdaters ? 0 : u == POLLSIM_UPDATER_LOOP;
+				/*
+				 * slowcall: the outside updater, so that the update
+				 * waits for the others' calls, never for its own.
+				 */
+				int want = opt.nupdaters ? 0
+					   : sc == POLLSIM_SLOWCALL ? u == POLLSIM_UPDATER_OUTSIDE
+								    : u == POLLSIM_UPDATER_LOOP;
 
 				for (unsigned k = 0; k < opt.nupdaters; k++)
 					want |= opt.updaters[k] == u;

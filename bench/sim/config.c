@@ -14,7 +14,7 @@
 
 #include "bench/lib/floors.h"
 
-const char *const pollsim_scenario_names[] = { "idle", "saturated", "mixed", "bursty", NULL };
+const char *const pollsim_scenario_names[] = { "idle", "saturated", "mixed", "bursty", "slowcall", NULL };
 const char *const pollsim_updater_names[] = { "loop", "outside", NULL };
 const char *const pollsim_placement_names[] = { "none", "compact", "scatter", NULL };
 const char *const pollsim_arrival_names[] = { "fixed", "poisson", NULL };
@@ -83,7 +83,7 @@ int sim_check_fields(const struct pollsim_config *c, const char **flag, char *er
 		BAD("--threads", "loop threads from 1 to %u", POLLSIM_MAX_THREADS);
 	P = sim_participants(c);
 	if ((unsigned)c->scenario >= POLLSIM_NSCENARIOS)
-		BAD("--scenario", "one of idle|saturated|mixed|bursty");
+		BAD("--scenario", "one of idle|saturated|mixed|bursty|slowcall");
 	if (!(c->duration_s > 0) || !(c->duration_s <= 3600))
 		BAD("--duration", "seconds, more than 0 and at most 3600");
 	if (!(c->update_rate >= 0) || !(c->update_rate <= 1e6))

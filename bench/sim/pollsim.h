@@ -21,6 +21,7 @@ enum pollsim_scenario {
 	POLLSIM_SATURATED, /* every thread always has a ready event */
 	POLLSIM_MIXED,     /* half the threads saturated, half idle */
 	POLLSIM_BURSTY,    /* idle, with bursts of events on every thread at once */
+	POLLSIM_SLOWCALL,  /* idle, each event ending in a slow call made harmless inside the task */
 	POLLSIM_NSCENARIOS
 };
 
@@ -244,7 +245,7 @@ int pollsim_print_summary(FILE *out, const struct pollsim_config *cfg,
 const char *pollsim_scenario_name(enum pollsim_scenario s);
 
 /* Names used by flags and SUMMARY; NULL-terminated lists for flags_parse_choice. */
-extern const char *const pollsim_scenario_names[];  /* idle saturated mixed bursty */
+extern const char *const pollsim_scenario_names[];  /* idle saturated mixed bursty slowcall */
 extern const char *const pollsim_updater_names[];   /* loop outside */
 extern const char *const pollsim_placement_names[]; /* none compact scatter */
 extern const char *const pollsim_arrival_names[];   /* fixed poisson */
@@ -254,6 +255,8 @@ extern const char *const pollsim_reclaim_names[];   /* sync defer */
 #define POLLSIM_IDLE_EVENT_RATE 100.0     /* events/s per idle thread by default */
 #define POLLSIM_BURST_PERIOD_S 0.1        /* bursty: a burst on every thread every 100 ms */
 #define POLLSIM_BURST_EVENTS 32           /* bursty: events per thread per burst */
+#define POLLSIM_SLOWCALL_US 500           /* slowcall: the blocking call inside each event */
+#define POLLSIM_SLOWCALL_EVENT_RATE 500.0 /* slowcall: events/s per thread: a quarter of the time in calls */
 #define POLLSIM_STALL_AT_S 0.02           /* --stall begins 20 ms after the start */
 
 #endif /* POLLSIM_H */

@@ -42,7 +42,7 @@ static void usage(FILE *o)
 		"\n"
 		"  --strategy=NAME        one of: %s (default none; --list)\n"
 		"  --threads=N            loop threads, 1..%u and the strategy's limit (default 2)\n"
-		"  --scenario=S           idle|saturated|mixed|bursty (default idle):\n"
+		"  --scenario=S           idle|saturated|mixed|bursty|slowcall (default idle):\n"
 		"                           idle: %g events/s per thread (--event-rate), each\n"
 		"                             costing --event-cost-us of CPU; asleep almost always;\n"
 		"                           saturated: every thread always has a ready event, polls\n"
@@ -51,6 +51,9 @@ static void usage(FILE *o)
 		"                           mixed: even threads saturated, odd threads idle;\n"
 		"                           bursty: idle plus, every %g ms, %d events at once on\n"
 		"                             every thread\n"
+		"                           slowcall: idle at %g events/s, each event ending in a\n"
+		"                             %d us blocking call inside its task, harmless but\n"
+		"                             not idle (harmless_begin/harmless_end around it)\n"
 		"  --duration=S           seconds, (0, 3600] (default 1)\n"
 		"  --update-rate=R        updates per second, [0, 1000000]; 0: no updates (default 10)\n"
 		"  --updater=loop|outside who updates: loop thread 0, or an extra thread (default outside)\n"
@@ -75,7 +78,7 @@ static void usage(FILE *o)
 		"  --help                 this text\n"
 		"Exit status: 0 ok, 1 run failed, 2 bad flag, 3 watchdog fired.\n",
 		sync_names(), POLLSIM_MAX_THREADS, POLLSIM_IDLE_EVENT_RATE, POLLSIM_BURST_PERIOD_S * 1000,
-		POLLSIM_BURST_EVENTS, POLLSIM_IDLE_EVENT_RATE, POLLSIM_STALL_AT_S * 1000);
+		POLLSIM_BURST_EVENTS, POLLSIM_SLOWCALL_EVENT_RATE, POLLSIM_SLOWCALL_US, POLLSIM_IDLE_EVENT_RATE, POLLSIM_STALL_AT_S * 1000);
 }
 
 static void list_strategies(void)
@@ -123,7 +126,7 @@ int main(int argc, char **argv)
 	static const struct flags_spec specs[] = {
 		{ "strategy", 1, "a strategy name, see --list" },
 		{ "threads", 1, "loop threads" },
-		{ "scenario", 1, "idle|saturated|mixed|bursty" },
+		{ "scenario", 1, "idle|saturated|mixed|bursty|slowcall" },
 		{ "duration", 1, "seconds" },
 		{ "update-rate", 1, "updates per second" },
 		{ "updater", 1, "loop|outside" },

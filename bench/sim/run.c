@@ -298,7 +298,10 @@ int pollsim_run(const struct pollsim_config *cfg, struct pollsim_result *res, ch
 	}
 	s->iters_per_us_x1000 = (uint64_t)((double)sim_calibrated_x1000() * cfg->event_cost_us / 1000.0);
 
-	s->ev_rate = cfg->no_events ? 0 : cfg->event_rate > 0 ? cfg->event_rate : POLLSIM_IDLE_EVENT_RATE;
+	s->ev_rate = cfg->no_events		      ? 0
+		     : cfg->event_rate > 0		      ? cfg->event_rate
+		     : cfg->scenario == POLLSIM_SLOWCALL ? POLLSIM_SLOWCALL_EVENT_RATE
+							      : POLLSIM_IDLE_EVENT_RATE;
 	s->ev_period_ns = s->ev_rate > 0 ? (uint64_t)(NS / s->ev_rate) : 0;
 	if (s->ev_rate > 0 && !s->ev_period_ns)
 		s->ev_period_ns = 1;

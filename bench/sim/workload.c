@@ -33,6 +33,7 @@
  */
 #include "bench/sim/sim_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,6 +229,24 @@ void sim_record_delay(struct pt *p, uint64_t delay)
 		hist_record(&p->hists[0], missed);
 }
 
+/*
+ * The slowcall scenario's blocking call at the end of a task (a DNS lookup,
+ * a disk read): the thread touches no shared state during it and says so
+ * (harmless_begin/harmless_end, HAProxy's thread_harmless_now/end), but it
+ * is not idle: it is still inside its task and may hold references. A
+ * strategy that can tell the two apart (isolate_full) waits for it; one
+ * that cannot (harmless_mask) isolates past it.
+ */
+static void slow_call(struct sync_thread *st)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = POLLSIM_SLOWCALL_US * 1000L };
+
+	sync_harmless_begin(st);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	sync_harmless_end(st);
+}
+
 /* delay UINT64_MAX: none to record (a saturated thread's first event). */
 void sim_handle_event(struct pt *p, uint64_t delay)
 {
@@ -239,6 +258,8 @@ void sim_handle_event(struct pt *p, uint64_t delay)
 	p->poisoned += (uint64_t)r.poisoned;
 	p->torn += (uint64_t)r.torn;
 	p->checksum += r.sum;
+	if (p->sim->cfg->scenario == POLLSIM_SLOWCALL)
+		slow_call(p->st);
 	p->n.reads++;
 	p->n.events++;
 	atomic_store_explicit(&p->prog_events, p->n.events, memory_order_relaxed);
