@@ -68,6 +68,7 @@
 
 #include "strategies/sync.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,11 +132,42 @@ static void urcu_set_state(struct sync_thread *t, int s)
 	atomic_store_explicit(&urcu_thr(t)->state, s, memory_order_relaxed);
 }
 
+static void *urcu_probe_thread(void *arg)
+{
+	return arg;
+}
+
+/*
+ * Deferred frees run on liburcu's call_rcu worker thread, which the library
+ * creates on first use and, when pthread_create fails there, ends the whole
+ * process (urcu_die: "Unrecoverable error"). So a defer-mode domain first
+ * checks that a thread can be created at all, refusing with one line if
+ * not, then has the worker created now, before the participants take what
+ * is left of the process limit.
+ */
+static int urcu_start_call_rcu_worker(char *err, size_t errlen)
+{
+	pthread_t th;
+	int rc = pthread_create(&th, NULL, urcu_probe_thread, NULL);
+
+	if (rc) {
+		snprintf(err, errlen, "%s: cannot create liburcu's call_rcu worker thread for --reclaim=defer: %s",
+			 URCU_NAME, strerror(rc));
+		return -1;
+	}
+	pthread_join(th, NULL);
+	(void)URCU_CALL(get_default_call_rcu_data)();
+	return 0;
+}
+
 static int urcu_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)
 {
-	struct urcu_flavor_domain *d = sync_domain_new(&URCU_OPS, p, sizeof(*d), err, errlen);
+	struct urcu_flavor_domain *d;
 
+	if (p->reclaim == SYNC_RECLAIM_DEFER && urcu_start_call_rcu_worker(err, errlen))
+		return -1;
+	d = sync_domain_new(&URCU_OPS, p, sizeof(*d), err, errlen);
 	if (!d)
 		return -1;
 #ifdef URCU_FLAVOR_MEMBARRIER
