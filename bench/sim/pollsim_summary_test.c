@@ -1,6 +1,6 @@
 /*
  * pollsim_summary_test.c - //bench:pollsim ends its output with ONE line
- * "SUMMARY key value ..." holding every setting and every figure (issue 3).
+ * "SUMMARY key value ..." holding every setting and every figure.
  *
  * Runs the binary (path in argv[1]) twice with every setting changed from its
  * default (two runs, because some settings exclude each other: --no-events,

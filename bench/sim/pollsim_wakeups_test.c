@@ -1,6 +1,6 @@
 /*
  * pollsim_wakeups_test.c - the simulator counts wakeups caused by
- * synchronization exactly (issue 3, "wakeup accounting").
+ * synchronization exactly.
  *
  * What it proves:
  *  1. `none`, no updates, idle with events: 0 sync wakeups (every return is an

@@ -1,6 +1,6 @@
 /*
- * pollsim_watchdog_test.c - the simulator never hangs on a stuck thread
- * (issue 7): for every strategy that makes updates wait (isolate or
+ * pollsim_watchdog_test.c - the simulator never hangs on a stuck thread:
+ * for every strategy that makes updates wait (isolate or
  * synchronize; the unsafe `none` never waits), generic over the registry,
  * plus a test-only strategy ("testgate") so the test proves something even
  * before the real ones land:
