@@ -516,6 +516,7 @@ static void summarize(const char *dir, const char *context, const char *incomple
 		   "includes preemption).\n", over);
 	free(line);
 	out_close(&md);
+	free_run(&run);
 }
 
 /* ---- compare-runs ---- */
@@ -589,6 +590,8 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 	printf("# %u points in both runs; %u figures changed beyond their intervals\n", both, changed);
 	if (both == 0)
 		die(2, "'%s' and '%s' have no point in common", a, b);
+	free_run(&ra);
+	free_run(&rb);
 }
 
 /* ---- reproduce ---- */
@@ -668,6 +671,8 @@ static void reproduce(const char *a, const char *b)
 		       within, nratio, 100.0 * within / nratio, within >= 0.9 * nratio ? "MET" : "MISSED");
 	else
 		printf("ratios to none within 1.25x across the two runs: no ratio defined in both runs\n");
+	free_run(&ra);
+	free_run(&rb);
 }
 
 /* ---- goal ---- */

@@ -44,9 +44,10 @@ extern const struct pooldef pooled[];
 extern const size_t npooled;
 
 struct rec {
-	char *key[MAX_KV], *val[MAX_KV];
+	char *key[MAX_KV], *val[MAX_KV]; /* into buf */
 	unsigned n;
 	char *error;
+	char *buf; /* the line, split in place */
 };
 
 struct point {
@@ -82,6 +83,8 @@ double rec_num(const struct rec *r, const char *k);
 struct point *find_point(struct run *run, const char *name);
 /* Reads DIR/records.txt (or the folder of a benchmarks.json given instead); bad input: exit 2. */
 void load_run(struct run *run, const char *arg);
+/* Frees what load_run allocated. */
+void free_run(struct run *run);
 int is_rw(const struct point *p);
 int fig_applies(const struct figdef *f, const struct point *p);
 /* One repetition's value of a figure; reader overhead needs none's round. */

@@ -124,6 +124,18 @@ struct point *find_point(struct run *run, const char *name)
 }
 
 /* Reads DIR/records.txt (or the folder of a benchmarks.json given instead). */
+void free_run(struct run *run)
+{
+	for (unsigned i = 0; i < run->npts; i++)
+		for (unsigned k = 0; k <= MAX_REPS; k++)
+			if (run->pts[i].rep[k]) {
+				free(run->pts[i].rep[k]->buf);
+				free(run->pts[i].rep[k]);
+			}
+	free(run->pts);
+	memset(run, 0, sizeof(*run));
+}
+
 void load_run(struct run *run, const char *arg)
 {
 	char path[4096], *line = NULL;
@@ -149,6 +161,7 @@ void load_run(struct run *run, const char *arg)
 		lineno++;
 		if (!copy || parse_line(copy, r))
 			die(2, "'%s': line %u of records.txt is not a RECORD line", arg, lineno);
+		r->buf = copy;
 		rep = (unsigned)rec_num(r, "repetition");
 		if (rep < 1 || rep > MAX_REPS)
 			die(2, "'%s': line %u of records.txt: repetition not in [1, %d]", arg, lineno, MAX_REPS);

@@ -1090,8 +1090,21 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 	gate_wait_all(run);
 	if (lc_error(run->lc))
 		atomic_store(&run->stop, 1); /* a failed start: let the arrived ones leave */
-	measure_floor(&run->shared, cfg->read_delay, cfg->quiesce_every, &res->floor_ns_per_read,
-		      &res->floor_noise_ns);
+	{
+		/*
+		 * On a private copy of the object: the same layout and reads,
+		 * and nothing a writer could free under the floor's loop.
+		 */
+		struct rw_obj *fo = obj_new(run, 0);
+		void *_Atomic slot;
+
+		atomic_init(&slot, fo);
+		if (fo) {
+			measure_floor(&slot, cfg->read_delay, cfg->quiesce_every, &res->floor_ns_per_read,
+				      &res->floor_noise_ns);
+			free(fo);
+		}
+	}
 	for (unsigned i = 0; i < run->nthreads; i++) {
 		struct rw_worker *w = &run->workers[i];
 
