@@ -137,6 +137,22 @@ static void *urcu_probe_thread(void *arg)
 	return arg;
 }
 
+/* The process's threads, from /proc/self/status (0: unknown). */
+static unsigned urcu_thread_count(void)
+{
+	char line[128];
+	unsigned n = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 /*
  * Deferred frees run on liburcu's call_rcu worker thread, which the library
  * creates on first use and, when pthread_create fails there, ends the whole
@@ -147,6 +163,8 @@ static void *urcu_probe_thread(void *arg)
  */
 static int urcu_start_call_rcu_worker(char *err, size_t errlen)
 {
+	unsigned before = urcu_thread_count();
+	struct timespec pause = { 0, 100000 };
 	pthread_t th;
 	int rc = pthread_create(&th, NULL, urcu_probe_thread, NULL);
 
@@ -156,6 +174,13 @@ static int urcu_start_call_rcu_worker(char *err, size_t errlen)
 		return -1;
 	}
 	pthread_join(th, NULL);
+	/*
+	 * pthread_join returns before the kernel has released the probe's task,
+	 * which still counts against the process limit: wait (at most 1 s)
+	 * until it is gone, so the worker gets the slot the probe proved free.
+	 */
+	for (int i = 0; before && i < 10000 && urcu_thread_count() > before; i++)
+		nanosleep(&pause, NULL);
 	(void)URCU_CALL(get_default_call_rcu_data)();
 	return 0;
 }
