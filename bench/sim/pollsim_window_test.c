@@ -32,19 +32,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/lib/check.h"
 #include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                        \
-	do {                                                    \
-		if (!(cond)) {                                  \
-			printf("FAIL: " __VA_ARGS__);           \
-			printf("\n");                           \
-			failures++;                             \
-		}                                               \
-	} while (0)
 
 static void base_config(struct pollsim_config *c, const char *strategy)
 {
@@ -186,19 +177,5 @@ int main(void)
 	test_idle_schedule();
 	test_saturated_cpu();
 	test_oversubscribed();
-#ifdef EXPECT_BROKEN
-	if (failures) {
-		printf("OK: the broken simulator was caught (%d failed checks)\n", failures);
-		return 0;
-	}
-	printf("FAIL: the broken simulator was NOT caught\n");
-	return 1;
-#else
-	if (failures) {
-		printf("%d checks failed\n", failures);
-		return 1;
-	}
-	printf("all window checks passed\n");
-	return 0;
-#endif
+	return check_exit("pollsim_window_test");
 }
