@@ -5,19 +5,24 @@
 # compare_bench (--list-points, --plan), the statistics and summary.md from
 # analyze, the figures from plots/render.sh.
 #
-# Why one process per point and repetition: each point's JSON is complete the
-# moment its process exits, so an interrupted run keeps every finished point,
-# and repetitions are independent processes (the variance between processes
-# is what the intervals must cover). The plan interleaves them: in each group
-# of points (one setting, every strategy), round 1 runs every strategy once,
-# then round 2, ...
+# Why one process per round of a group: repetitions are independent
+# processes (the variance between processes is what the intervals must
+# cover), and the plan interleaves them: in each group of points (one
+# setting, every strategy), round 1 runs every strategy once in one process,
+# then round 2 in another, ... Starting a process per point cost about 0.4 s
+# a run on a 2-CPU VM, more than the run itself. A finished point is kept
+# even when its process is interrupted (compare_bench finishes the running
+# point, reports the others as not run, and they are dropped); a process that
+# dies keeps the point it was running as an error entry, and the rest of its
+# round runs again in a new process (their JSON died with it).
 #
 # Results never overwrite anything: the folder is created with mkdir (atomic;
 # a suffix -2, -3, ... when the name is taken), every file is written to a
 # temporary name in that folder and renamed into place. A file INCOMPLETE
 # exists from the start (with room reserved, so that its text can be updated
 # in place on a full disk) and is removed only when every point ran and every
-# file was written. A signal (INT, TERM, HUP) stops the running point; a
+# file was written. A signal (INT, TERM, HUP) ends the run once the running
+# point finished (at most about a second); a
 # failed write (a full disk) ends the run with exit status 1.
 set -u
 
@@ -282,23 +287,23 @@ printf '%s: %s matrix: %d points x %d repetitions = %d runs, %s s each; estimate
 
 re_escape() { printf '%s' "$1" | sed 's/[].[^$*+?(){}|\\]/\\&/g'; }
 
-i=0
-while IFS=$'\t' read -r rep name; do
-	[ -z "$interrupted" ] && [ -z "$write_failed" ] || break
-	i=$((i + 1))
-	now=$(now_cs)
-	e=$(((now - t_start) / 100))
-	if [ $i -gt 1 ]; then
-		left=$(((now - t_start) * (total - i + 1) / (i - 1) / 100))
-		eta="elapsed ${e}s, ~${left}s left"
-	else
-		eta="elapsed ${e}s"
-	fi
-	printf '%s: [%d/%d] %s round %d (%s)\n' "$prog" "$i" "$total" "$name" "$rep" "$eta" >&2
+# Runs one round of a group (rep, then its point names, in order) in one
+# process: its files are $tmp/point.{json,rec,sum,err}; sets $status.
+run_batch() {
+	local rep=$1 re="" n
+	shift
+	for n in "$@"; do
+		re+="${re:+|}$(re_escape "$n")"
+	done
 	rm -f "$tmp/point.json" "$tmp/point.sum" "$tmp/point.rec"
-	"$BIN" "${mflags[@]}" --benchmark_filter="^$(re_escape "$name")/" --benchmark_out="$tmp/point.json" \
+	local now
+	now=$(now_cs)
+	# progress lines ("compare: [i/total] ...") come from the process, on fd 3
+	"$BIN" "${mflags[@]}" --benchmark_filter="^($re)/" --benchmark_out="$tmp/point.json" \
 		--benchmark_out_format=json --repetition="$rep" --summary="$tmp/point.sum" \
-		--records="$tmp/point.rec" >"$tmp/point.out" 2>"$tmp/point.err" </dev/null &
+		--records="$tmp/point.rec" --progress-fd=3 --progress-done="$done_n" --progress-total="$total" \
+		--progress-elapsed="$(((now - t_start) / 100)).$(printf '%02d' $(((now - t_start) % 100)))" \
+		3>&2 >"$tmp/point.out" 2>"$tmp/point.err" </dev/null &
 	child=$!
 	wait "$child"
 	status=$?
@@ -308,50 +313,117 @@ while IFS=$'\t' read -r rep name; do
 		status=$?
 	done
 	child=""
-	{ printf '== %s round %d (exit %d)\n' "$name" "$rep" "$status"; cat "$tmp/point.err"; } >>"$tmp/bench.log" ||
+	{ printf '== round %d of %s (exit %d)\n' "$rep" "$*" "$status"; cat "$tmp/point.err"; } >>"$tmp/bench.log" ||
 		wfail bench.log
-	# Finished means: exit 0, and its record and JSON complete (the record
-	# ends in a newline; compare_bench exits 1 when it could not write).
-	if [ $status -eq 0 ] && [ -s "$tmp/point.json" ] && [ -s "$tmp/point.rec" ] &&
-		[ "$(tail -c 1 "$tmp/point.rec" | od -An -c | tr -d ' ')" = '\n' ]; then
-		grep -q ' error ' "$tmp/point.rec" && skipped_n=$((skipped_n + 1))
-		if [ $have_ctx = 0 ]; then
-			jq '.context' "$tmp/point.json" >"$tmp/gb_context.json" 2>/dev/null && have_ctx=1
-		fi
-	elif [ -n "$interrupted" ]; then
-		break # the point did not finish: nothing of it is kept
-	else
-		# The process failed (the watchdog exits 3, a crash, a full disk):
-		# the point is kept as an error entry. The first diagnostic line says
-		# why, the last how it ended; both cut to stay one readable line.
-		failed_n=$((failed_n + 1))
-		first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer\|cannot' | cut -c 1-240)
-		last=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1 | cut -c 1-240)
-		why="compare_bench exited with status $status${first:+: $first}"
-		[ -z "$last" ] || [ "$last" = "$first" ] || why="$why; $last"
-		case $why in *"No space left"* | *"cannot write"*) wfail "$name's results" ;; esac
-		jq -n --arg n "$name" --arg why "$why" \
-			'{benchmarks: [{name: $n, run_name: $n, run_type: "iteration", repetitions: 1,
-			   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}' \
-			>"$tmp/point.json" || wfail "$name's results"
-		printf '%s\n' "$(jq -r --arg n "$name" 'select(.name == $n) | "RECORD" + ([to_entries[] | select(.key != "est_s") | " \(.key) \(.value | if type == "boolean" then (if . then 1 else 0 end) else . end)"] | join(""))' "$tmp/points.jsonl") repetition $rep error $why" \
-			>"$tmp/point.rec" || wfail "$name's record"
+}
+
+# Keeps the finished runs of the last process: its records, its JSON (as
+# points/NNNNN.rR.json) and its SUMMARY lines. Interrupted, the points it did
+# not run are dropped from the JSON (they have no record).
+keep_batch() { # rep
+	local nrec nj
+	if [ -n "$interrupted" ]; then
+		jq --arg m "not run: interrupted" '.benchmarks |= map(select(.error_message != $m))' \
+			"$tmp/point.json" >"$tmp/point.kept" 2>/dev/null && mv -f "$tmp/point.kept" "$tmp/point.json" ||
+			return 1
 	fi
-	[ -z "$write_failed" ] || break
-	cat "$tmp/point.rec" >>"$tmp/records.txt" && mv -f "$tmp/point.json" "$tmp/points/$(printf '%05d' "$i").r$rep.json" ||
-		{ wfail records.txt; break; }
-	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt" || { wfail summary.txt; break; }
-	done_n=$((done_n + 1))
-	# current after every run, even if this shell is killed (-9) next
+	nrec=$(grep -c '^RECORD ' "$tmp/point.rec")
+	nj=$(jq '.benchmarks | length' "$tmp/point.json" 2>/dev/null)
+	# every kept entry has its record, or nothing of the process is kept
+	[ "$nrec" = "$nj" ] || return 1
+	[ "$nrec" -gt 0 ] || return 0
+	skipped_n=$((skipped_n + $(grep -c ' error ' "$tmp/point.rec")))
+	if [ $have_ctx = 0 ]; then
+		jq '.context' "$tmp/point.json" >"$tmp/gb_context.json" 2>/dev/null && have_ctx=1
+	fi
+	batch_n=$((batch_n + 1))
+	cat "$tmp/point.rec" >>"$tmp/records.txt" &&
+		mv -f "$tmp/point.json" "$tmp/points/$(printf '%05d' "$batch_n").r$1.json" || { wfail records.txt; return 0; }
+	[ ! -s "$tmp/point.sum" ] || cat "$tmp/point.sum" >>"$tmp/summary.txt" || wfail summary.txt
+	done_n=$((done_n + nrec))
+}
+
+# A process that failed (the watchdog exits 3, a crash, a full disk): the
+# point it was running (the first without a "done" or "skipped" line) is kept
+# as an error entry; the JSON of the points before it did not survive the
+# process, so the others of the round run again in a new process.
+fail_point() { # rep name
+	local rep=$1 name=$2 first last why
+	failed_n=$((failed_n + 1))
+	# The first diagnostic line says why, the last how it ended; both cut
+	# to stay one readable line.
+	first=$(grep -v '^compare_bench: \[' "$tmp/point.err" | grep -m 1 -i 'watchdog\|error\|fail\|abort\|sanitizer\|cannot' | cut -c 1-240)
+	last=$(grep -v '^compare_bench: \[' "$tmp/point.err" | tail -n 1 | cut -c 1-240)
+	why="compare_bench exited with status $status${first:+: $first}"
+	[ -z "$last" ] || [ "$last" = "$first" ] || why="$why; $last"
+	case $why in *"No space left"* | *"cannot write"*) wfail "$name's results" ;; esac
+	jq -n --arg n "$name" --arg why "$why" \
+		'{benchmarks: [{name: $n, run_name: $n, run_type: "iteration", repetitions: 1,
+		   repetition_index: 0, iterations: 0, error_occurred: true, error_message: $why}]}' \
+		>"$tmp/point.json" || wfail "$name's results"
+	printf '%s\n' "$(jq -r --arg n "$name" 'select(.name == $n) | "RECORD" + ([to_entries[] | select(.key != "est_s") | " \(.key) \(.value | if type == "boolean" then (if . then 1 else 0 end) else . end)"] | join(""))' "$tmp/points.jsonl") repetition $rep error $why" \
+		>"$tmp/point.rec" || wfail "$name's record"
+	: >"$tmp/point.sum"
+	[ -n "$write_failed" ] || keep_batch "$rep" || wfail "$name's results"
+}
+
+# One round of a group, until every point of it finished or failed.
+run_round() { # rep name...
+	local rep=$1 left name
+	shift
+	left=("$@")
+	while [ ${#left[@]} -gt 0 ] && [ -z "$interrupted" ] && [ -z "$write_failed" ]; do
+		run_batch "$rep" "${left[@]}"
+		# Finished means: exit 0, and its records and JSON complete (each
+		# record ends in a newline; compare_bench exits 1 when it could not
+		# write). Interrupted, the finished points of the process are kept.
+		if [ -n "$interrupted" ]; then
+			[ ! -s "$tmp/point.json" ] || keep_batch "$rep" || :
+			return
+		fi
+		if [ $status -eq 0 ] && [ -s "$tmp/point.json" ] && [ -s "$tmp/point.rec" ] &&
+			[ "$(tail -c 1 "$tmp/point.rec" | od -An -c | tr -d ' ')" = '\n' ] && keep_batch "$rep"; then
+			grep '^compare_bench: ' "$tmp/point.err" | grep -v '^compare_bench: \[' >&2
+			return
+		fi
+		local finished=() rest=() failed=""
+		mapfile -t finished < <(sed -n 's/^compare_bench: \[[0-9]*\] \(.*\): \(done\|skipped\).*/\1/p' "$tmp/point.err")
+		for name in "${left[@]}"; do
+			if [ -z "$failed" ] && ! printf '%s\n' "${finished[@]}" | grep -qxF -- "$name"; then
+				failed=$name
+			else
+				rest+=("$name")
+			fi
+		done
+		[ -n "$failed" ] || { failed=${left[${#left[@]}-1]}; unset 'rest[${#rest[@]}-1]'; }
+		fail_point "$rep" "$failed"
+		left=("${rest[@]}")
+	done
+}
+
+mapfile -t plan <"$tmp/plan.tsv"
+batch_n=0
+k=0
+while [ $k -lt ${#plan[@]} ] && [ -z "$interrupted" ] && [ -z "$write_failed" ]; do
+	IFS=$'\t' read -r rep group _ <<<"${plan[k]}"
+	names=()
+	while [ $k -lt ${#plan[@]} ]; do
+		IFS=$'\t' read -r r g name <<<"${plan[k]}"
+		[ "$r" = "$rep" ] && [ "$g" = "$group" ] || break
+		names+=("$name")
+		k=$((k + 1))
+	done
+	run_round "$rep" "${names[@]}"
+	now=$(now_cs)
+	# current after every process, even if this shell is killed (-9) next
 	marker "running since $started; runs finished: $done_n of $total (every finished run is in .tmp/points)"
-	grep '^compare_bench: ' "$tmp/point.err" | grep -v '^compare_bench: \[' >&2
 	# benchmarks.json is rewritten (valid, "incomplete": true) at most every
 	# 20 s: each rewrite reads everything so far.
 	if [ $(((now - last_merge) / 100)) -ge 20 ]; then
 		merge true
 		last_merge=$now
 	fi
-done <"$tmp/plan.tsv"
+done
 
 elapsed=$((($(now_cs) - t_start) / 100))
 trap '' INT TERM HUP # the results are written now: finish them

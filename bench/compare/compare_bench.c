@@ -20,7 +20,8 @@
  * A poll-loop run is not a repeatable micro-operation that Google Benchmark
  * could size by itself: its figures come from the simulator's own histograms
  * and counters, reported as counters. Repetitions are separate processes
- * (compare.sh), each tagged --repetition=N.
+ * (compare.sh runs one process per round of a group), each tagged
+ * --repetition=N.
  *
  * Names (an identifier only; the parameters are fields of --list-points and
  * of the records):
@@ -58,8 +59,11 @@
 #include "strategies/sync.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,11 +83,34 @@ struct compare_opt opt = {
 
 static unsigned npoints_done;
 
+/*
+ * Progress for the orchestrator (--progress-fd=N): when a point starts, the
+ * line "compare: [I/TOTAL] NAME round R (elapsed Xs, ~Ys left)" on fd N,
+ * where I counts from --progress-done (the runs finished before this
+ * process), and the elapsed time goes on from --progress-elapsed.
+ */
+static struct {
+	int fd;
+	unsigned done, total;
+	double elapsed_s;
+	uint64_t t0;
+} prog_out = { .fd = -1 };
+
+/*
+ * A stop asked by SIGINT, SIGTERM or SIGHUP: the running point finishes (a
+ * run is at most about a second, the watchdog bounds a hung one), the points
+ * after it are reported as not run (error STOP_MSG, no record), and the
+ * process exits with 128 + the signal.
+ */
+#define STOP_MSG "not run: interrupted"
+static volatile sig_atomic_t stop_signal;
+
 /* ---- flags ---- */
 
 #define OWN_FLAGS "--matrix= --strategies= --scenarios= --threads= --updaters= --no-rw --no-rates " \
 	"--duration= --baseline-duration= --rate= --rates= --placement= --floors-budget= " \
-	"--summary= --records= --repetition= --list-points --plan=, " \
+	"--summary= --records= --repetition= --list-points --plan= " \
+	"--progress-fd= --progress-done= --progress-total= --progress-elapsed=, " \
 	"plus Google Benchmark's --benchmark_*"
 /* Google Benchmark aborts on some values of its own flags: refuse them first. */
 static void check_gbench_flag(const char *a)
@@ -186,6 +213,21 @@ static int parse_own_flags(int argc, char **argv)
 		} else if (strncmp(a, "--repetition=", 13) == 0) {
 			if (flags_parse_unsigned(v, 1, 1000, &opt.repetition))
 				flags_die(PROG, "--repetition", v, "an integer in [1, 1000]");
+		} else if (strncmp(a, "--progress-fd=", 14) == 0) {
+			unsigned fd;
+
+			if (flags_parse_unsigned(v, 3, 1000, &fd) || fcntl((int)fd, F_GETFD) < 0)
+				flags_die(PROG, "--progress-fd", v, "an open file descriptor, an integer in [3, 1000]");
+			prog_out.fd = (int)fd;
+		} else if (strncmp(a, "--progress-done=", 16) == 0) {
+			if (flags_parse_unsigned(v, 0, 100000000, &prog_out.done))
+				flags_die(PROG, "--progress-done", v, "an integer in [0, 100000000]");
+		} else if (strncmp(a, "--progress-total=", 17) == 0) {
+			if (flags_parse_unsigned(v, 1, 100000000, &prog_out.total))
+				flags_die(PROG, "--progress-total", v, "an integer in [1, 100000000]");
+		} else if (strncmp(a, "--progress-elapsed=", 19) == 0) {
+			if (flags_parse_double(v, 0, 1e7, 0, &prog_out.elapsed_s))
+				flags_die(PROG, "--progress-elapsed", v, "seconds in [0, 10000000]");
 		} else if (strncmp(a, "--plan=", 7) == 0) {
 			if (flags_parse_unsigned(v, 1, 1000, &opt.plan))
 				flags_die(PROG, "--plan", v, "repetitions, an integer in [1, 1000]");
@@ -256,12 +298,12 @@ static void put_params(FILE *f, const struct point *p, int json)
 		fprintf(f, " oversubscribed %d", participants > opt.online_cpus);
 	PN("duration_s", "%g", opt.duration);
 	/*
-	 * The estimated seconds of one process of this point (start-up and
-	 * orchestration,
-	 * floors, baseline, run, thread start-up): for the plan's estimate.
+	 * The estimated seconds of one run of this point (its share of the
+	 * process start-up and orchestration, about 0.05 s on a 2-CPU VM; floors,
+	 * baseline, run, thread start-up): for the plan's estimate.
 	 */
 	if (json)
-		fprintf(f, ", \"est_s\": %.3f}\n", 0.08 + (opt.floors_budget > 0 ? opt.floors_budget :
+		fprintf(f, ", \"est_s\": %.3f}\n", 0.05 + (opt.floors_budget > 0 ? opt.floors_budget :
 				opt.floors_budget < 0 ? FLOORS_DEFAULT_BUDGET_S : 0) + opt.duration +
 			(p->kind == POINT_POLL ? opt.baseline_duration : 0) + 0.0005 * participants);
 #undef PS
@@ -352,6 +394,82 @@ static void skip_point(struct gb_state *st, const struct point *p, const char *m
 	progress(p, what, t0);
 }
 
+/*
+ * The start of every point: after a stop was asked, reports the point as
+ * not run (no record) and returns 0; else prints the orchestrator's progress
+ * line and returns 1.
+ */
+static int point_begin(struct gb_state *st, const struct point *p)
+{
+	/*
+	 * A process that dies in the middle of its points, for the test of
+	 * compare.sh's recovery (compare_robustness_test): COMPARE_BENCH_ABORT_AT=N
+	 * aborts as the Nth point of this process starts.
+	 */
+	const char *abort_at = getenv("COMPARE_BENCH_ABORT_AT");
+
+	if (abort_at && strtoul(abort_at, NULL, 10) == npoints_done + 1)
+		abort();
+	if (stop_signal) {
+		gb_skip_with_error(st, STOP_MSG);
+		while (gb_keep_running(st))
+			;
+		return 0;
+	}
+	if (prog_out.fd >= 0) {
+		unsigned i = prog_out.done + npoints_done + 1;
+		double e = prog_out.elapsed_s + (double)(sync_now_ns() - prog_out.t0) / 1e9;
+		char line[1024];
+		int n;
+
+		if (i > 1)
+			n = snprintf(line, sizeof(line), "compare: [%u/%u] %s round %u (elapsed %.0fs, ~%.0fs left)\n",
+				     i, prog_out.total, p->name, opt.repetition, e,
+				     e * (double)(prog_out.total - (i <= prog_out.total ? i : prog_out.total) + 1) /
+					     (double)(i - 1));
+		else
+			n = snprintf(line, sizeof(line), "compare: [%u/%u] %s round %u (elapsed %.0fs)\n", i,
+				     prog_out.total, p->name, opt.repetition, e);
+		/* progress only: a failed write of it changes no result */
+		if (n > 0 && write(prog_out.fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+			prog_out.fd = -1;
+	}
+	return 1;
+}
+
+/* The thread that takes the stop signals (blocked in every other thread). */
+static void *stop_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;)
+		if (sigwait(set, &sig) == 0 && !stop_signal)
+			stop_signal = sig;
+	return NULL;
+}
+
+/*
+ * Blocks SIGINT, SIGTERM and SIGHUP before any other thread exists (they
+ * inherit the mask: no epoll_wait of a run is interrupted) and starts the
+ * thread that turns them into stop_signal.
+ */
+static void stop_on_signals(void)
+{
+	static sigset_t set;
+	pthread_t t;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) || pthread_create(&t, NULL, stop_thread, &set) ||
+	    pthread_detach(t)) {
+		fprintf(stderr, "%s: cannot set up the stop signals' thread\n", PROG);
+		exit(1);
+	}
+}
+
 static double per_update(double v, uint64_t updates)
 {
 	return updates ? v / (double)updates : NAN;
@@ -386,6 +504,8 @@ static void bm_poll(struct gb_state *st, void *user)
 	uint64_t t0 = sync_now_ns();
 	FILE *rec;
 
+	if (!point_begin(st, p))
+		return;
 	pollsim_config_default(&cfg);
 	cfg.strategy = p->ops;
 	cfg.threads = p->threads;
@@ -540,6 +660,8 @@ static void bm_rw(struct gb_state *st, void *user)
 	uint64_t t0 = sync_now_ns();
 	FILE *rec;
 
+	if (!point_begin(st, p))
+		return;
 	rw_config_default(&cfg);
 	cfg.strategy = p->ops;
 	cfg.readers = p->readers;
@@ -668,5 +790,13 @@ int main(int argc, char **argv)
 	snprintf(buf, sizeof(buf), "%g", opt.rate);
 	gb_add_custom_context("update_rate", buf);
 	gb_add_custom_context("placement", pollsim_placement_names[opt.placement % 3]);
-	return gb_main(argc, argv);
+	if (prog_out.fd >= 0 && !prog_out.total)
+		flags_die(PROG, "--progress-fd", "", "goes with --progress-total=N");
+	prog_out.t0 = sync_now_ns();
+	stop_on_signals();
+	{
+		int st = gb_main(argc, argv);
+
+		return stop_signal ? 128 + stop_signal : st;
+	}
 }

@@ -12,7 +12,11 @@
 #     compare_bench left running;
 #  4. SIGINT to the whole process group (as Ctrl-C sends it) at three
 #     moments: exit status 130, every finished run in benchmarks.json and
-#     records.txt, none recorded as a failure, INCOMPLETE's count current.
+#     records.txt, none recorded as a failure, INCOMPLETE's count current;
+#  5. a process that dies as its second point starts (COMPARE_BENCH_ABORT_AT,
+#     once): that point alone is kept as an error entry, every other run of
+#     the matrix is in benchmarks.json exactly once, with its record, and the
+#     run ends with exit status 0 and "1 process failures".
 # With --expect-broken (compare.sh run with COMPARE_BREAK_IGNORE_WRITES=1,
 # which ignores failed writes) it passes only if some check failed.
 set -u
@@ -133,6 +137,40 @@ for try in 1 2 3; do
 		fail "group SIGINT $try: exit $st, JSON $nj, records $nr, INCOMPLETE: $(head -c 120 "$d/INCOMPLETE" 2>/dev/null)"
 	fi
 done
+
+# ---- 5. a process that dies in the middle of its round ----
+real_bench=$R/bench/compare/compare_bench
+wrap=$tmp/abort_once.sh
+cat >"$wrap" <<EOF2
+#!/bin/bash
+# The first process with several points aborts as its second point starts.
+case "\$*" in
+*--benchmark_filter=*"|"*) mkdir "$tmp/aborted" 2>/dev/null && export COMPARE_BENCH_ABORT_AT=2 ;;
+esac
+exec "$real_bench" "\$@"
+EOF2
+chmod +x "$wrap"
+five="--scenarios=idle --threads=2 --updaters=loop --strategies=none,rwlock,qsbr,ebr --no-rw --no-rates"
+COMPARE_BENCH=$wrap "$compare" $five --duration=0.01 --repetitions=2 --no-plots --results-root="$tmp/abort" \
+	>"$tmp/abort.out" 2>"$tmp/abort.err"
+st=$?
+d=$(ls -d "$tmp"/abort/*/ 2>/dev/null | head -n 1)
+d=${d%/}
+want=$("$compare" $five --list | wc -l)
+victim=$(COMPARE_BENCH=$real_bench "$compare" $five --list | sed -n 2p)
+if [ $st -eq 0 ] && [ -d "$tmp/aborted" ] && grep -q '1 process failures' "$tmp/abort.err" &&
+	jq -e --argjson want "$want" --arg victim "$victim" '
+	(.benchmarks | length) == 2 * $want
+	and ([.benchmarks[] | [.run_name, .params.repetition]] | unique | length) == 2 * $want
+	and ([.benchmarks[] | select(.error_occurred == true)] | length) == 1
+	and ([.benchmarks[] | select(.error_occurred == true)][0]
+		| .run_name == $victim and .params.repetition == 1
+		  and (.error_message | test("exited with status 134")))' "$d/benchmarks.json" >/dev/null &&
+	[ "$(grep -c '^RECORD ' "$d/records.txt")" -eq $((2 * want)) ]; then
+	ok "a process dies at its second point: that point is the one error, every other run kept once"
+else
+	fail "process death mid-round: exit $st, $(jq -c '[.benchmarks[] | [.run_name, .params.repetition, .error_occurred]]' "$d/benchmarks.json" 2>/dev/null | head -c 400)"
+fi
 
 if [ $expect_broken = 1 ]; then
 	[ $fails -gt 0 ] && { echo "PASS: the deliberately broken compare.sh was caught ($fails checks failed)"; exit 0; }

@@ -336,6 +336,20 @@ for f in repetition plan; do
 	done
 done
 bad compare_bench --records $cb --records=
+# the orchestrator's progress descriptor: open, >= 3, and with its total
+for v in 1 2 abc -1 "" 999; do
+	bad compare_bench --progress-fd $cb "--progress-fd=$v"
+done
+bad compare_bench --progress-fd $cb --progress-fd=0 --progress-total=3
+for v in 0 -1 abc ""; do
+	bad compare_bench --progress-total $cb "--progress-total=$v"
+done
+for v in -1 abc ""; do
+	bad compare_bench --progress-done $cb "--progress-done=$v"
+done
+for v in -1 abc nan ""; do
+	bad compare_bench --progress-elapsed $cb "--progress-elapsed=$v"
+done
 good compare_bench --list-points --matrix=quick
 good compare_bench --plan=3 --matrix=full
 

@@ -363,8 +363,8 @@ void register_all(void)
 
 /*
  * The run order for R repetitions: groups in order of first appearance, and
- * in each group R rounds over its points. One "<repetition>\t<name>" line
- * per process to run.
+ * in each group R rounds over its points. One "<repetition>\t<group>\t<name>"
+ * line per run; compare.sh runs each round of a group in one process.
  */
 void print_plan(unsigned reps)
 {
@@ -378,7 +378,7 @@ void print_plan(unsigned reps)
 		for (unsigned r = 1; r <= reps; r++)
 			for (unsigned i = g; i < npoints; i++)
 				if (strcmp(points[i].group, points[g].group) == 0) {
-					printf("%u\t%s\n", r, points[i].name);
+					printf("%u\t%s\t%s\n", r, points[i].group, points[i].name);
 					done[i] = 1;
 				}
 	}
