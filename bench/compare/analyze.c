@@ -600,7 +600,7 @@ static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
 	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
-	unsigned fcmp[64] = { 0 }, fagree[64] = { 0 };
+	unsigned fcmp[64] = { 0 }, fagree[64] = { 0 }, fratio[64] = { 0 }, fwithin[64] = { 0 };
 
 	load_run(&ra, a);
 	load_run(&rb, b);
@@ -647,6 +647,10 @@ static void reproduce(const char *a, const char *b)
 
 				nratio++;
 				within += r <= 1.25 && r >= 1 / 1.25;
+				if (k < 64) {
+					fratio[k]++;
+					fwithin[k] += r <= 1.25 && r >= 1 / 1.25;
+				}
 			}
 			if (!same)
 				printf("DIFFERS %s %s %s: A %s (ratio %.3g), B %s (ratio %.3g)\n", p->group, s,
@@ -657,9 +661,14 @@ static void reproduce(const char *a, const char *b)
 	if (!cmp && !few)
 		die(2, "'%s' and '%s' have no headline comparison in common", a, b);
 	for (size_t k = 0; k < nfigs && k < 64; k++)
-		if (fcmp[k])
-			printf("figure %s: %u of %u agree (%.1f%%)\n", figs[k].key, fagree[k], fcmp[k],
+		if (fcmp[k]) {
+			printf("figure %s: %u of %u agree (%.1f%%)", figs[k].key, fagree[k], fcmp[k],
 			       100.0 * fagree[k] / fcmp[k]);
+			if (fratio[k])
+				printf("; ratio to none within 1.25x: %u of %u (%.1f%%)", fwithin[k], fratio[k],
+				       100.0 * fwithin[k] / fratio[k]);
+			putchar('\n');
+		}
 	if (cmp)
 		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
 		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,
