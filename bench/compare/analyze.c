@@ -14,6 +14,12 @@
  *   analyze reproduce A B
  *       each headline comparison's verdict in both runs, the share that
  *       agree and the share of ratios that stay within 1.25x
+ *   analyze settled DIR GROUP PCT
+ *       "settled" when every point of GROUP has, for each headline figure
+ *       with a ratio (update and event delay p50, events/s; ns per read,
+ *       reads/s, writes/s), a 95% interval within +-PCT% of its median;
+ *       else "unsettled POINT FIGURE +-X%" (the first one that is not):
+ *       compare.sh --until-ci runs more rounds of the group until settled
  *   analyze goal OP BOUND       (stdin: one "a b" pair per round)
  *       the per-round ratio a/b, its median and interval, and MET, MISSED
  *       or "not separable from noise" against "ratio OP BOUND" (OP <=, >,
@@ -684,6 +690,49 @@ static void reproduce(const char *a, const char *b)
 	free_run(&rb);
 }
 
+/* ---- settled ---- */
+
+static void settled(const char *dir, const char *group, const char *pct_s)
+{
+	struct run run = { 0 };
+	char *end;
+	double pct = strtod(pct_s, &end);
+	unsigned seen = 0;
+
+	if (*end || !(pct > 0 && pct <= 100))
+		die(2, "settled: PCT '%s': a percentage in (0, 100]", pct_s);
+	load_run(&run, dir);
+	for (unsigned i = 0; i < run.npts; i++) {
+		const struct point *p = &run.pts[i];
+
+		if (strcmp(p->group, group) != 0 || p->error)
+			continue;
+		seen++;
+		for (size_t k = 0; k < nfigs; k++) {
+			const struct figdef *f = &figs[k];
+			struct stats_ci c;
+			double half;
+
+			if ((f->flags & (F_HEAD | F_RATIO)) != (F_HEAD | F_RATIO) || !fig_applies(f, p))
+				continue;
+			c = figure_ci(p, f);
+			if (!c.n)
+				continue; /* not measured at this point: nothing to settle */
+			half = c.has_ci ? (c.hi - c.lo) / 2 : INFINITY;
+			if (!(half <= pct / 100 * fabs(c.median))) {
+				printf("unsettled %s %s +-%.3g%%\n", p->name, f->key,
+				       c.median != 0 ? 100 * half / fabs(c.median) : INFINITY);
+				free_run(&run);
+				return;
+			}
+		}
+	}
+	if (!seen)
+		die(2, "settled: '%s' has no point of group '%s'", dir, group);
+	printf("settled\n");
+	free_run(&run);
+}
+
 /* ---- goal ---- */
 
 static void goal(const char *op, const char *bound_s)
@@ -741,8 +790,9 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
 	const char *usage = "usage: analyze summarize DIR [--context=FILE] [--incomplete=TEXT] | "
-			    "compare-runs OLD NEW [--metric=NAME] | reproduce A B | goal OP BOUND";
-	const char *pos[2] = { 0 }, *context = NULL, *incomplete = NULL, *metric = NULL;
+			    "compare-runs OLD NEW [--metric=NAME] | reproduce A B | settled DIR GROUP PCT | "
+			    "goal OP BOUND";
+	const char *pos[3] = { 0 }, *context = NULL, *incomplete = NULL, *metric = NULL;
 	int npos = 0;
 
 	for (int i = 2; i < argc; i++) {
@@ -754,12 +804,14 @@ int main(int argc, char **argv)
 			metric = argv[i] + 9;
 		else if (strncmp(argv[i], "--", 2) == 0 && argv[i][2])
 			die(2, "'%s': unknown option (%s)", argv[i], usage);
-		else if (npos == 2)
+		else if (npos == 3)
 			die(2, "'%s': one argument too many (%s)", argv[i], usage);
 		else
 			pos[npos++] = argv[i];
 	}
-	if (strcmp(cmd, "summarize") == 0 && npos == 1)
+	if (strcmp(cmd, "settled") == 0 && npos == 3)
+		settled(pos[0], pos[1], pos[2]);
+	else if (strcmp(cmd, "summarize") == 0 && npos == 1)
 		summarize(pos[0], context, incomplete);
 	else if (strcmp(cmd, "compare-runs") == 0 && npos == 2)
 		compare_runs(pos[0], pos[1], metric);

@@ -7,6 +7,9 @@
 #  - 300 pooled latency samples: p99 "n/a (n=300)" (1000 needed);
 #  - reproduce of a run against itself: every verdict agrees; compare-runs
 #    of a run against itself: no change beyond the intervals;
+#  - settled: every headline interval of the group within +-1% (the widest,
+#    "same", is +-0.65%): "settled"; within +-0.5%: "unsettled" naming
+#    "same"'s update p50;
 #  - bad input (no records, a malformed line): one line, exit 2.
 # Usage: analyze_test.sh <analyze binary> [--expect-broken]
 set -u
@@ -50,6 +53,17 @@ jq -e '.points | length == 4 and all(.[]; .figures.update_p50_ns.n == 6)' "$d/st
 grep -q 'agree: 100.0%' "$tmp/rep" && ok "reproduce against itself: 100% agree" || fail "reproduce: $(tail -n 2 "$tmp/rep")"
 "$analyze" compare-runs "$d" "$d" >"$tmp/cmp" 2>&1 || fail "compare-runs exited $?"
 grep -q '0 figures changed' "$tmp/cmp" && ok "compare-runs against itself: nothing changed" || fail "compare-runs: $(tail -n 2 "$tmp/cmp")"
+
+g=idle/threads:2/updater:loop/rate:200
+[ "$("$analyze" settled "$d" $g 1 2>&1)" = settled ] && ok "settled at +-1%" ||
+	fail "settled at +-1%: $("$analyze" settled "$d" $g 1 2>&1)"
+case $("$analyze" settled "$d" $g 0.5 2>&1) in
+"unsettled idle/same/threads:2/updater:loop/reclaim:sync/rate:200 update_p50_ns +-0.648%") ok "unsettled at +-0.5%: same's update p50" ;;
+*) fail "settled at +-0.5%: $("$analyze" settled "$d" $g 0.5 2>&1)" ;;
+esac
+"$analyze" settled "$d" nosuch/group 5 2>"$tmp/err"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "settled, unknown group: one line, exit 2" ||
+	fail "settled, unknown group: $(cat "$tmp/err")"
 
 mkdir -p "$tmp/empty" "$tmp/bad"
 echo "RECORD name x" >"$tmp/bad/records.txt"

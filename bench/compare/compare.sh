@@ -58,6 +58,12 @@ Options:
   --repetitions=N       independent runs per point, 1..50 (default 6, the fewest
                         that give a distribution-free 95% interval of a median;
                         --quick: 7)
+  --until-ci=PCT        after its repetitions, a group gets more rounds until
+                        every headline figure with a ratio (update and event
+                        delay p50, events/s; ns per read, reads/s, writes/s)
+                        of each of its points has a 95% interval within
+                        +-PCT% of its median (analyze settled), or the cap
+  --max-repetitions=N   the cap of --until-ci, 1..50 (default 20)
   --placement=P         none, compact or scatter (hwloc)
   --results-root=DIR    parent of the run folder (default: <source tree>/results;
                         env COMPARE_RESULTS_ROOT does the same)
@@ -91,7 +97,7 @@ RENDER_SH=$R/plots/render.sh
 
 # ---- options ------------------------------------------------------------------
 
-matrix=default sel=() duration="" repetitions="" placement=none root=${COMPARE_RESULTS_ROOT:-} plots=1 list=0
+matrix=default sel=() duration="" repetitions="" until="" maxrep="" placement=none root=${COMPARE_RESULTS_ROOT:-} plots=1 list=0
 for a in "$@"; do
 	case $a in
 	--quick | --full)
@@ -105,6 +111,10 @@ for a in "$@"; do
 		[ -n "$duration" ] || die_usage --duration "" "seconds, a decimal number in [0.001, 3600]" ;;
 	--repetitions=*) repetitions=${a#*=}
 		[ -n "$repetitions" ] || die_usage --repetitions "" "an integer in [1, 50]" ;;
+	--until-ci=*) until=${a#*=}
+		[ -n "$until" ] || die_usage --until-ci "" "a percentage, a decimal number in (0, 100]" ;;
+	--max-repetitions=*) maxrep=${a#*=}
+		[ -n "$maxrep" ] || die_usage --max-repetitions "" "an integer in [1, 50]" ;;
 	--placement=*) placement=${a#*=} ;;
 	--results-root=*) root=${a#*=}
 		[ -n "$root" ] || die_usage --results-root "" "a folder path" ;;
@@ -137,6 +147,21 @@ case $repetitions in
 *) [ ${#repetitions} -le 2 ] && [ "$repetitions" -le 50 ] ||
 	die_usage --repetitions "$repetitions" "an integer in [1, 50]" ;;
 esac
+case $until in
+'') [ -z "$maxrep" ] || die_usage --max-repetitions "$maxrep" "goes with --until-ci=PCT" ;;
+*[!0-9.]* | *.*.* | .* | *.) die_usage --until-ci "$until" "a percentage, a decimal number in (0, 100]" ;;
+*) awk -v d="$until" 'BEGIN { exit !(d > 0 && d <= 100) }' ||
+	die_usage --until-ci "$until" "a percentage, a decimal number in (0, 100]" ;;
+esac
+if [ -n "$until" ]; then
+	case ${maxrep:=20} in
+	'' | *[!0-9]* | 0*) die_usage --max-repetitions "$maxrep" "an integer in [1, 50]" ;;
+	*) [ ${#maxrep} -le 2 ] && [ "$maxrep" -le 50 ] ||
+		die_usage --max-repetitions "$maxrep" "an integer in [1, 50]" ;;
+	esac
+	[ "$maxrep" -ge "$repetitions" ] ||
+		die_usage --max-repetitions "$maxrep" "at least --repetitions ($repetitions)"
+fi
 case $placement in
 none | compact | scatter) ;;
 *) die_usage --placement "$placement" "one of none, compact, scatter" ;;
@@ -226,7 +251,7 @@ printf '%s\n' "$plist" >"$tmp/points.jsonl" || wfail points.jsonl
 jq -n --arg cpu_model "$cpu_model" --argjson online_cpus "$cpus" --arg kernel "$kernel" \
 	--arg compiler "$compiler" --arg cflags "$cflags" --arg commit "$commit" --argjson dirty $dirty \
 	--arg host "$host" --arg placement "$placement" --arg matrix "$matrix" \
-	--argjson repetitions "$repetitions" --slurpfile pts "$tmp/points.jsonl" \
+	--argjson repetitions "$repetitions" --arg until "$until" --arg maxrep "$maxrep" --slurpfile pts "$tmp/points.jsonl" \
 	--arg started "$started" --arg args "$*" --argjson points "$total_points" '{
 	suite: "syncbench compare", cpu_model: $cpu_model, online_cpus: $online_cpus,
 	kernel: $kernel, compiler: $compiler, cflags: $cflags, commit: $commit,
@@ -234,7 +259,10 @@ jq -n --arg cpu_model "$cpu_model" --argjson online_cpus "$cpus" --arg kernel "$
 	oversubscribed_when: "participants (loop threads + outside updater) > online_cpus",
 	matrix: $matrix, quick: ($matrix == "quick"), duration_s: ($pts[0].duration_s),
 	sweep_rate: ([$pts[] | select(.kind == "poll") | .rate] | group_by(.) | max_by(length) // [null] | .[0]),
-	repetitions: $repetitions, compare_args: $args, started: $started, points_selected: $points
+	repetitions: $repetitions,
+	until_ci_pct: (if $until == "" then null else ($until | tonumber) end),
+	max_repetitions: (if $maxrep == "" then null else ($maxrep | tonumber) end),
+	compare_args: $args, started: $started, points_selected: $points
 	}' >"$tmp/suite.json" || wfail suite.json
 "$BIN" "${mflags[@]}" --plan="$repetitions" >"$tmp/plan.tsv" || wfail plan.tsv
 [ -z "$write_failed" ] || { marker "could not write the run's plan (full disk?)"; rm -rf "$tmp"; exit 1; }
@@ -414,6 +442,25 @@ while [ $k -lt ${#plan[@]} ] && [ -z "$interrupted" ] && [ -z "$write_failed" ];
 		k=$((k + 1))
 	done
 	run_round "$rep" "${names[@]}"
+	# --until-ci: after the group's last planned round, more rounds until
+	# its headline intervals are narrow enough, or the cap.
+	next_group=""
+	[ $k -ge ${#plan[@]} ] || IFS=$'\t' read -r _ next_group _ <<<"${plan[k]}"
+	if [ -n "$until" ] && [ "$rep" = "$repetitions" ] && [ "$next_group" != "$group" ]; then
+		while [ "$rep" -lt "$maxrep" ] && [ -z "$interrupted" ] && [ -z "$write_failed" ]; do
+			verdict=$("$ANALYZE" settled "$tmp" "$group" "$until" 2>&1) || {
+				echo "$prog: $verdict" >&2
+				break
+			}
+			case $verdict in
+			settled) break ;;
+			esac
+			rep=$((rep + 1))
+			total=$((total + ${#names[@]}))
+			echo "$prog: $group not settled (${verdict#unsettled }; wanted +-$until%): round $rep" >&2
+			run_round "$rep" "${names[@]}"
+		done
+	fi
 	now=$(now_cs)
 	# current after every process, even if this shell is killed (-9) next
 	marker "running since $started; runs finished: $done_n of $total (every finished run is in .tmp/points)"
@@ -437,7 +484,7 @@ merge $([ $complete = 1 ] && echo false || echo true)
 jq -r '.context | "- machine: \(.cpu_model // "?"), \(.online_cpus // .num_cpus) online CPUs, \(.kernel // "?")
 - build: \(.compiler // "?"); flags: `\(.cflags // "?")`; Google Benchmark library_build_type: \(.library_build_type // "?")
 - commit: \(.commit // "?")\(if .commit_dirty then " (with uncommitted changes)" else "" end); host: \(.host_short // .host_name); placement: \(.placement // "none")
-- started \(.started // .date), finished \(.finished // "?"); \(.matrix) matrix, \(.duration_s // "?") s per measured run, \(.repetitions) repetitions
+- started \(.started // .date), finished \(.finished // "?"); \(.matrix) matrix, \(.duration_s // "?") s per measured run, \(.repetitions) repetitions\(if .until_ci_pct then " (then more, up to \(.max_repetitions), until every headline interval is within +-\(.until_ci_pct)%)" else "" end)
 - load average at the first point: \(.load_avg // [] | map(. * 100 | round / 100) | join(", "))\(if (.load_avg // [0])[0] > (.online_cpus // .num_cpus) then " (above the CPU count: other work shared the machine, expect wide intervals)" else "" end)"' \
 	"$out/benchmarks.json" >"$tmp/context.md" 2>/dev/null || : >"$tmp/context.md"
 why=""

@@ -10,7 +10,11 @@
 #  4. SIGINT once the first point finished (waited for, not slept for): exit
 #     status 130, INCOMPLETE present, benchmarks.json valid with
 #     "incomplete": true and every finished point, summary.md written;
-#  5. the same with SIGTERM (exit status 143).
+#  5. the same with SIGTERM (exit status 143);
+#  6. --until-ci, with an analyze whose "settled" answers "unsettled" twice
+#     per group and then "settled": every point gets 2 rounds more than
+#     --repetitions; answering "unsettled" always: every point stops at
+#     --max-repetitions; --max-repetitions below --repetitions: exit 2.
 set -u
 R=${TEST_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/syncbench
 compare=$R/bench/compare/compare
@@ -120,6 +124,40 @@ interrupt() { # signal expected-status
 }
 interrupt INT 130
 interrupt TERM 143
+
+# ---- 6. --until-ci ----
+set +m
+fake=$tmp/analyze_fake.sh
+cat >"$fake" <<EOF2
+#!/bin/bash
+# "settled DIR GROUP PCT": "unsettled" the first \$UNSETTLED_TIMES times per group
+if [ "\$1" = settled ]; then
+	n=\$(cat "$tmp/calls.\$(printf '%s' "\$3" | tr '/:' '__')" 2>/dev/null || echo 0)
+	echo \$((n + 1)) >"$tmp/calls.\$(printf '%s' "\$3" | tr '/:' '__')"
+	[ "\$n" -ge "\$UNSETTLED_TIMES" ] && echo settled || echo "unsettled fake figure +-50%"
+	exit 0
+fi
+exec "$R/bench/compare/analyze" "\$@"
+EOF2
+chmod +x "$fake"
+until_run() { # times-unsettled expected-reps args...
+	local times=$1 want=$2 d
+	shift 2
+	rm -f "$tmp"/calls.*
+	COMPARE_ANALYZE=$fake UNSETTLED_TIMES=$times "$compare" --strategies=none,rwlock --scenarios=idle \
+		--threads=2 --updaters=loop --no-rw --no-rates --duration=0.01 --no-plots --results-root="$tmp/until" \
+		"$@" >"$tmp/until.out" 2>"$tmp/until.err" || { fail "--until-ci $*: exit $?: $(tail -n 2 "$tmp/until.err")"; return; }
+	d=$(sed -n 's/^results: //p' "$tmp/until.out")
+	jq -e --argjson want "$want" '.context.until_ci_pct == 5 and (.benchmarks | length) == 2 * $want
+		and ([.benchmarks[] | .params.repetition] | max) == $want' "$d/benchmarks.json" >/dev/null &&
+		ok "--until-ci $*, unsettled $times times: $want rounds per point" ||
+		fail "--until-ci $*, unsettled $times times: $(jq -c '[.benchmarks[] | .params.repetition]' "$d/benchmarks.json" 2>/dev/null)"
+}
+until_run 2 8 --repetitions=6 --until-ci=5
+until_run 99 7 --repetitions=6 --until-ci=5 --max-repetitions=7
+"$compare" --until-ci=5 --repetitions=6 --max-repetitions=5 --list >/dev/null 2>"$tmp/until.bad"
+[ $? -eq 2 ] && [ "$(wc -l <"$tmp/until.bad")" -eq 1 ] && ok "--max-repetitions below --repetitions: exit 2" ||
+	fail "--max-repetitions 5 < --repetitions 6 accepted: $(cat "$tmp/until.bad")"
 
 if [ $fails -ne 0 ]; then
 	echo "$fails check(s) failed; first run's stderr tail:" >&2

@@ -288,6 +288,14 @@ bad compare --scenarios $cl --scenarios=-n
 bad compare --updaters $cl --updaters=-n
 bad compare --strategies $cl --strategies=-n
 bad compare --quick $cl --quick --full
+for v in 0 -1 abc 101 "" 1.2.3 .5 5.; do
+	bad compare --until-ci $cl "--until-ci=$v"
+done
+for v in 0 -1 abc 51 ""; do
+	bad compare --max-repetitions $cl --until-ci=5 "--max-repetitions=$v"
+done
+bad compare --max-repetitions $cl --max-repetitions=10
+bad compare --max-repetitions $cl --until-ci=5 --repetitions=8 --max-repetitions=7
 
 # ---- //bench:compare_bench (its own flags; Google Benchmark's --benchmark_*) ----
 cb="--benchmark_list_tests=true"
