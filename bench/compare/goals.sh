@@ -24,6 +24,12 @@
 #  G5 qsbr vs urcu_qsbr (readers_writers): synchronize p50 ratio <= 1.0 (1
 #     reader, 1 writer) and read-side cost ratio (ns per read, 1 reader, no
 #     writer) <= 1.05.
+#  G6 harness floor (harness_floor_bench): qsbr read through the
+#     readers/writers harness vs a bare inlined QSBR reader loop <= 1.10;
+#     none through the harness vs the bare read body shown.
+#  G7 poll-loop bookkeeping (loop_floor_bench): a saturated simulator
+#     iteration (strategy none, 0 us events) minus a bare epoll_wait(0),
+#     against the smallest event cost of the matrix (0.2 us): <= 5%.
 set -u
 
 prog=goals
@@ -63,6 +69,8 @@ else
 fi
 POLLSIM=${POLLSIM:-$R/bench/sim/pollsim}
 RW=${RW:-$R/bench/rw/readers_writers}
+HARNESS_FLOOR=${HARNESS_FLOOR:-$R/bench/rw/harness_floor_bench}
+LOOP_FLOOR=${LOOP_FLOOR:-$R/bench/sim/loop_floor_bench}
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 
 # key SUMMARY-line -> value
@@ -154,3 +162,16 @@ for ((i = 1; i <= rounds; i++)); do
 done
 echo "G5a synchronize p50 (1 reader, 1 writer), qsbr vs urcu_qsbr (ns): $(printf '%s' "$ps" | goal '<=' 1.0) (goal: ratio <= 1.0)"
 echo "G5b read-side cost (1 reader, no writer), qsbr vs urcu_qsbr (ns/read): $(printf '%s' "$pr" | goal '<=' 1.05) (goal: ratio <= 1.05)"
+
+# G6 and G7: the harnesses' own cost, each side by side with its bare
+# reference in alternating rounds of one process.
+echo "$prog: G6 harness floor, $rounds rounds" >&2
+hf=$("$HARNESS_FLOOR" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
+	{ echo "$prog: harness_floor_bench failed" >&2; exit 1; }
+echo "G6 harness floor (1 reader, no writer): qsbr through readers/writers vs a bare QSBR loop (ns/read): $(awk '/^[0-9]/ { print $5, $3 }' <<<"$hf" | goal '<=' 1.10) (goal: ratio <= 1.10)"
+echo "G6 harness floor: none through readers/writers vs the bare read body (ns/read): $(awk '/^[0-9]/ { print $4, $2 }' <<<"$hf" | goal - 1) (shown)"
+echo "$prog: G7 poll-loop bookkeeping, $rounds rounds" >&2
+lf=$("$LOOP_FLOOR" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
+	{ echo "$prog: loop_floor_bench failed" >&2; exit 1; }
+echo "G7 poll-loop bookkeeping: saturated iteration minus bare epoll_wait(0) (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
+echo "G7 poll-loop iteration vs bare epoll_wait(0) (ns): $(awk '$1 == "ROUND" { print $6, $4 }' <<<"$lf" | goal - 1) (shown)"

@@ -422,7 +422,14 @@ static void start_short_stall(const struct sync_ops *ops, struct child *ch)
 	config_for(&c, ops);
 	c.stall_ms = 200;
 	c.watchdog_s = 2;
-	c.duration_s = 0.35;
+	/*
+	 * An update every 20 ms for 0.6 s: whenever the stall really begins
+	 * (a loaded machine wakes the stalling thread late), the updates due
+	 * in its first 100 ms wait at least 100 ms for its end, unless the
+	 * stall starts more than 480 ms late.
+	 */
+	c.update_rate = 50;
+	c.duration_s = 0.6;
 	child_start(&c, 20, ch);
 }
 

@@ -1,0 +1,158 @@
+/*
+ * loop_floor_bench.c - //bench/sim:loop_floor_bench: what does the poll-loop
+ * simulator add to each iteration of a busy loop, beyond the poll itself?
+ *
+ * Each round measures, side by side in one process:
+ *  - bare: a thread that calls epoll_wait(timeout 0) on an epoll set holding
+ *    one eventfd that is always readable (what a saturated loop's poll
+ *    returns), nothing else, for --rep seconds: ns per poll;
+ *  - sim: pollsim_run() of one saturated loop thread, strategy none, no
+ *    updates, events of 0 us on a one-entry table, for --rep seconds: ns per
+ *    iteration (wall / events; one event per iteration).
+ * sim - bare is the simulator's own per-iteration bookkeeping (the window,
+ * the classification, the clock reads, the watchdog's state, the event
+ * delay's record) plus the read of the one-entry table: an upper bound of the
+ * bookkeeping. The order alternates (bare first in odd rounds) so that a
+ * slow spell of the machine hits both.
+ *
+ * Output: one "ROUND r bare_ns B sim_ns S" line per round on stdout, for
+ * //bench:goals (which takes (S - B) against the smallest event cost of the
+ * matrix, 0.2 us: goal at most 5%).
+ *
+ *   loop_floor_bench [--rounds=N] [--rep=S]
+ * Exit status: 0 ok, 1 a run failed, 2 bad input.
+ */
+#include "bench/sim/pollsim.h"
+
+#include "bench/lib/flags.h"
+#include "strategies/sync.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *prog = "loop_floor_bench";
+
+enum flag_id { F_ROUNDS, F_REP, F_HELP };
+
+static const struct flags_spec flags[] = {
+	[F_ROUNDS] = { "rounds", 1, "a whole number of rounds" },
+	[F_REP] = { "rep", 1, "seconds per side and round" },
+	[F_HELP] = { "help", 0, NULL },
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ns per epoll_wait(0) returning the one ready eventfd; -1 on a failure. */
+static double bare_poll_ns(double rep_s)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, evs[8];
+	int ep = epoll_create1(EPOLL_CLOEXEC), fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t t0, t1, n = 0, end;
+
+	if (ep < 0 || fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+		fprintf(stderr, "%s: epoll/eventfd: %s\n", prog, strerror(errno));
+		return -1;
+	}
+	t0 = mono_ns();
+	end = t0 + (uint64_t)(rep_s * 1e9);
+	do {
+		/* a batch between clock reads, as the simulator's loop reads it per iteration */
+		for (int k = 0; k < 64; k++)
+			if (epoll_wait(ep, evs, 8, 0) != 1) {
+				fprintf(stderr, "%s: epoll_wait did not return the ready eventfd\n", prog);
+				return -1;
+			}
+		n += 64;
+		t1 = mono_ns();
+	} while (t1 < end);
+	close(fd);
+	close(ep);
+	return (double)(t1 - t0) / (double)n;
+}
+
+/* ns per iteration of one saturated simulator loop; -1 on a failure. */
+static double sim_iter_ns(double rep_s)
+{
+	struct pollsim_config c;
+	struct pollsim_result *r = calloc(1, sizeof(*r));
+	char err[512];
+	double ns;
+
+	if (!r)
+		return -1;
+	pollsim_config_default(&c);
+	c.strategy = sync_find("none");
+	c.threads = 1;
+	c.scenario = POLLSIM_SATURATED;
+	c.duration_s = rep_s;
+	c.update_rate = 0;
+	c.event_cost_us = 0;
+	c.table_size = 1;
+	c.floors_budget_s = 0;
+	c.quiet = 1;
+	if (pollsim_run(&c, r, err, sizeof(err))) {
+		fprintf(stderr, "%s: pollsim: %s\n", prog, err);
+		free(r);
+		return -1;
+	}
+	ns = r->events ? r->wall_s * 1e9 / (double)r->events : -1;
+	if (ns < 0)
+		fprintf(stderr, "%s: the saturated loop handled no event\n", prog);
+	free(r);
+	return ns;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned rounds = 6;
+	double rep_s = 0.2;
+	const char *v;
+
+	for (int i = 1, k; (k = flags_next(prog, argc, argv, &i, flags, sizeof(flags) / sizeof(flags[0]), &v)) >= 0;) {
+		switch ((enum flag_id)k) {
+		case F_ROUNDS:
+			if (flags_parse_unsigned(v, 1, 50, &rounds))
+				flags_die(prog, "--rounds", v, "a whole number 1..50");
+			break;
+		case F_REP:
+			if (flags_parse_double(v, 0, 60, FLAGS_MIN_EXCLUSIVE, &rep_s))
+				flags_die(prog, "--rep", v, "seconds, a decimal number > 0 and <= 60");
+			break;
+		case F_HELP:
+			printf("usage: %s [--rounds=N (1..50, default 6)] [--rep=S (default 0.2)]\n", prog);
+			return fflush(stdout) || ferror(stdout) ? 1 : 0;
+		}
+	}
+	if (!sync_find("none")) {
+		fprintf(stderr, "%s: strategy none is not in the registry\n", prog);
+		return 1;
+	}
+	for (unsigned r = 1; r <= rounds; r++) {
+		double b, s;
+
+		if (r % 2) {
+			b = bare_poll_ns(rep_s);
+			s = b < 0 ? -1 : sim_iter_ns(rep_s);
+		} else {
+			s = sim_iter_ns(rep_s);
+			b = s < 0 ? -1 : bare_poll_ns(rep_s);
+		}
+		if (b < 0 || s < 0)
+			return 1;
+		printf("ROUND %u bare_ns %.2f sim_ns %.2f\n", r, b, s);
+		fflush(stdout);
+	}
+	return fflush(stdout) || ferror(stdout) ? 1 : 0;
+}
