@@ -1,4 +1,4 @@
-"""grace_test(): the shared correctness harness (grace_test.c) built against one strategy library.
+"""grace_test(): the shared correctness harness (GRACE_TEST_SRCS) built against one strategy library.
 
 One cc_test per reclaim mode, named <strategy>_grace_test (sync) and <strategy>_defer_grace_test (defer).
 broken_grace_test(): the same harness against a deliberately broken build of a strategy, asserting that
@@ -8,11 +8,20 @@ the strategy's own file with its deps and copts from strategies.bzl; srcs and de
 
 load(":strategies.bzl", "strategy_copts", "strategy_deps", "strategy_hdrs")
 
+# The harness's files, compiled again for each strategy (-DTEST_OPS=sync_<strategy>).
+GRACE_TEST_SRCS = [
+    "grace_test.c",
+    "grace_test.h",
+    "grace_test_litmus.c",
+    "grace_test_script.c",
+    "grace_test_stress.c",
+]
+
 def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medium"):
     for mode in modes:
         native.cc_test(
             name = strategy + ("_grace_test" if mode == "sync" else "_defer_grace_test"),
-            srcs = ["grace_test.c"],
+            srcs = GRACE_TEST_SRCS,
             copts = ["-DTEST_OPS=sync_" + strategy],
             args = [mode],
             deps = [":sync", lib],
@@ -35,7 +44,7 @@ def broken_grace_test(name, strategy, defines, srcs = None, mode = "sync", phase
     )
     native.cc_test(
         name = name,
-        srcs = ["grace_test.c"],
+        srcs = GRACE_TEST_SRCS,
         copts = ["-DTEST_OPS=sync_" + strategy],
         args = [mode, "--phase=" + phase, "--expect-fail"],
         deps = [":sync", ":" + name + "_lib"],

@@ -5,13 +5,14 @@ and one permanent must-fail target, <strategy>_broken_<what>_test: the strategy'
 broken build, which passes only when the validation FAILS (it is "killed"). strategies/mutation.sh builds
 and runs them all (or the `ci` subset) a number of times and prints the table.
 
-Fields: strategy, what (the macro is STRATEGY_BREAK_WHAT), harness ("grace": grace_test.c; "family":
+Fields: strategy, what (the macro is STRATEGY_BREAK_WHAT), harness ("grace": grace_test.c and its files; "family":
 haproxy_family_test.c; "script": tgroups_script_test.c), args (the harness's arguments before its
 expect-failure flag), ci (in the CI subset), and for a second target on a mutant already listed, name
 (such targets are must-fail tests too, but not rows of the table). A mutant's library gets the strategy's
 headers and deps from strategies.bzl.
 """
 
+load(":grace_test.bzl", "GRACE_TEST_SRCS")
 load(":strategies.bzl", "strategy_deps", "strategy_hdrs")
 
 MUTANTS = [
@@ -90,7 +91,7 @@ def strategy_mutants():
         if m.get("ci"):
             tags.append("mutant_ci")
         if m["harness"] == "grace":
-            srcs = ["grace_test.c"]
+            srcs = GRACE_TEST_SRCS
             copts_t = ["-DTEST_OPS=sync_" + s]
             args = m["args"] + ["--expect-fail"]
             deps = [":sync", ":" + name + "_lib"]
