@@ -52,7 +52,7 @@ MUTANTS = [
     {"strategy": "isolate_full", "what": "NO_IDLE", "harness": "family", "args": ["--only=task_harmless"], "ci": True},
     # tgroups: the re-park, the claim, its re-verification.
     {"strategy": "tgroups", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"]},
-    {"strategy": "tgroups", "what": "CLAIM", "harness": "family", "args": ["--only=two_requesters"]},
+    {"strategy": "tgroups", "what": "CLAIM", "harness": "script", "args": []},
     {"strategy": "tgroups", "what": "REVERIFY", "harness": "script", "args": [], "ci": True},
     # harmless_membarrier: the re-park, the owner claim, the flag scan, the membarrier.
     {"strategy": "harmless_membarrier", "what": "HARMLESS_END", "harness": "family", "args": ["--only=stress"]},

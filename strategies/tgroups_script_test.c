@@ -18,7 +18,8 @@
  * harmless, so each scan reads two groups.
  *
  *   tgroups_script_test [--expect-failure]
- * With --expect-failure (TGROUPS_BREAK_REVERIFY) it succeeds only if B was
+ * With --expect-failure (TGROUPS_BREAK_REVERIFY, or TGROUPS_BREAK_CLAIM: no
+ * claim at all) it succeeds only if B was
  * isolated while A ran harmful code.
  */
 #include "strategies/loop.h"
