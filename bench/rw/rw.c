@@ -80,6 +80,8 @@
  *                          deferred frees;
  *   RW_BREAK_NO_RETRY      (rw_read.c) a read section is not redone when
  *                          read_retry asks;
+ *   RW_BREAK_NO_START_WATCHDOG (rw.c) the wait at the start gate is not
+ *                          watched: a stuck start-up hangs;
  *   RW_BREAK_STDOUT        (readers_writers_main.c) the SUMMARY line is not
  *                          checked for a failed write.
  */
@@ -326,7 +328,9 @@ static void gate_wait_all(struct rw_run *run)
 
 	snprintf(how, sizeof(how), "--watchdog + %.0f s for every thread to reach the start gate",
 		 RW_START_BOUND_S);
+#ifndef RW_BREAK_NO_START_WATCHDOG
 	watchdog_start_by(run->wd, sync_now_ns() + bound_ns, bound_ns, how);
+#endif
 	/* Acquire: pairs with the workers' release increments. */
 	while (atomic_load_explicit(&run->arrived, memory_order_acquire) +
 		       atomic_load_explicit(&run->exited, memory_order_acquire) < run->nthreads)
