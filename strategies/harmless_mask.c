@@ -139,20 +139,6 @@ int sync_harmless_mask_isolated(struct sync_thread *t)
 	return !!(atomic_load(&d->want_rdv) & ~atomic_load(&d->harmless) & sync_bit(t));
 }
 
-static int hm_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	/* Leaving the not-started (harmless) state must respect a pending isolation. */
-	hm_harmless_end(t);
-	return 0;
-}
-
-static void hm_thread_deinit(struct sync_thread *t)
-{
-	hm_harmless_now(t);
-}
-
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
@@ -182,13 +168,8 @@ const struct sync_ops sync_harmless_mask = {
 	.domain_create = hm_domain_create,
 	.domain_destroy = sync_domain_delete,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = hm_thread_init,
-	.thread_deinit = hm_thread_deinit,
 	.thread_free = sync_thread_delete,
-	.poll_enter = hm_harmless_now,
-	.poll_leave = hm_harmless_end,
-	.harmless_begin = hm_harmless_now,
-	.harmless_end = hm_harmless_end,
+	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end),
 	.isolate = hm_isolate,
 	.release = hm_release,
 	.dump = hm_dump,

@@ -236,14 +236,6 @@ static void hb_release(struct sync_thread *t)
 	atomic_fetch_and(&d->want_rdv, ~sync_bit(t));
 }
 
-static int hb_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	hb_harmless_end(t);
-	return 0;
-}
-
 static int hb_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
@@ -288,13 +280,8 @@ const struct sync_ops sync_harmless_membarrier = {
 	.domain_create = hb_domain_create,
 	.domain_destroy = hb_domain_destroy,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = hb_thread_init,
-	.thread_deinit = hb_harmless_now,
 	.thread_free = sync_thread_delete,
-	.poll_enter = hb_harmless_now,
-	.poll_leave = hb_harmless_end,
-	.harmless_begin = hb_harmless_now,
-	.harmless_end = hb_harmless_end,
+	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end),
 	.isolate = hb_isolate,
 	.release = hb_release,
 	.dump = hb_dump,
