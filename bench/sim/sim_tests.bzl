@@ -42,7 +42,7 @@ _TEST_DEPS = [
 ]
 
 def sim_test(name, size, breaks = [], break_size = None):
-    """<name>.c against the simulator library, and one <name>_catches_<what> per break.
+    """<name>.c (and sim_test.h) against the simulator library, and one <name>_catches_<what> per break.
 
     Args:
       name: the test; its source is <name>.c.
@@ -53,7 +53,10 @@ def sim_test(name, size, breaks = [], break_size = None):
     native.cc_test(
         name = name,
         size = size,
-        srcs = [name + ".c"],
+        srcs = [
+            name + ".c",
+            "sim_test.h",
+        ],
         linkopts = ["-lm"],
         deps = [":pollsim_lib"] + _TEST_DEPS,
     )
@@ -63,6 +66,9 @@ def sim_test(name, size, breaks = [], break_size = None):
             breaks = breaks,
             linkopts = ["-lm"],
             size = break_size or size,
-            srcs = SIM_BREAK_SRCS + [name + ".c"],
+            srcs = SIM_BREAK_SRCS + [
+                name + ".c",
+                "sim_test.h",
+            ],
             deps = SIM_DEPS + _TEST_DEPS,
         )
