@@ -360,6 +360,23 @@ void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *er
 void sync_thread_delete(struct sync_thread *t);
 
 /*
+ * Defines `static int fn(...)`, the thread_alloc of a strategy whose
+ * per-thread state, `type` (first member struct sync_thread), starts zeroed
+ * and needs nothing else at allocation.
+ */
+#define SYNC_DEFINE_THREAD_ALLOC(fn, type)                                                     \
+	static int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err, \
+		      size_t errlen)                                                           \
+	{                                                                                       \
+		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                     \
+                                                                                                \
+		if (!t)                                                                         \
+			return -1;                                                              \
+		*out = (struct sync_thread *)t;                                                 \
+		return 0;                                                                       \
+	}
+
+/*
  * The lifecycle and loop hooks of a strategy whose threads are harmless
  * (HAProxy's thread_harmless_now) whenever they cannot touch the shared
  * state: before thread_init and after thread_deinit, in the poller, in a slow
