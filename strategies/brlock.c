@@ -100,16 +100,7 @@ static void br_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int br_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct brlock_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(br_thread_alloc, struct brlock_thread)
 
 static int br_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {

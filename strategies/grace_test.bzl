@@ -51,3 +51,41 @@ def broken_grace_test(name, strategy, defines, srcs = None, mode = "sync", phase
         tags = tags,
         size = "medium",
     )
+
+def _mode_suffix(mode):
+    return "_test" if mode in [None, "sync"] else "_" + mode + "_test"
+
+def _own_harness_test(strategy, name, mode, lib, expect_fail):
+    native.cc_test(
+        name = name,
+        size = "small",
+        srcs = [strategy + "_test.c"],
+        args = ([mode] if mode else []) + (["--expect-fail"] if expect_fail else []),
+        copts = ["-DTEST_OPS=sync_" + strategy],
+        tags = ["no_tsan"],
+        deps = [lib],
+    )
+
+def own_harness_tests(strategy, modes = [None], breaks = []):
+    """A strategy validated by its own harness, <strategy>_test.c, instead of grace_test.c.
+
+    One cc_test per mode (the harness's first argument; None: no argument): <strategy>_test for sync or None,
+    <strategy>_<mode>_test otherwise. For each break WHAT, the strategy's file built with
+    -D<STRATEGY>_BREAK_<WHAT> (library <strategy>_broken_<what>) and, per mode, the same harness against it,
+    <strategy>_broken_<what>_test (<strategy>_broken_<what>_<mode>_test), which passes only when the harness
+    FAILS (--expect-fail). All no_tsan: the strategies' readers race by design, which their harness checks.
+    """
+    for mode in modes:
+        _own_harness_test(strategy, strategy + _mode_suffix(mode), mode, ":" + strategy, False)
+    for what in breaks:
+        lib = strategy + "_broken_" + what.lower()
+        native.cc_library(
+            name = lib,
+            testonly = True,
+            srcs = [strategy + ".c"] + strategy_hdrs(strategy),
+            copts = strategy_copts(strategy) + ["-D" + strategy.upper() + "_BREAK_" + what],
+            deps = [":sync"] + strategy_deps(strategy),
+            alwayslink = True,
+        )
+        for mode in modes:
+            _own_harness_test(strategy, lib + _mode_suffix(mode), mode, ":" + lib, True)

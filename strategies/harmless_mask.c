@@ -52,6 +52,7 @@
  *  HARMLESS_MASK_BREAK_NO_WANT_RDV    isolate does not raise its want_rdv bit.
  */
 #include "strategies/harmless_mask.h"
+#include "strategies/masks.h"
 #include "strategies/sync.h"
 
 #include <sched.h>
@@ -67,63 +68,35 @@ struct hm_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-struct hm_thread {
-	struct sync_thread base;
-	uint64_t bit;
-};
-
 static struct hm_domain *hm_dom(struct sync_thread *t)
 {
 	return (struct hm_domain *)t->dom;
 }
 
-static uint64_t hm_bit(struct sync_thread *t)
-{
-	return ((struct hm_thread *)t)->bit;
-}
-
 static void hm_harmless_now(struct sync_thread *t)
 {
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&hm_dom(t)->harmless, hm_bit(t));
+	sync_mask_set(t, &hm_dom(t)->harmless, sync_bit(t));
 }
 
 static void hm_harmless_end(struct sync_thread *t)
 {
-	struct hm_domain *d = hm_dom(t);
-	uint64_t me = hm_bit(t);
-
-	for (;;) {
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		atomic_fetch_and(&d->harmless, ~me);
 #ifdef HARMLESS_MASK_BREAK_HARMLESS_END
-		return;
+	sync_mask_clear(t, &hm_dom(t)->harmless, sync_bit(t)); /* broken on purpose: no re-park */
+#else
+	sync_mask_harmless_end(t, &hm_dom(t)->harmless, &hm_dom(t)->want_rdv);
 #endif
-		/* Own bit excluded: an isolated thread never waits on itself. */
-		if (!(atomic_load(&d->want_rdv) & ~me))
-			return;
-		/* Re-park: harmless again while the rendez-vous runs. */
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		atomic_fetch_or(&d->harmless, me);
-		sync_wait_begin(t, SYNC_WAIT_REPARK);
-		while (atomic_load(&d->want_rdv) & ~me)
-			sched_yield();
-		sync_wait_end(t);
-	}
 }
 
 static void hm_isolate(struct sync_thread *t)
 {
 	struct hm_domain *d = hm_dom(t);
-	uint64_t me = hm_bit(t);
+	uint64_t me = sync_bit(t);
 	uint64_t h;
 
 	/* Harmless first, so other waiting isolators can go before us. */
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->harmless, me);
+	sync_mask_set(t, &d->harmless, me);
 #ifndef HARMLESS_MASK_BREAK_NO_WANT_RDV
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->want_rdv, me);
+	sync_mask_set(t, &d->want_rdv, me);
 #endif /* else broken on purpose: waking threads do not see the request */
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
 	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
@@ -151,8 +124,7 @@ static void hm_isolate(struct sync_thread *t)
 static void hm_release(struct sync_thread *t)
 {
 	/* Race to idle: running again (0,0) at once, no waiting. */
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&hm_dom(t)->want_rdv, ~hm_bit(t));
+	sync_mask_clear(t, &hm_dom(t)->want_rdv, sync_bit(t));
 }
 
 /*
@@ -164,37 +136,11 @@ int sync_harmless_mask_isolated(struct sync_thread *t)
 {
 	struct hm_domain *d = hm_dom(t);
 
-	return !!(atomic_load(&d->want_rdv) & ~atomic_load(&d->harmless) & hm_bit(t));
-}
-
-static int hm_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	/* Leaving the not-started (harmless) state must respect a pending isolation. */
-	hm_harmless_end(t);
-	return 0;
-}
-
-static void hm_thread_deinit(struct sync_thread *t)
-{
-	hm_harmless_now(t);
+	return !!(atomic_load(&d->want_rdv) & ~atomic_load(&d->harmless) & sync_bit(t));
 }
 
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
-
-static int hm_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct hm_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bit = 1ull << tid;
-	*out = &t->base;
-	return 0;
-}
 
 static void hm_dump(struct sync_domain *sd, FILE *out)
 {
@@ -221,14 +167,9 @@ const struct sync_ops sync_harmless_mask = {
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hm_domain_create,
 	.domain_destroy = sync_domain_delete,
-	.thread_alloc = hm_thread_alloc,
-	.thread_init = hm_thread_init,
-	.thread_deinit = hm_thread_deinit,
+	.thread_alloc = sync_bit_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.poll_enter = hm_harmless_now,
-	.poll_leave = hm_harmless_end,
-	.harmless_begin = hm_harmless_now,
-	.harmless_end = hm_harmless_end,
+	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end),
 	.isolate = hm_isolate,
 	.release = hm_release,
 	.dump = hm_dump,
@@ -241,7 +182,7 @@ static int hm_domain_create(const struct sync_params *p, struct sync_domain **ou
 
 	if (!d)
 		return -1;
-	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
+	d->all = sync_mask_of(p->nthreads);
 	/* Threads not started yet count as harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);
 	atomic_init(&d->want_rdv, 0);

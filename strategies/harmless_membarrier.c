@@ -85,6 +85,7 @@
  * buffering litmus sees a reader run during an isolation),
  * HARMLESS_MEMBARRIER_BREAK_NO_SCAN (I4 skipped).
  */
+#include "strategies/masks.h"
 #include "strategies/sync.h"
 
 #include "strategies/harmless_membarrier.h"
@@ -124,19 +125,9 @@ struct hb_domain {
 	struct hb_flag *flag;	/* nthreads entries, each on its own line */
 };
 
-struct hb_thread {
-	struct sync_thread base;
-	uint64_t bit;
-};
-
 static struct hb_domain *hb_dom(struct sync_thread *t)
 {
 	return (struct hb_domain *)t->dom;
-}
-
-static uint64_t hb_bit(struct sync_thread *t)
-{
-	return ((struct hb_thread *)t)->bit;
 }
 
 static void hb_harmless_now(struct sync_thread *t)
@@ -150,7 +141,7 @@ static void hb_harmless_end(struct sync_thread *t)
 {
 	struct hb_domain *d = hb_dom(t);
 	_Atomic int *flag = &d->flag[t->tid].harmless;
-	uint64_t me = hb_bit(t);
+	uint64_t me = sync_bit(t);
 
 	for (;;) {
 		/*
@@ -185,7 +176,7 @@ static void hb_isolate(struct sync_thread *t)
 
 	hb_harmless_now(t);
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->want_rdv, hb_bit(t));
+	atomic_fetch_or(&d->want_rdv, sync_bit(t));
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
 #ifndef HARMLESS_MEMBARRIER_BREAK_CLAIM
 	for (;;) {
@@ -242,15 +233,7 @@ static void hb_release(struct sync_thread *t)
 	atomic_store_explicit(&d->owner, HB_NONE, memory_order_release);
 #endif
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&d->want_rdv, ~hb_bit(t));
-}
-
-static int hb_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	hb_harmless_end(t);
-	return 0;
+	atomic_fetch_and(&d->want_rdv, ~sync_bit(t));
 }
 
 static int hb_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -262,18 +245,6 @@ static void hb_domain_destroy(struct sync_domain *sd)
 
 	free(d->flag);
 	sync_domain_delete(sd);
-}
-
-static int hb_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct hb_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bit = 1ull << tid;
-	*out = &t->base;
-	return 0;
 }
 
 static void hb_dump(struct sync_domain *sd, FILE *out)
@@ -308,14 +279,9 @@ const struct sync_ops sync_harmless_membarrier = {
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = hb_domain_create,
 	.domain_destroy = hb_domain_destroy,
-	.thread_alloc = hb_thread_alloc,
-	.thread_init = hb_thread_init,
-	.thread_deinit = hb_harmless_now,
+	.thread_alloc = sync_bit_thread_alloc,
 	.thread_free = sync_thread_delete,
-	.poll_enter = hb_harmless_now,
-	.poll_leave = hb_harmless_end,
-	.harmless_begin = hb_harmless_now,
-	.harmless_end = hb_harmless_end,
+	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end),
 	.isolate = hb_isolate,
 	.release = hb_release,
 	.dump = hb_dump,

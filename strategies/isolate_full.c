@@ -52,6 +52,7 @@
  * (step 3 does not re-park), ISOLATE_FULL_BREAK_NO_IDLE (step 5 ignores the
  * idle mask: a thread harmless inside a task is taken for idle).
  */
+#include "strategies/masks.h"
 #include "strategies/sync.h"
 
 #include <sched.h>
@@ -68,60 +69,33 @@ struct if_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-struct if_thread {
-	struct sync_thread base;
-	uint64_t bit;
-};
-
 static struct if_domain *if_dom(struct sync_thread *t)
 {
 	return (struct if_domain *)t->dom;
 }
 
-static uint64_t if_bit(struct sync_thread *t)
-{
-	return ((struct if_thread *)t)->bit;
-}
-
 static void if_idle_now(struct sync_thread *t)
 {
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&if_dom(t)->idle, if_bit(t));
+	sync_mask_set(t, &if_dom(t)->idle, sync_bit(t));
 }
 
 static void if_idle_end(struct sync_thread *t)
 {
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&if_dom(t)->idle, ~if_bit(t));
+	sync_mask_clear(t, &if_dom(t)->idle, sync_bit(t));
 }
 
 static void if_harmless_now(struct sync_thread *t)
 {
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&if_dom(t)->harmless, if_bit(t));
+	sync_mask_set(t, &if_dom(t)->harmless, sync_bit(t));
 }
 
 static void if_harmless_end(struct sync_thread *t)
 {
-	struct if_domain *d = if_dom(t);
-	uint64_t me = if_bit(t);
-
-	for (;;) {
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		atomic_fetch_and(&d->harmless, ~me);
 #ifdef ISOLATE_FULL_BREAK_HARMLESS_END
-		return;
+	sync_mask_clear(t, &if_dom(t)->harmless, sync_bit(t)); /* broken on purpose: no re-park */
+#else
+	sync_mask_harmless_end(t, &if_dom(t)->harmless, &if_dom(t)->want_rdv);
 #endif
-		/* Own bit excluded: an isolated thread never waits on itself. */
-		if (!(atomic_load(&d->want_rdv) & ~me))
-			return;
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		atomic_fetch_or(&d->harmless, me);
-		sync_wait_begin(t, SYNC_WAIT_REPARK);
-		while (atomic_load(&d->want_rdv) & ~me)
-			sched_yield();
-		sync_wait_end(t);
-	}
 }
 
 /*
@@ -136,7 +110,7 @@ static void if_harmless_end(struct sync_thread *t)
  */
 static void if_task_harmless_end(struct sync_thread *t)
 {
-	atomic_fetch_and(&if_dom(t)->harmless, ~if_bit(t));
+	atomic_fetch_and(&if_dom(t)->harmless, ~sync_bit(t));
 }
 
 /* Entering the poller: idle (step 1), then harmless (step 2). */
@@ -156,16 +130,13 @@ static void if_poll_leave(struct sync_thread *t)
 static void if_isolate(struct sync_thread *t)
 {
 	struct if_domain *d = if_dom(t);
-	uint64_t me = if_bit(t);
+	uint64_t me = sync_bit(t);
 	uint64_t h;
 
 	/* Idle and harmless while waiting, so other isolators can go first. */
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->idle, me);
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->harmless, me);
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->want_rdv, me);
+	sync_mask_set(t, &d->idle, me);
+	sync_mask_set(t, &d->harmless, me);
+	sync_mask_set(t, &d->want_rdv, me);
 	sync_wait_begin(t, SYNC_WAIT_ISOLATE);
 	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 2);
 	for (;;) {
@@ -181,14 +152,12 @@ static void if_isolate(struct sync_thread *t)
 	}
 	sync_wait_end(t);
 	/* Running alone now; others waiting for us see us busy until we poll. */
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&d->idle, ~me);
+	sync_mask_clear(t, &d->idle, me);
 }
 
 static void if_release(struct sync_thread *t)
 {
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&if_dom(t)->want_rdv, ~if_bit(t));
+	sync_mask_clear(t, &if_dom(t)->want_rdv, sync_bit(t));
 }
 
 static int if_thread_init(struct sync_thread *t, char *err, size_t errlen)
@@ -208,18 +177,6 @@ static void if_thread_deinit(struct sync_thread *t)
 
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
-
-static int if_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct if_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bit = 1ull << tid;
-	*out = &t->base;
-	return 0;
-}
 
 static void if_dump(struct sync_domain *sd, FILE *out)
 {
@@ -244,7 +201,7 @@ const struct sync_ops sync_isolate_full = {
 	.counted = SYNC_COUNTED_ALL,
 	.domain_create = if_domain_create,
 	.domain_destroy = sync_domain_delete,
-	.thread_alloc = if_thread_alloc,
+	.thread_alloc = sync_bit_thread_alloc,
 	.thread_init = if_thread_init,
 	.thread_deinit = if_thread_deinit,
 	.thread_free = sync_thread_delete,
@@ -264,7 +221,7 @@ static int if_domain_create(const struct sync_params *p, struct sync_domain **ou
 
 	if (!d)
 		return -1;
-	d->all = p->nthreads == 64 ? ~0ull : (1ull << p->nthreads) - 1;
+	d->all = sync_mask_of(p->nthreads);
 	/* Threads not started yet count as idle and harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);
 	atomic_init(&d->idle, d->all);

@@ -14,16 +14,7 @@ struct none_thread {
 static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen);
 
-static int none_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			     char *err, size_t errlen)
-{
-	struct none_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(none_thread_alloc, struct none_thread)
 
 /* No exclusion at all: the update runs while everybody reads (unsafe). */
 static void none_isolate(struct sync_thread *t)

@@ -527,16 +527,7 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	sync_domain_delete(dd);
 }
 
-static int qsbr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			     char *err, size_t errlen)
-{
-	struct qsbr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(qsbr_thread_alloc, struct qsbr_thread)
 
 static int qsbr_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {

@@ -90,16 +90,7 @@ static void sq_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int sq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct seqlock_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(sq_thread_alloc, struct seqlock_thread)
 
 static void sq_thread_free(struct sync_thread *t)
 {

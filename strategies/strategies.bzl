@@ -111,7 +111,7 @@ def counting_sources(package = "//strategies"):
     """What the count harness compiles again with SYNC_COUNTING: every strategy of the default registry
     (opt-in ones left out), the files of what they share, and their outside deps."""
     chosen = [s for s in STRATEGIES if s.registry and not s.opt_in]
-    files = ["sync.c", "registry.c", "count.h", "loop.h", "sync.h"]
+    files = ["sync.c", "registry.c", "count.h", "loop.h", "masks.h", "sync.h"]
     deps = []
     for s in chosen:
         files = files + [s.name + ".c"] + s.hdrs

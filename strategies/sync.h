@@ -359,6 +359,37 @@ void sync_thread_detach(struct sync_thread *t);
 void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *err, size_t errlen);
 void sync_thread_delete(struct sync_thread *t);
 
+/*
+ * Defines `static int fn(...)`, the thread_alloc of a strategy whose
+ * per-thread state, `type` (first member struct sync_thread), starts zeroed
+ * and needs nothing else at allocation.
+ */
+#define SYNC_DEFINE_THREAD_ALLOC(fn, type)                                                     \
+	static int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err, \
+		      size_t errlen)                                                           \
+	{                                                                                       \
+		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                     \
+                                                                                                \
+		if (!t)                                                                         \
+			return -1;                                                              \
+		*out = (struct sync_thread *)t;                                                 \
+		return 0;                                                                       \
+	}
+
+/*
+ * The lifecycle and loop hooks of a strategy whose threads are harmless
+ * (HAProxy's thread_harmless_now) whenever they cannot touch the shared
+ * state: before thread_init and after thread_deinit, in the poller, in a slow
+ * call. now enters that state and never blocks; end leaves it and may wait
+ * for a running isolation. Their thread_init is sync_harmless_thread_init:
+ * leaving the not-started state is the strategy's harmless_end, so it
+ * respects a pending isolation; it never fails.
+ */
+#define SYNC_HARMLESS_HOOKS(now, end)                                               \
+	.thread_init = sync_harmless_thread_init, .thread_deinit = (now),           \
+	.poll_enter = (now), .poll_leave = (end), .harmless_begin = (now), .harmless_end = (end)
+int sync_harmless_thread_init(struct sync_thread *t, char *err, size_t errlen);
+
 /* Common checks for domain_create: thread limit and reclaim mode. */
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);

@@ -207,14 +207,6 @@ static void tg_release(struct sync_thread *t)
 	atomic_fetch_sub(&d->rdv, 1);
 }
 
-static int tg_thread_init(struct sync_thread *t, char *err, size_t errlen)
-{
-	(void)err;
-	(void)errlen;
-	tg_harmless_end(t);
-	return 0;
-}
-
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
@@ -260,13 +252,8 @@ const struct sync_ops sync_tgroups = {
 	.domain_create = tg_domain_create,
 	.domain_destroy = sync_domain_delete,
 	.thread_alloc = tg_thread_alloc,
-	.thread_init = tg_thread_init,
-	.thread_deinit = tg_harmless_now,
 	.thread_free = sync_thread_delete,
-	.poll_enter = tg_harmless_now,
-	.poll_leave = tg_harmless_end,
-	.harmless_begin = tg_harmless_now,
-	.harmless_end = tg_harmless_end,
+	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end),
 	.isolate = tg_isolate,
 	.release = tg_release,
 	.dump = tg_dump,

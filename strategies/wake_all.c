@@ -64,6 +64,7 @@
  * b2), WAKE_ALL_BREAK_NO_ENTRY_BARRIER (isolate skips b1),
  * WAKE_ALL_BREAK_NO_LOCK (requesters do not take the lock).
  */
+#include "strategies/masks.h"
 #include "strategies/sync.h"
 
 #include <errno.h>
@@ -98,19 +99,9 @@ struct wa_domain {
 	_Atomic int64_t max_pending;
 };
 
-struct wa_thread {
-	struct sync_thread base;
-	uint64_t bit;
-};
-
 static struct wa_domain *wa_dom(struct sync_thread *t)
 {
 	return (struct wa_domain *)t->dom;
-}
-
-static uint64_t wa_bit(struct sync_thread *t)
-{
-	return ((struct wa_thread *)t)->bit;
 }
 
 static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
@@ -123,7 +114,7 @@ static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
 	if ((old & all) == all)
 		atomic_compare_exchange_strong(b, &old, 0);
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(b, wa_bit(t));
+	atomic_fetch_or(b, sync_bit(t));
 	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	sync_wait_begin(t, SYNC_WAIT_BARRIER);
 	for (;;) {
@@ -186,7 +177,7 @@ static void wa_drain(struct wa_domain *d)
 static void wa_isolate(struct sync_thread *t)
 {
 	struct wa_domain *d = wa_dom(t);
-	uint64_t me = wa_bit(t), old;
+	uint64_t me = sync_bit(t), old;
 	unsigned none;
 
 	for (;;) {
@@ -243,7 +234,7 @@ static void wa_isolate(struct sync_thread *t)
 static void wa_release(struct sync_thread *t)
 {
 	struct wa_domain *d = wa_dom(t);
-	uint64_t me = wa_bit(t);
+	uint64_t me = sync_bit(t);
 
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	if ((atomic_fetch_and(&d->want_sync, ~me) & ~me) == 0)
@@ -276,7 +267,7 @@ static int wa_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->b2, 0);
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_or(&d->all, wa_bit(t));
+	atomic_fetch_or(&d->all, sync_bit(t));
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->joining, 0);
 	return 0;
@@ -285,7 +276,7 @@ static int wa_thread_init(struct sync_thread *t, char *err, size_t errlen)
 static void wa_thread_deinit(struct sync_thread *t)
 {
 	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	atomic_fetch_and(&wa_dom(t)->all, ~wa_bit(t));
+	atomic_fetch_and(&wa_dom(t)->all, ~sync_bit(t));
 }
 
 static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
@@ -302,18 +293,6 @@ static void wa_domain_destroy(struct sync_domain *sd)
 static int wa_wake_fd(struct sync_domain *sd)
 {
 	return ((struct wa_domain *)sd)->efd;
-}
-
-static int wa_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct wa_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bit = 1ull << tid;
-	*out = &t->base;
-	return 0;
 }
 
 static void wa_dump(struct sync_domain *sd, FILE *out)
@@ -357,7 +336,7 @@ const struct sync_ops sync_wake_all = {
 	.domain_create = wa_domain_create,
 	.domain_destroy = wa_domain_destroy,
 	.wake_fd = wa_wake_fd,
-	.thread_alloc = wa_thread_alloc,
+	.thread_alloc = sync_bit_thread_alloc,
 	.thread_init = wa_thread_init,
 	.thread_deinit = wa_thread_deinit,
 	.thread_free = sync_thread_delete,

@@ -78,22 +78,18 @@ val() { awk -v k="$1" '{ for (i = 2; i < NF; i += 2) if ($i == k) { print $(i + 
 # "a b" per round on stdin -> one verdict line (analyze goal OP BOUND)
 goal() { "$ANALYZE" goal "$1" "$2" || { echo "$prog: analyze goal failed" >&2; exit 1; }; }
 
-run_pollsim() {
-	local out
-	out=$("$POLLSIM" --quiet --duration="$duration" "$@" 2>/dev/null | tail -n 1)
+# summary NAME BINARY ARGS...: the SUMMARY line of one quiet run of BINARY, or exit 1 naming NAME
+summary() {
+	local name=$1 bin=$2 out
+	shift 2
+	out=$("$bin" --quiet --duration="$duration" "$@" 2>/dev/null | tail -n 1)
 	case $out in
 	SUMMARY*) printf '%s\n' "$out" ;;
-	*) echo "$prog: pollsim $* failed" >&2; exit 1 ;;
+	*) echo "$prog: $name $* failed" >&2; exit 1 ;;
 	esac
 }
-run_rw() {
-	local out
-	out=$("$RW" --quiet --duration="$duration" "$@" 2>/dev/null | tail -n 1)
-	case $out in
-	SUMMARY*) printf '%s\n' "$out" ;;
-	*) echo "$prog: readers_writers $* failed" >&2; exit 1 ;;
-	esac
-}
+run_pollsim() { summary pollsim "$POLLSIM" "$@"; }
+run_rw() { summary readers_writers "$RW" "$@"; }
 
 cpus=$(getconf _NPROCESSORS_ONLN)
 echo "# goals: $rounds rounds of ${duration}s per side; per round ratio, median [95% interval]; $cpus online CPUs; $(date -u +%FT%TZ)"

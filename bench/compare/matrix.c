@@ -165,7 +165,8 @@ struct point *points;
 unsigned npoints;
 static unsigned cap_points;
 
-static struct point *new_point(void)
+/* Appends a copy of p to the matrix (its name and group are filled later). */
+static void add_point(const struct point *p)
 {
 	if (npoints == cap_points) {
 		cap_points = cap_points ? 2 * cap_points : 256;
@@ -175,8 +176,7 @@ static struct point *new_point(void)
 			exit(1);
 		}
 	}
-	memset(&points[npoints], 0, sizeof(points[npoints]));
-	return &points[npoints++];
+	points[npoints++] = *p;
 }
 
 static int selected_strategy(const struct sync_ops *ops)
@@ -199,7 +199,7 @@ static int selected_scenario(int sc)
 static void add_poll(const struct sync_ops *ops, enum pollsim_scenario sc, unsigned threads,
 		     enum pollsim_updater upd, enum sync_reclaim rec, double rate)
 {
-	struct point *p;
+	const struct point *p;
 
 	if (!selected_scenario(sc))
 		return;
@@ -209,28 +209,16 @@ static void add_poll(const struct sync_ops *ops, enum pollsim_scenario sc, unsig
 		    p->threads == threads && p->updater == upd && p->reclaim == rec && p->rate == rate)
 			return;
 	}
-	p = new_point();
-	p->kind = POINT_POLL;
-	p->ops = ops;
-	p->scenario = sc;
-	p->threads = threads;
-	p->updater = upd;
-	p->reclaim = rec;
-	p->rate = rate;
+	add_point(&(struct point){ .kind = POINT_POLL, .ops = ops, .reclaim = rec, .scenario = sc,
+				   .threads = threads, .updater = upd, .rate = rate });
 }
 
 static void add_rw(const struct sync_ops *ops, unsigned readers, unsigned writers, enum sync_reclaim rec)
 {
-	struct point *p;
-
 	if (opt.no_rw)
 		return;
-	p = new_point();
-	p->kind = POINT_RW;
-	p->ops = ops;
-	p->readers = readers;
-	p->writers = writers;
-	p->reclaim = rec;
+	add_point(&(struct point){ .kind = POINT_RW, .ops = ops, .reclaim = rec, .readers = readers,
+				   .writers = writers });
 }
 
 /*

@@ -9,24 +9,14 @@
  *  - the default thread counts follow the topology (powers of two up to the
  *    cores, the cores, one package's cores, twice the cores).
  * Built with -DPLACEMENT_BREAK_SCATTER -DEXPECT_BROKEN it must fail
- * (placement_test_catches_break_scatter).
+ * (placement_test_catches_scatter).
  */
+#include "bench/lib/check.h"
 #include "bench/placement/placement.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                       \
-	do {                                                   \
-		if (!(cond)) {                                 \
-			fprintf(stderr, "FAIL: " __VA_ARGS__); \
-			fputc('\n', stderr);                   \
-			failures++;                            \
-		}                                              \
-	} while (0)
 
 /* The ancestor of type `type` of the PU with OS index cpu (NULL: none). */
 static hwloc_obj_t ancestor(hwloc_topology_t topo, int cpu, hwloc_obj_type_t type)
@@ -83,18 +73,27 @@ static void expect_counts(hwloc_topology_t topo, const char *desc, const unsigne
 	      n ? got[0] : 0, n ? got[n - 1] : 0);
 }
 
+/* Loads the synthetic topology desc: 0, or -1 after a FAIL line. */
+static int load(const char *desc, hwloc_topology_t *topo)
+{
+	char err[200];
+
+	if (placement_topology_load(desc, topo, err, sizeof(err))) {
+		CHECK(0, "%s: %s", desc, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* 2 packages x 2 NUMA nodes x 16 cores x 2 hardware threads = 128 PUs. */
 static void big_machine(void)
 {
 	const char *desc = "pack:2 numa:2 core:16 pu:2";
-	char err[200];
 	hwloc_topology_t topo;
 	int *c;
 
-	if (placement_topology_load(desc, &topo, err, sizeof(err))) {
-		CHECK(0, "%s: %s", desc, err);
+	if (load(desc, &topo))
 		return;
-	}
 	CHECK(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU) == 128, "%s: not 128 PUs", desc);
 	CHECK(placement_cores(topo) == 64 && placement_packages(topo) == 2, "%s: not 64 cores in 2 packages", desc);
 
@@ -160,14 +159,11 @@ static void big_machine(void)
 static void small_machine(void)
 {
 	const char *desc = "pack:1 core:12 pu:1";
-	char err[200];
 	hwloc_topology_t topo;
 	int *c;
 
-	if (placement_topology_load(desc, &topo, err, sizeof(err))) {
-		CHECK(0, "%s: %s", desc, err);
+	if (load(desc, &topo))
 		return;
-	}
 	c = plan(topo, PLACEMENT_SCATTER, 12);
 	CHECK(distinct(topo, c, 12, HWLOC_OBJ_CORE), "%s scatter: two of 12 threads share a core", desc);
 	free(c);
@@ -196,19 +192,5 @@ int main(void)
 	big_machine();
 	small_machine();
 	bad_topology();
-#ifdef EXPECT_BROKEN
-	if (!failures) {
-		fprintf(stderr, "placement_test: the deliberately broken placement passed every check\n");
-		return 1;
-	}
-	printf("placement_test: the broken placement failed %d checks, as it must\n", failures);
-	return 0;
-#else
-	if (failures) {
-		fprintf(stderr, "placement_test: %d failures\n", failures);
-		return 1;
-	}
-	printf("placement_test: compact, scatter and thread counts hold on 2 synthetic topologies\n");
-	return 0;
-#endif
+	return check_exit("placement_test");
 }

@@ -41,33 +41,13 @@
 
 #include "bench/lib/check.h"
 #include "bench/sim/pollsim.h"
+#include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
-
 
 static void base_config(struct pollsim_config *c, const char *strategy)
 {
-	pollsim_config_default(c);
-	c->strategy = sync_find(strategy);
-	c->quiet = 1;
-	c->floors_budget_s = 0;
+	sim_test_config(c, sync_find(strategy));
 	c->duration_s = 0.2;
-}
-
-static int run(const struct pollsim_config *c, struct pollsim_result *r)
-{
-	char err[512];
-
-	if (!c->strategy) {
-		printf("FAIL: no such strategy\n");
-		failures++;
-		return -1;
-	}
-	if (pollsim_run(c, r, err, sizeof(err))) {
-		printf("FAIL: pollsim_run: %s\n", err);
-		failures++;
-		return -1;
-	}
-	return 0;
 }
 
 static void test_none_net_zero(struct pollsim_result *r, enum pollsim_updater u)
@@ -84,7 +64,7 @@ static void test_none_net_zero(struct pollsim_result *r, enum pollsim_updater u)
 	c.duration_s = 0.4;
 	pollsim_baseline_config(&c, &bc);
 	for (int try = 1; try <= 3 && !(fabs(d) <= 3); try++) {
-		if (run(&c, &r[0]) || run(&bc, &r[1]))
+		if (sim_test_run_into(&c, &r[0]) || sim_test_run_into(&bc, &r[1]))
 			return;
 		pollsim_apply_baseline(&r[0], &r[1]);
 		d = (double)r[0].process_vcsw - (double)r[1].process_vcsw;
@@ -115,7 +95,7 @@ static void test_defer_reclaim(struct pollsim_result *r)
 	c.update_rate = 200;
 	c.stall_thread = 1;
 	c.stall_ms = 60;
-	if (run(&c, r))
+	if (sim_test_run_into(&c, r))
 		return;
 	pub_max = r->update_latency.max;
 	rec_max = r->reclaim_latency.max;
@@ -149,7 +129,7 @@ static void test_saturated_open_loop(struct pollsim_result *r)
 	c.update_rate = 0;
 	c.stall_thread = 0;
 	c.stall_ms = 20;
-	if (run(&c, r))
+	if (sim_test_run_into(&c, r))
 		return;
 	p95 = hist_quantile(&r->event_delay, 0.95);
 	printf("saturated, 20 ms stall: %llu events, %llu delay samples, pace %llu ns, p95 %llu ns, max %llu ns\n",

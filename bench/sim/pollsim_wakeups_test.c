@@ -30,8 +30,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "bench/sim/pollsim.h"
 #include "bench/lib/check.h"
+#include "bench/sim/pollsim.h"
+#include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
 
 #define K_WAKES 5
@@ -139,34 +140,6 @@ static int tw_domain_create(const struct sync_params *p, struct sync_domain **ou
 	return 0;
 }
 
-/* ---- helpers ---- */
-
-static void base_config(struct pollsim_config *c, const struct sync_ops *ops)
-{
-	pollsim_config_default(c);
-	c->strategy = ops;
-	c->quiet = 1;
-	c->floors_budget_s = 0; /* speed is not judged here */
-}
-
-static struct pollsim_result *run(const struct pollsim_config *c)
-{
-	struct pollsim_result *r = calloc(1, sizeof(*r));
-	char err[512];
-
-	if (!r) {
-		printf("FAIL: out of memory\n");
-		exit(1);
-	}
-	if (pollsim_run(c, r, err, sizeof(err))) {
-		printf("FAIL: %s: pollsim_run: %s\n", c->strategy->name, err);
-		failures++;
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
 /* ---- 1. none, no updates: zero ---- */
 
 static void test_none_idle(void)
@@ -174,13 +147,13 @@ static void test_none_idle(void)
 	struct pollsim_config c;
 	struct pollsim_result *r;
 
-	base_config(&c, sync_find("none"));
+	sim_test_config(&c, sync_find("none"));
 	c.threads = 2;
 	c.scenario = POLLSIM_IDLE;
 	c.update_rate = 0;
 	c.event_rate = 200;
 	c.duration_s = 0.3;
-	r = run(&c);
+	r = sim_test_run(&c);
 	if (!r)
 		return;
 	printf("none idle, no updates: %llu events, %llu event wakeups, %llu sync wakeups\n",
@@ -251,7 +224,7 @@ static void test_k_wakes(void)
 	struct writer_result w = { 0, 0 };
 	pthread_t th;
 
-	base_config(&c, &testwake);
+	sim_test_config(&c, &testwake);
 	c.threads = 1;
 	c.updater = POLLSIM_UPDATER_LOOP; /* one participant: the thread that is woken */
 	c.update_rate = 0;
@@ -265,7 +238,7 @@ static void test_k_wakes(void)
 		failures++;
 		return;
 	}
-	r = run(&c);
+	r = sim_test_run(&c);
 	pthread_join(th, NULL);
 	if (!r)
 		return;
@@ -303,7 +276,7 @@ static void test_registry(void)
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
-		base_config(&c, ops);
+		sim_test_config(&c, ops);
 		c.threads = n;
 		c.scenario = POLLSIM_IDLE;
 		c.no_events = 1;
@@ -316,7 +289,7 @@ static void test_registry(void)
 			printf("skip %s: refuses the configuration (%s: %s)\n", ops->name, flag, err);
 			continue;
 		}
-		r = run(&c);
+		r = sim_test_run(&c);
 		if (!r)
 			continue;
 		if (ops->caps & SYNC_CAP_INTERRUPTS_SLEEPERS) {

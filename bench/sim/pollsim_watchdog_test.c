@@ -34,8 +34,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/sim/pollsim.h"
 #include "bench/lib/check.h"
+#include "bench/sim/pollsim.h"
+#include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
 
 #define BOUND_S 0.3
@@ -363,15 +364,12 @@ static double summary_value(const char *s, const char *key)
 
 static void config_for(struct pollsim_config *c, const struct sync_ops *ops)
 {
-	pollsim_config_default(c);
-	c->strategy = ops;
+	sim_test_config(c, ops);
 	c->threads = 2;
 	c->scenario = POLLSIM_IDLE;
 	c->no_events = 1;           /* only the stall reads: nothing else moves */
 	c->updater = POLLSIM_UPDATER_OUTSIDE;
 	c->update_rate = 10;        /* first update due 100 ms after the start */
-	c->quiet = 1;
-	c->floors_budget_s = 0;
 	c->stall_thread = 1;
 	if (!(ops->caps & SYNC_CAP_ISOLATE))
 		c->reclaim = SYNC_RECLAIM_SYNC;

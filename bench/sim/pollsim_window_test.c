@@ -34,37 +34,15 @@
 
 #include "bench/lib/check.h"
 #include "bench/sim/pollsim.h"
+#include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
 
-
+/* A 0.2 s window, the stop held back 0.3 s after it. */
 static void base_config(struct pollsim_config *c, const char *strategy)
 {
-	pollsim_config_default(c);
-	c->strategy = sync_find(strategy);
-	c->quiet = 1;
-	c->floors_budget_s = 0;
+	sim_test_config(c, sync_find(strategy));
 	c->duration_s = 0.2;
 	c->stop_delay_s = 0.3;
-}
-
-static struct pollsim_result *run(const struct pollsim_config *c)
-{
-	struct pollsim_result *r = malloc(sizeof(*r));
-	char err[512];
-
-	if (!r || !c->strategy) {
-		printf("FAIL: out of memory or no such strategy\n");
-		failures++;
-		free(r);
-		return NULL;
-	}
-	if (pollsim_run(c, r, err, sizeof(err))) {
-		printf("FAIL: pollsim_run: %s\n", err);
-		failures++;
-		free(r);
-		return NULL;
-	}
-	return r;
 }
 
 /* Schedule times t0 + first + k period (k >= 0) before t0 + window. */
@@ -86,7 +64,7 @@ static void test_idle_schedule(void)
 	c.event_cost_us = 0;
 	c.update_rate = 100;
 	c.updater = POLLSIM_UPDATER_OUTSIDE;
-	r = run(&c);
+	r = sim_test_run(&c);
 	if (!r)
 		return;
 	period = (uint64_t)(1e9 / c.event_rate);
@@ -119,24 +97,32 @@ static void test_idle_schedule(void)
 	free(r);
 }
 
-/* Events counted x their CPU cost must fit the CPU the process spent in the window. */
-static void check_cpu_fit(const char *what, const struct pollsim_result *r, double cost_us)
+/*
+ * Runs c: the events counted x their CPU cost must fit the CPU the process
+ * spent in the window. Returns the result (the caller frees it), or NULL.
+ */
+static struct pollsim_result *run_cpu_fit(const char *what, const struct pollsim_config *c)
 {
-	double need = (double)r->events * cost_us * 1000.0 * 0.5;
+	struct pollsim_result *r = sim_test_run(c);
+	double need;
+
+	if (!r)
+		return NULL;
+	need = (double)r->events * c->event_cost_us * 1000.0 * 0.5;
 
 	printf("%s: %llu events x %g us (x 0.5) = %.0f ns of CPU, the window's process CPU %llu ns; "
-	       "%llu updates, window %.3f s\n", what, (unsigned long long)r->events, cost_us, need,
+	       "%llu updates, window %.3f s\n", what, (unsigned long long)r->events, c->event_cost_us, need,
 	       (unsigned long long)r->process_cpu_ns, (unsigned long long)r->updates, r->wall_s);
 	CHECK(r->events > 0, "%s: no events: the run measured nothing", what);
 	CHECK(need <= (double)r->process_cpu_ns, "%s: the events counted need %.0f ns of CPU, more than the "
 	      "%llu ns spent inside the window: events after its end were counted", what, need,
 	      (unsigned long long)r->process_cpu_ns);
+	return r;
 }
 
 static void test_saturated_cpu(void)
 {
 	struct pollsim_config c;
-	struct pollsim_result *r;
 
 	base_config(&c, "none");
 	c.threads = 2;
@@ -144,11 +130,7 @@ static void test_saturated_cpu(void)
 	c.event_cost_us = 50;
 	c.update_rate = 100;
 	c.stop_delay_s = 0.6;
-	r = run(&c);
-	if (!r)
-		return;
-	check_cpu_fit("saturated", r, c.event_cost_us);
-	free(r);
+	free(run_cpu_fit("saturated", &c));
 }
 
 static void test_oversubscribed(void)
@@ -163,10 +145,9 @@ static void test_oversubscribed(void)
 	c.update_rate = 200;
 	c.duration_s = 0.5;
 	c.stop_delay_s = 0;
-	r = run(&c);
+	r = run_cpu_fit("oversubscribed qsbr, 64 saturated threads", &c);
 	if (!r)
 		return;
-	check_cpu_fit("oversubscribed qsbr, 64 saturated threads", r, c.event_cost_us);
 	CHECK(r->updates >= 1, "oversubscribed: no update applied in the window");
 	free(r);
 }
