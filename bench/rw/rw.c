@@ -330,6 +330,8 @@ static void gate_wait_all(struct rw_run *run)
 		 RW_START_BOUND_S);
 #ifndef RW_BREAK_NO_START_WATCHDOG
 	watchdog_start_by(run->wd, sync_now_ns() + bound_ns, bound_ns, how);
+#else
+	(void)bound_ns; /* broken on purpose: the start-up is not watched */
 #endif
 	/* Acquire: pairs with the workers' release increments. */
 	while (atomic_load_explicit(&run->arrived, memory_order_acquire) +
