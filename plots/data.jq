@@ -65,6 +65,9 @@ def line($x; $m): fig($m) as $f | if $f == null then empty else "\($x) \($f | ma
 	"XMAX = \(1.25 * ([$rows[] | select(.kind == "poll") | .threads] | max // 4)); " +
 	"RWMAX = \(1.25 * ([$rows[] | select(.kind == "rw") | .readers] | max // 4)); " +
 	"SCENS = \([$rows[] | select(.kind == "poll") | .scenario] | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ") | gpstr); " +
+	# scenarios with points of the loop updater at the sweep's rate (the
+	# latency figures' data; slowcall has only the outside updater)
+	"LATSCENS = \([$rows[] | select(.kind == "poll" and .rate == $sweep and .updater == "loop") | .scenario] | reduce .[] as $s ([]; if index([$s]) then . else . + [$s] end) | join(" ") | gpstr); " +
 	# scenarios with more than one thread count (a sweep worth a line plot)
 	"SWEEPSCENS = \([$rows[] | select(.kind == "poll" and .rate == $sweep and .updater == "loop")] | group_by(.scenario) | map(select(map(.threads) | unique | length > 1) | .[0].scenario) | join(" ") | gpstr); " +
 	# scenarios with more than one rate at threads = CPUs

@@ -10,7 +10,7 @@
 
 
 # render.sh computes the run-wide values (SERIES, PANELS, RWSERIES, RWPANELS,
-# CPUS, SWEEP, XMAX, RWMAX, SCENS, SWEEPSCENS, RSCENS: data.jq's what=pre;
+# CPUS, SWEEP, XMAX, RWMAX, SCENS, LATSCENS, SWEEPSCENS, RSCENS: data.jq's what=pre;
 # RUN from benchmarks.json's context) once and hands them over with -e; a
 # script run by hand computes them here.
 # JSON, OUTDIR and PD (ARG1..3) are set by the caller before loading this file:
