@@ -159,7 +159,7 @@ static struct replicas_thread *rp_thr(struct sync_thread *t)
 	return (struct replicas_thread *)t;
 }
 
-static void rp_wake_updater(struct replicas_domain *d);
+static void rp_wake_updater(struct sync_thread *t, struct replicas_domain *d);
 
 /* Step 2: apply what was posted; true when there was something to apply. */
 static bool rp_apply(struct sync_thread *t)
@@ -170,8 +170,9 @@ static bool rp_apply(struct sync_thread *t)
 
 	if (atomic_load_explicit(&s->ack, memory_order_relaxed) >= v)
 		return false;
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&s->ack, v, memory_order_release);
-	rp_wake_updater(d);
+	rp_wake_updater(t, d);
 	return true;
 }
 
@@ -180,15 +181,17 @@ static void rp_count(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-static void rp_futex_wait(_Atomic uint32_t *word, uint32_t val)
+static void rp_futex_wait(struct sync_thread *t, _Atomic uint32_t *word, uint32_t val)
 {
 	struct timespec ts = { 0, REPLICAS_SLEEP_NS };
 
+	SYNC_COUNT(t, SYNC_COUNT_FUTEX_WAIT, 1);
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, val, &ts, NULL, 0);
 }
 
-static void rp_futex_wake(_Atomic uint32_t *word)
+static void rp_futex_wake(struct sync_thread *t, _Atomic uint32_t *word)
 {
+	SYNC_COUNT(t, SYNC_COUNT_FUTEX_WAKE, 1);
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
@@ -197,11 +200,14 @@ static void rp_futex_wake(_Atomic uint32_t *word)
  * full fence (the store before the flag's load; Dekker with rp_wait_slot),
  * then wake a sleeping updater. Once per version per thread, or per poll.
  */
-static void rp_wake_updater(struct replicas_domain *d)
+static void rp_wake_updater(struct sync_thread *t, struct replicas_domain *d)
 {
 	sync_full_fence();
-	if (atomic_load_explicit(&d->ack_futex, memory_order_relaxed) && atomic_exchange(&d->ack_futex, 0))
-		rp_futex_wake(&d->ack_futex);
+	if (atomic_load_explicit(&d->ack_futex, memory_order_relaxed)) {
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
+		if (atomic_exchange(&d->ack_futex, 0))
+			rp_futex_wake(t, &d->ack_futex);
+	}
 }
 
 int replicas_domain_create(const struct sync_ops *ops, enum replicas_mode mode,
@@ -272,6 +278,7 @@ int replicas_thread_init(struct sync_thread *t, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	/* Step 5: starts with the current version; nothing read yet. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 3);
 	atomic_store_explicit(&s->ack, atomic_load(&rp_dom(t->dom)->version), memory_order_relaxed);
 	atomic_store(&s->asleep, 0);
 	atomic_store(&s->registered, 1);
@@ -282,16 +289,18 @@ int replicas_thread_init(struct sync_thread *t, char *err, size_t errlen)
 
 void replicas_thread_deinit(struct sync_thread *t)
 {
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store(&rp_thr(t)->slot->registered, 0);
-	rp_wake_updater(rp_dom(t->dom));
+	rp_wake_updater(t, rp_dom(t->dom));
 }
 
 void replicas_poll_enter(struct sync_thread *t)
 {
 	/* Step 3 (the fence is rp_wake_updater's: an updater may wait for this). */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 2);
 	atomic_store(&rp_thr(t)->slot->asleep, 1);
 	atomic_store(&rp_thr(t)->slot->woken, 0);
-	rp_wake_updater(rp_dom(t->dom));
+	rp_wake_updater(t, rp_dom(t->dom));
 	if (rp_apply(t))
 		rp_count(&rp_dom(t->dom)->applied_sleep);
 }
@@ -299,6 +308,7 @@ void replicas_poll_enter(struct sync_thread *t)
 void replicas_poll_leave(struct sync_thread *t)
 {
 	/* Step 4. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store(&rp_thr(t)->slot->asleep, 0);
 	sync_full_fence();
 	if (rp_apply(t))
@@ -309,6 +319,7 @@ void replicas_wake_event(struct sync_thread *t)
 {
 	/* Eager: poll_leave applied the round that woke us; wait its drain in loop_iter. */
 	rp_thr(t)->woken_round = atomic_load_explicit(&rp_thr(t)->slot->ack, memory_order_relaxed);
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store(&rp_thr(t)->slot->woken, 1);
 }
 
@@ -336,7 +347,7 @@ void replicas_loop_iter(struct sync_thread *t)
 			if (++n < REPLICAS_SPINS)
 				sync_relax();
 			else
-				rp_futex_wait(&d->drain_futex, f); /* returns once drain_futex moved */
+				rp_futex_wait(t, &d->drain_futex, f); /* returns once drain_futex moved */
 		}
 		sync_wait_end(t);
 	}
@@ -374,18 +385,20 @@ static bool rp_settled(const struct replicas_domain *d, struct replicas_slot *s,
  * thread that stored after the re-check sees the flag and wakes us. The
  * bounded futex wait covers anything else.
  */
-static void rp_wait_slot(struct replicas_domain *d, struct replicas_slot *s, uint64_t v,
+static void rp_wait_slot(struct sync_thread *t, struct replicas_domain *d, struct replicas_slot *s, uint64_t v,
 			 bool (*done)(const struct replicas_domain *, struct replicas_slot *, uint64_t))
 {
+	SYNC_COUNT(t, SYNC_COUNT_SCANNED, 1);
 	for (unsigned n = 0; !done(d, s, v); n++) {
 		if (n < REPLICAS_SPINS) {
 			sync_relax();
 			continue;
 		}
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 		atomic_store(&d->ack_futex, 1);
 		if (done(d, s, v))
 			break;
-		rp_futex_wait(&d->ack_futex, 1);
+		rp_futex_wait(t, &d->ack_futex, 1);
 	}
 }
 
@@ -402,8 +415,10 @@ void replicas_synchronize(struct sync_thread *t)
 	 * Step 6: an updater queued on update_lock reads nothing and cannot
 	 * acknowledge; the round in progress must not wait for it.
 	 */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 2);
 	atomic_store(&self->updating, 1);
 	atomic_store(&self->woken, 0);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_lock(&d->update_lock);
 	/*
 	 * Eager: a round starts once the threads the previous round woke are
@@ -413,10 +428,12 @@ void replicas_synchronize(struct sync_thread *t)
 	 */
 	for (unsigned i = 0; RP_WAITS && d->mode == REPLICAS_EAGER && i < t->dom->nthreads; i++)
 		if (&d->slots[i] != self)
-			rp_wait_slot(d, &d->slots[i], 0, rp_settled);
+			rp_wait_slot(t, d, &d->slots[i], 0, rp_settled);
 	/* Step 1: seq_cst, after the harness's unpublish, before the slot loads. */
 	v = atomic_load_explicit(&d->version, memory_order_relaxed) + 1;
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	atomic_store(&d->version, v);
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store_explicit(&self->ack, v, memory_order_release);
 	if (RP_WAITS && d->mode == REPLICAS_EAGER) {
 		for (unsigned i = 0; i < t->dom->nthreads && !wrote; i++) {
@@ -428,6 +445,7 @@ void replicas_synchronize(struct sync_thread *t)
 				uint64_t one = 1;
 
 				/* Only this round's updater writes it: never overflows. */
+				SYNC_COUNT(t, SYNC_COUNT_EVENTFD_WRITE, 1);
 				if (write(d->efd, &one, sizeof(one)) == (ssize_t)sizeof(one)) {
 					wrote = true;
 					rp_count(&d->fd_writes);
@@ -439,7 +457,7 @@ void replicas_synchronize(struct sync_thread *t)
 		struct replicas_slot *s = &d->slots[i];
 
 		if (s != self)
-			rp_wait_slot(d, s, v, rp_acked);
+			rp_wait_slot(t, d, s, v, rp_acked);
 	}
 	if (wrote) {
 		uint64_t x;
@@ -448,13 +466,16 @@ void replicas_synchronize(struct sync_thread *t)
 			fprintf(stderr, "%s: draining the wake fd failed\n", t->dom->ops->name);
 	}
 	/* Release: a woken thread that sees the drain no longer sees the fd readable. */
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 2);
 	atomic_store_explicit(&d->drained, v, memory_order_release);
 	atomic_store(&d->drain_futex, (uint32_t)v);
 	/* Always: a thread woken by an earlier round's write may wait for this one. */
 	if (d->mode == REPLICAS_EAGER)
-		rp_futex_wake(&d->drain_futex);
+		rp_futex_wake(t, &d->drain_futex);
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
 	pthread_mutex_unlock(&d->update_lock);
 	/* Its own round posted the newest version it has seen: nothing to apply. */
+	SYNC_COUNT(t, SYNC_COUNT_OWN_WRITE, 1);
 	atomic_store(&self->updating, 0);
 	sync_wait_end(t);
 }

@@ -48,6 +48,7 @@ void replicas_summary(struct sync_domain *d, FILE *out);
 		.name = "replicas_" #mode,                                                          \
 		.family = "grace",                                                                  \
 		.max_threads = 0,                                                                   \
+		.counted = SYNC_COUNTED_ALL,                                                        \
 		.domain_create = replicas_##mode##_domain_create,                                   \
 		.domain_destroy = replicas_domain_destroy,                                          \
 		.thread_alloc = replicas_thread_alloc,                                              \

@@ -73,6 +73,7 @@ struct ct {
 	uint64_t events;         /* own-eventfd events handled (loop threads) */
 	uint64_t done;           /* commands finished (updater) */
 	uint64_t sync_wakeups, iterations;
+	uint64_t interrupted;    /* EINTR returns of epoll_wait: written by the thread, folded in under the lock */
 	/* Saturated mode: written by the thread, read after the join. */
 	uint64_t sat_iters, sat_together_iters;
 	double sat_wall, sat_cpu, sat_together_s;
@@ -187,9 +188,17 @@ static int ct_poll(void *arg)
 	c->in_poll = 1;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	do
+	/*
+	 * A strategy that interrupts sleepers (urcu_signal's grace-period
+	 * signals) makes epoll_wait return EINTR: each such return is one of
+	 * its sync wakeups, as in the simulator; the thread polls again.
+	 */
+	for (;;) {
 		n = epoll_wait(c->epfd, evs, 4, -1);
-	while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != EINTR)
+			break;
+		c->interrupted++;
+	}
 	e = n < 0 ? -errno : 0;
 	for (int i = 0; i < n; i++)
 		e |= 1 << evs[i].data.u32; /* bit TAG_OWN, bit TAG_WAKE */
@@ -229,6 +238,9 @@ static void parked_loop(struct ct *c)
 		}
 		c->iterations++;
 		c->sync_wakeups += (uint64_t)wake;
+		if (r->ops->caps & SYNC_CAP_INTERRUPTS_SLEEPERS)
+			c->sync_wakeups += c->interrupted;
+		c->interrupted = 0;
 		cmd = r->cmd;
 		pthread_mutex_unlock(&r->lock);
 

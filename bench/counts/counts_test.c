@@ -72,8 +72,18 @@ static void expect(const struct sync_ops *ops, enum counts_mode m, unsigned n, c
 		   4.0 * n + 8 + 2.0 * (n + 1));
 		return;
 	}
-	/* A strategy that wakes sleepers for an update wakes every loop thread asleep. */
-	EQ("sync wakeups per update", r->wakeups_per_update, (ops->caps & SYNC_CAP_WAKES_SLEEPERS) ? n : 0);
+	/*
+	 * A strategy that wakes sleepers for an update wakes every loop thread
+	 * asleep; one that signals them (urcu_signal) interrupts each one at
+	 * least once per grace period, in sync mode within the update.
+	 */
+	if ((ops->caps & SYNC_CAP_INTERRUPTS_SLEEPERS) && m == COUNTS_SYNC)
+		IN("sync wakeups (EINTR) per update", r->wakeups_per_update, n, 4.0 * n);
+	else if (ops->caps & SYNC_CAP_INTERRUPTS_SLEEPERS)
+		/* defer: the library's worker runs the grace periods when it likes (the barrier, here) */
+		IN("sync wakeups (EINTR) per update", r->wakeups_per_update, 0, 4.0 * n);
+	else
+		EQ("sync wakeups per update", r->wakeups_per_update, (ops->caps & SYNC_CAP_WAKES_SLEEPERS) ? n : 0);
 	if (!strcmp(name, "harmless_mask")) {
 		EQ("contended writes per iteration", it[SYNC_COUNT_CONTENDED_WRITE], 2);
 		EQ("own writes per iteration", it[SYNC_COUNT_OWN_WRITE], 0);
@@ -94,6 +104,24 @@ static void expect(const struct sync_ops *ops, enum counts_mode m, unsigned n, c
 		IN("contended writes per update", up[SYNC_COUNT_CONTENDED_WRITE], 4, 5);
 		EQ("membarriers per update", up[SYNC_COUNT_MEMBARRIER], 1);
 		EQ("lines scanned per update", up[SYNC_COUNT_SCANNED], n);
+	} else if (!strcmp(name, "replicas_lazy") || !strcmp(name, "replicas_eager")) {
+		int eager = !strcmp(name, "replicas_eager");
+
+		/* poll_enter stores asleep and woken, poll_leave asleep: 3 own-line writes, nothing shared */
+		EQ("contended writes per iteration", it[SYNC_COUNT_CONTENDED_WRITE], 0);
+		EQ("own writes per iteration", it[SYNC_COUNT_OWN_WRITE], 3);
+		if (eager) {
+			/* one wake write per round; every other slot read to settle, then for its ack */
+			EQ("eventfd writes per update", up[SYNC_COUNT_EVENTFD_WRITE], 1);
+			EQ("lines scanned per update", up[SYNC_COUNT_SCANNED], 2.0 * n);
+		} else {
+			/* lock, version, drained and its futex word, unlock; every other slot read once */
+			EQ("contended writes per update", up[SYNC_COUNT_CONTENDED_WRITE], 5);
+			EQ("lines scanned per update", up[SYNC_COUNT_SCANNED], n);
+			/* the updater's 4 and 3 of its poll; each loop thread's ack, at its next event */
+			IN("own writes per update", up[SYNC_COUNT_OWN_WRITE], 7, 7.0 + n);
+			EQ("eventfd writes per update", up[SYNC_COUNT_EVENTFD_WRITE], 0);
+		}
 	} else if (!strcmp(name, "qsbr")) {
 		EQ("contended writes per iteration", it[SYNC_COUNT_CONTENDED_WRITE], 0);
 		EQ("own writes per iteration", it[SYNC_COUNT_OWN_WRITE], 2);
