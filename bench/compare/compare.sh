@@ -294,10 +294,15 @@ failed_n=0
 # Rewrites benchmarks.json, records.txt, summary.txt and bench.log from what
 # finished so far (each through a temporary name).
 merge() { # incomplete(true|false)
+	# the finished runs' files (none yet: no pattern left for jq to refuse)
+	local done_files=()
+	shopt -s nullglob
+	done_files=("$tmp"/points/*.r*.json)
+	shopt -u nullglob
 	jq -n --slurpfile suite "$tmp/suite.json" --slurpfile gbc "$tmp/gb_context.json" \
 		--slurpfile pts "$tmp/points.jsonl" \
 		--argjson incomplete "$1" --arg finished "$(date -u +%FT%TZ)" --argjson done "$done_n" \
-		--arg interrupted "$interrupted" -f "$MERGE_JQ" "$tmp/points/empty.json" "$tmp"/points/*.r*.json \
+		--arg interrupted "$interrupted" -f "$MERGE_JQ" "$tmp/points/empty.json" "${done_files[@]}" \
 		>"$tmp/benchmarks.json" 2>"$tmp/merge.err" &&
 		# jq does not report a failed write (a full disk): read it back
 		jq -e '.benchmarks | length >= 0' "$tmp/benchmarks.json" >/dev/null 2>&1 &&
@@ -489,8 +494,15 @@ jq -r '.context | "- machine: \(.cpu_model // "?"), \(.online_cpus // .num_cpus)
 	"$out/benchmarks.json" >"$tmp/context.md" 2>/dev/null || : >"$tmp/context.md"
 why=""
 [ $complete = 1 ] || why="${interrupted:+interrupted by SIG$interrupted; }${write_failed:+a write failed ($write_failed); }runs finished: $done_n of $total"
-"$ANALYZE" summarize "$out" --context="$tmp/context.md" --incomplete="$why" >&2 || wfail "stats.json or summary.md"
-if [ $plots = 1 ] && [ -z "$write_failed" ]; then
+if [ $done_n -gt 0 ]; then
+	"$ANALYZE" summarize "$out" --context="$tmp/context.md" --incomplete="$why" >&2 || wfail "stats.json or summary.md"
+else
+	# nothing to summarize: summary.md says so (analyze refuses an empty run)
+	{ printf '# Comparison run %s\n\n' "$(basename "$out")"; cat "$tmp/context.md"
+	  printf '\n**INCOMPLETE: %s.** No run finished: no figure to show.\n' "${why:-no run finished}"; } >"$tmp/summary.md" &&
+		publish summary.md "$tmp/summary.md" || wfail summary.md
+fi
+if [ $plots = 1 ] && [ -z "$write_failed" ] && [ $done_n -gt 0 ]; then
 	"$RENDER_SH" "$out" 2>"$tmp/render.err" || {
 		grep -q 'full disk\|cannot write' "$tmp/render.err" && wfail plots
 		echo "$prog: some plots could not be rendered" >&2

@@ -64,6 +64,7 @@
 #include <pthread.h>
 #include <regex.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,7 @@ static struct {
  * process exits with 128 + the signal.
  */
 #define STOP_MSG "not run: interrupted"
-static volatile sig_atomic_t stop_signal;
+static _Atomic int stop_signal; /* written by stop_thread, read between points */
 
 /* ---- flags ---- */
 
@@ -410,7 +411,7 @@ static int point_begin(struct gb_state *st, const struct point *p)
 
 	if (abort_at && strtoul(abort_at, NULL, 10) == npoints_done + 1)
 		abort();
-	if (stop_signal) {
+	if (atomic_load(&stop_signal)) {
 		gb_skip_with_error(st, STOP_MSG);
 		while (gb_keep_running(st))
 			;
@@ -444,8 +445,8 @@ static void *stop_thread(void *arg)
 	int sig;
 
 	for (;;)
-		if (sigwait(set, &sig) == 0 && !stop_signal)
-			stop_signal = sig;
+		if (sigwait(set, &sig) == 0 && !atomic_load(&stop_signal))
+			atomic_store(&stop_signal, sig);
 	return NULL;
 }
 
@@ -797,6 +798,8 @@ int main(int argc, char **argv)
 	{
 		int st = gb_main(argc, argv);
 
-		return stop_signal ? 128 + stop_signal : st;
+		int sig = atomic_load(&stop_signal);
+
+		return sig ? 128 + sig : st;
 	}
 }

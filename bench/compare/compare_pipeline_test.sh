@@ -105,10 +105,15 @@ interrupt() { # signal expected-status
 	kill -"$sig" $pid
 	wait $pid
 	st=$?
-	[ $st -eq "$want" ] || fail "$sig: exit status $st, expected $want"
 	after=$(ls -d "$COMPARE_RESULTS_ROOT"/*/ | sort)
 	d=$(printf '%s\n' "$after" | grep -vxF -- "$before" | head -n 1)
 	d=${d%/}
+	if [ $st -ne "$want" ]; then
+		fail "$sig: exit status $st, expected $want; its stderr ends: $(tail -n 4 "$log" | tr '\n' '|')"
+		for f in "$d/INCOMPLETE" "$d/.tmp/merge.err" "$d/.tmp/point.err"; do
+			[ ! -s "$f" ] || echo "  $f: $(head -c 600 "$f" | tr '\n' '|')" >&2
+		done
+	fi
 	[ -n "$d" ] || { fail "$sig: no results folder"; return; }
 	[ -e "$d/INCOMPLETE" ] || fail "$sig: no INCOMPLETE marker"
 	jq -e --arg s "SIG$sig" '.context.incomplete == true and .context.interrupted_by == $s
