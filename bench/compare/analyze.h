@@ -95,4 +95,8 @@ const char *verdict_name(enum stats_verdict v, const struct figdef *f);
 /* The pooled histogram of a point's repetitions; 0 when none recorded it. */
 int pool_hist(const struct point *p, const char *key, struct hist *h);
 
+/* analyze_checks.c: the "settled" and "goal" commands (see analyze.c). */
+void analyze_settled(const char *dir, const char *group, const char *pct_s);
+void analyze_goal(const char *op, const char *bound_s);
+
 #endif /* COMPARE_ANALYZE_H */

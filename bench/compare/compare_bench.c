@@ -51,6 +51,7 @@
  * cannot be written completely is exit status 1.
  */
 #include "bench/compare/matrix.h"
+#include "bench/compare/orchestrator.h"
 #include "bench/lib/flags.h"
 #include "bench/lib/floors.h"
 #include "bench/gbench/gbench.h"
@@ -61,10 +62,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <pthread.h>
 #include <regex.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,27 +82,8 @@ struct compare_opt opt = {
 
 static unsigned npoints_done;
 
-/*
- * Progress for the orchestrator (--progress-fd=N): when a point starts, the
- * line "compare: [I/TOTAL] NAME round R (elapsed Xs, ~Ys left)" on fd N,
- * where I counts from --progress-done (the runs finished before this
- * process), and the elapsed time goes on from --progress-elapsed.
- */
-static struct {
-	int fd;
-	unsigned done, total;
-	double elapsed_s;
-	uint64_t t0;
-} prog_out = { .fd = -1 };
-
-/*
- * A stop asked by SIGINT, SIGTERM or SIGHUP: the running point finishes (a
- * run is at most about a second, the watchdog bounds a hung one), the points
- * after it are reported as not run (error STOP_MSG, no record), and the
- * process exits with 128 + the signal.
- */
+/* A point not run because a stop was asked (compare.sh drops it). */
 #define STOP_MSG "not run: interrupted"
-static _Atomic int stop_signal; /* written by stop_thread, read between points */
 
 /* ---- flags ---- */
 
@@ -219,15 +198,15 @@ static int parse_own_flags(int argc, char **argv)
 
 			if (flags_parse_unsigned(v, 3, 1000, &fd) || fcntl((int)fd, F_GETFD) < 0)
 				flags_die(PROG, "--progress-fd", v, "an open file descriptor, an integer in [3, 1000]");
-			prog_out.fd = (int)fd;
+			orch_progress.fd = (int)fd;
 		} else if (strncmp(a, "--progress-done=", 16) == 0) {
-			if (flags_parse_unsigned(v, 0, 100000000, &prog_out.done))
+			if (flags_parse_unsigned(v, 0, 100000000, &orch_progress.done))
 				flags_die(PROG, "--progress-done", v, "an integer in [0, 100000000]");
 		} else if (strncmp(a, "--progress-total=", 17) == 0) {
-			if (flags_parse_unsigned(v, 1, 100000000, &prog_out.total))
+			if (flags_parse_unsigned(v, 1, 100000000, &orch_progress.total))
 				flags_die(PROG, "--progress-total", v, "an integer in [1, 100000000]");
 		} else if (strncmp(a, "--progress-elapsed=", 19) == 0) {
-			if (flags_parse_double(v, 0, 1e7, 0, &prog_out.elapsed_s))
+			if (flags_parse_double(v, 0, 1e7, 0, &orch_progress.elapsed_s))
 				flags_die(PROG, "--progress-elapsed", v, "seconds in [0, 10000000]");
 		} else if (strncmp(a, "--plan=", 7) == 0) {
 			if (flags_parse_unsigned(v, 1, 1000, &opt.plan))
@@ -397,8 +376,8 @@ static void skip_point(struct gb_state *st, const struct point *p, const char *m
 
 /*
  * The start of every point: after a stop was asked, reports the point as
- * not run (no record) and returns 0; else prints the orchestrator's progress
- * line and returns 1.
+ * not run (no record) and returns 0; else prints its progress line and
+ * returns 1.
  */
 static int point_begin(struct gb_state *st, const struct point *p)
 {
@@ -411,64 +390,14 @@ static int point_begin(struct gb_state *st, const struct point *p)
 
 	if (abort_at && strtoul(abort_at, NULL, 10) == npoints_done + 1)
 		abort();
-	if (atomic_load(&stop_signal)) {
+	if (orch_stopped()) {
 		gb_skip_with_error(st, STOP_MSG);
 		while (gb_keep_running(st))
 			;
 		return 0;
 	}
-	if (prog_out.fd >= 0) {
-		unsigned i = prog_out.done + npoints_done + 1;
-		double e = prog_out.elapsed_s + (double)(sync_now_ns() - prog_out.t0) / 1e9;
-		char line[1024];
-		int n;
-
-		if (i > 1)
-			n = snprintf(line, sizeof(line), "compare: [%u/%u] %s round %u (elapsed %.0fs, ~%.0fs left)\n",
-				     i, prog_out.total, p->name, opt.repetition, e,
-				     e * (double)(prog_out.total - (i <= prog_out.total ? i : prog_out.total) + 1) /
-					     (double)(i - 1));
-		else
-			n = snprintf(line, sizeof(line), "compare: [%u/%u] %s round %u (elapsed %.0fs)\n", i,
-				     prog_out.total, p->name, opt.repetition, e);
-		/* progress only: a failed write of it changes no result */
-		if (n > 0 && write(prog_out.fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
-			prog_out.fd = -1;
-	}
+	orch_progress_line(npoints_done + 1, p->name, opt.repetition);
 	return 1;
-}
-
-/* The thread that takes the stop signals (blocked in every other thread). */
-static void *stop_thread(void *arg)
-{
-	sigset_t *set = arg;
-	int sig;
-
-	for (;;)
-		if (sigwait(set, &sig) == 0 && !atomic_load(&stop_signal))
-			atomic_store(&stop_signal, sig);
-	return NULL;
-}
-
-/*
- * Blocks SIGINT, SIGTERM and SIGHUP before any other thread exists (they
- * inherit the mask: no epoll_wait of a run is interrupted) and starts the
- * thread that turns them into stop_signal.
- */
-static void stop_on_signals(void)
-{
-	static sigset_t set;
-	pthread_t t;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) || pthread_create(&t, NULL, stop_thread, &set) ||
-	    pthread_detach(t)) {
-		fprintf(stderr, "%s: cannot set up the stop signals' thread\n", PROG);
-		exit(1);
-	}
 }
 
 static double per_update(double v, uint64_t updates)
@@ -791,15 +720,12 @@ int main(int argc, char **argv)
 	snprintf(buf, sizeof(buf), "%g", opt.rate);
 	gb_add_custom_context("update_rate", buf);
 	gb_add_custom_context("placement", pollsim_placement_names[opt.placement % 3]);
-	if (prog_out.fd >= 0 && !prog_out.total)
+	if (orch_progress.fd >= 0 && !orch_progress.total)
 		flags_die(PROG, "--progress-fd", "", "goes with --progress-total=N");
-	prog_out.t0 = sync_now_ns();
-	stop_on_signals();
+	orch_start(PROG);
 	{
 		int st = gb_main(argc, argv);
 
-		int sig = atomic_load(&stop_signal);
-
-		return sig ? 128 + sig : st;
+		return orch_stopped() ? 128 + orch_stopped() : st;
 	}
 }
