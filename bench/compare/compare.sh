@@ -22,8 +22,8 @@
 # exists from the start (with room reserved, so that its text can be updated
 # in place on a full disk) and is removed only when every point ran and every
 # file was written. A signal (INT, TERM, HUP) ends the run once the running
-# point finished (at most about a second); a
-# failed write (a full disk) ends the run with exit status 1.
+# point finished (at most about a second); a failed write (a full disk) ends
+# the run with exit status 1.
 set -u
 
 prog=compare

@@ -33,7 +33,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 static const char *prog = "loop_floor_bench";
@@ -46,14 +45,6 @@ static const struct flags_spec flags[] = {
 	[F_HELP] = { "help", 0, NULL },
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ns per epoll_wait(0) returning the one ready eventfd; -1 on a failure. */
 static double bare_poll_ns(double rep_s)
 {
@@ -65,7 +56,7 @@ static double bare_poll_ns(double rep_s)
 		fprintf(stderr, "%s: epoll/eventfd: %s\n", prog, strerror(errno));
 		return -1;
 	}
-	t0 = mono_ns();
+	t0 = sync_now_ns();
 	end = t0 + (uint64_t)(rep_s * 1e9);
 	do {
 		/* a batch between clock reads, as the simulator's loop reads it per iteration */
@@ -75,7 +66,7 @@ static double bare_poll_ns(double rep_s)
 				return -1;
 			}
 		n += 64;
-		t1 = mono_ns();
+		t1 = sync_now_ns();
 	} while (t1 < end);
 	close(fd);
 	close(ep);
