@@ -122,13 +122,14 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	cfg.read_delay = hold;
 	cfg.write_hold = hold;
 	/*
-	 * A reader that retries while a write overlaps (seqlock) is accepted
-	 * only between writes: under back-to-back writes on 2 busy CPUs it can
-	 * starve for the whole run (seen: 0 reads), which is the design's
-	 * price, not a bug; a pause after each write lets its reads through to
-	 * be checked.
+	 * A reader that retries while a write overlaps (seqlock), or that waits
+	 * for the writers (rwlock, brlock), gets in only between writes: under
+	 * back-to-back writes on 2 busy CPUs it can starve for the whole run
+	 * (seen: 0 reads, seqlock plain, rwlock under TSAN), which is the
+	 * design's price, not a bug; a pause after each write lets its reads
+	 * through to be checked.
 	 */
-	if (ops->read_retry && writers)
+	if (writers && (ops->read_retry || (ops->read_begin && (ops->caps & SYNC_CAP_ISOLATE))))
 		cfg.write_delay = 1000;
 	cfg.quiet = 1;
 	if (rw_run(&cfg, res, err, sizeof(err))) {
