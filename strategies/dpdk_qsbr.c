@@ -4,7 +4,6 @@
  * RCU library (Honnappa Nagarahalli, DPDK 19.05), QSBR made for poll-mode
  * loops: threads register, report a quiescent state once per loop, go
  * offline around blocking; the writer takes a token and checks it.
- * Opt-in (--config=dpdk): libdpdk-dev pulls in most of DPDK (see README).
  *
  * Mapping of the interface onto the library (thread id = our tid):
  *   domain_create  rte_rcu_qsbr_get_memsize(N) bytes from aligned_alloc,

@@ -39,8 +39,6 @@ def broken_grace_test(name, strategy, defines, srcs = None, mode = "sync", phase
         deps = [":sync"] + (deps if deps != None else strategy_deps(strategy)),
         testonly = True,
         alwayslink = True,
-        # An opt-in strategy's broken build is opt-in too.
-        tags = [t for t in tags if t == "manual"],
     )
     native.cc_test(
         name = name,

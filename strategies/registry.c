@@ -9,14 +9,8 @@
 
 /*
  * The list, one line per strategy, in the order --list prints: X(name) for
- * the table sync_<name> its file defines. An opt-in strategy is listed only
- * when its build is asked for (SYNC_WITH_<NAME>, set by strategies.bzl).
+ * the table sync_<name> its file defines.
  */
-#ifdef SYNC_WITH_DPDK_QSBR /* opt-in: --config=dpdk */
-#define SYNC_OPT_IN_DPDK_QSBR(X) X(dpdk_qsbr)
-#else
-#define SYNC_OPT_IN_DPDK_QSBR(X)
-#endif
 
 #define SYNC_STRATEGIES(X)		\
 	X(none)				\
@@ -39,7 +33,7 @@
 	X(replicas_eager)		\
 	X(seqlock)			\
 	X(hazard_pointers)		\
-	SYNC_OPT_IN_DPDK_QSBR(X)
+	X(dpdk_qsbr)
 
 #define SYNC_DECLARE(name) extern const struct sync_ops sync_##name;
 #define SYNC_ENTRY(name) &sync_##name,

@@ -7,8 +7,7 @@ in strategies/BUILD).
 
 Fields of strategy(): name (the file stem, the library, sync_<name> in registry.c), deps (beyond :sync),
 hdrs (headers of its own, for its tests), copts, tags (of its library), registry (listed by registry.c;
-False for a strategy its own harness validates, not yet reachable from the simulator), opt_in (a
-config_setting that builds it and adds it to the registry; without it the strategy is not built).
+False for a strategy its own harness validates, not yet reachable from the simulator).
 """
 
 # DPDK's headers and the instruction set its inline functions are written for.
@@ -20,8 +19,8 @@ DPDK_COPTS = [
     "-march=corei7",
 ]
 
-def strategy(name, deps = [], hdrs = [], copts = [], tags = [], registry = True, opt_in = None):
-    return struct(name = name, deps = deps, hdrs = hdrs, copts = copts, tags = tags, registry = registry, opt_in = opt_in)
+def strategy(name, deps = [], hdrs = [], copts = [], tags = [], registry = True):
+    return struct(name = name, deps = deps, hdrs = hdrs, copts = copts, tags = tags, registry = registry)
 
 # Libraries shared by strategies (beyond :sync): label -> (srcs, hdrs, deps).
 SHARED = {
@@ -54,7 +53,7 @@ STRATEGIES = [
     strategy("replicas_eager", deps = [":replicas"]),
     strategy("seqlock", deps = ["//system:ck", "//system:pthread"]),
     strategy("hazard_pointers", deps = ["//system:ck"]),
-    strategy("dpdk_qsbr", deps = ["//system:dpdk_rcu"], copts = DPDK_COPTS, tags = ["manual"], opt_in = ":with_dpdk"),
+    strategy("dpdk_qsbr", deps = ["//system:dpdk_rcu"], copts = DPDK_COPTS),
 ]
 
 _BY_NAME = {s.name: s for s in STRATEGIES}
@@ -93,28 +92,24 @@ def strategy_libraries():
             deps = [":sync"] + s.deps,
             alwayslink = True,
         )
-    deps = [":sync"] + [":" + s.name for s in STRATEGIES if s.registry and not s.opt_in]
-    copts = []
-    for s in STRATEGIES:
-        if s.registry and s.opt_in:
-            # registry.c lists an opt-in strategy under SYNC_WITH_<NAME>.
-            deps = deps + select({s.opt_in: [":" + s.name], "//conditions:default": []})
-            copts = copts + select({s.opt_in: ["-DSYNC_WITH_" + s.name.upper()], "//conditions:default": []})
+    deps = [":sync"] + [":" + s.name for s in STRATEGIES if s.registry]
     native.cc_library(
         name = "registry",
         srcs = ["registry.c"],
-        copts = copts,
         deps = deps,
     )
 
 def counting_sources(package = "//strategies"):
-    """What the count harness compiles again with SYNC_COUNTING: every strategy of the default registry
-    (opt-in ones left out), the files of what they share, and their outside deps."""
-    chosen = [s for s in STRATEGIES if s.registry and not s.opt_in]
+    """What the count harness compiles again with SYNC_COUNTING: every strategy of the registry, the files
+    of what they share, their outside deps and the union of their copts (one library, so each strategy's
+    copts apply to all of its files)."""
+    chosen = [s for s in STRATEGIES if s.registry]
     files = ["sync.c", "registry.c", "count.h", "loop.h", "masks.h", "sync.h"]
     deps = []
+    copts = []
     for s in chosen:
         files = files + [s.name + ".c"] + s.hdrs
+        copts = copts + s.copts
         for d in s.deps:
             if d.startswith(":"):
                 shared = SHARED[d[1:]]
@@ -122,4 +117,4 @@ def counting_sources(package = "//strategies"):
                 deps = deps + [x for x in shared[2] if x not in deps]
             elif d not in deps:
                 deps.append(d)
-    return [package + ":" + f for f in files], sorted(deps)
+    return [package + ":" + f for f in files], sorted(deps), copts
