@@ -12,8 +12,10 @@
  *       each point's figure in both runs, with intervals; "higher"/"lower"
  *       only where the two intervals do not overlap
  *   analyze reproduce A B
- *       each headline comparison's verdict in both runs, the share that
- *       agree and the share of ratios that stay within 1.25x
+ *       each headline comparison's verdict in both runs (better, worse, or
+ *       no winner: below the margin or no measurable difference), the share
+ *       that agree (and without the margin) and the share of ratios that
+ *       stay within 1.25x
  *   analyze settled DIR GROUP PCT
  *       "settled" when every point of GROUP has, for each headline figure
  *       with a ratio (update and event delay p50, events/s; ns per read,
@@ -35,7 +37,9 @@
  *    beyond it: p99 needs 1000, p999 10000), else "n/a (n=...)";
  *  - against `none`: per round, strategy minus none (and strategy / none when
  *    both are positive) at the same setting; verdict from the differences'
- *    interval (better, worse, no measurable difference);
+ *    interval and the size of the effect (better, worse: separated and at
+ *    least VERDICT_MARGIN; difference below the margin; no measurable
+ *    difference);
  *  - reader overhead: per round, event_cpu_ns minus none's;
  *  - a figure net of a baseline (CPU, context switches per update) whose
  *    interval reaches 0 or below is "below noise", never a negative cost.
@@ -380,12 +384,17 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 /* Headline verdicts against none, one line per strategy. */
 static void verdicts(FILE *o, struct run *run)
 {
-	unsigned better = 0, worse = 0, same = 0, few = 0;
+	unsigned better = 0, worse = 0, same = 0, small = 0, few = 0;
 	char s[96];
 
 	fprintf(o, "## Against `none`, round by round (headline figures, points not oversubscribed)\n\n");
 	fprintf(o, "Per round: strategy / none (or minus, where none is 0) at the same setting; the median "
-		   "and 95%% interval of those; a verdict only where the interval excludes no change.\n\n");
+		   "and 95%% interval of those. Better or worse only where the interval excludes no change "
+		   "and the median effect is at least %.0f%% (a ratio beyond %.2fx, or for a figure net of a "
+		   "baseline %.0f%% of none's whole figure); a smaller effect that the interval separates is "
+		   "\"difference below %.0f%%\": it is real in this run but, at this size, does not reliably "
+		   "reproduce in the next.\n\n", 100 * VERDICT_MARGIN, 1 + VERDICT_MARGIN,
+		   100 * VERDICT_MARGIN, 100 * VERDICT_MARGIN);
 	fprintf(o, "| point | strategy | figure | against none | verdict |\n|---|---|---|---:|---|\n");
 	for (unsigned i = 0; i < run->npts; i++) {
 		struct point *p = &run->pts[i];
@@ -422,13 +431,15 @@ static void verdicts(FILE *o, struct run *run)
 			switch (c.verdict) {
 			case STATS_TOO_FEW: few++; break;
 			case STATS_NO_DIFFERENCE: same++; break;
+			case STATS_BELOW_MARGIN: small++; break;
 			case STATS_LOWER: (figs[k].flags & F_HIGHER) ? worse++ : better++; break;
 			default: (figs[k].flags & F_HIGHER) ? better++ : worse++; break;
 			}
 		}
 	}
-	fprintf(o, "\n%u comparisons: %u better than none, %u worse, %u no measurable difference, %u with "
-		   "too few rounds for an interval.\n\n", better + worse + same + few, better, worse, same, few);
+	fprintf(o, "\n%u comparisons: %u better than none, %u worse, %u with a difference below %.0f%%, %u "
+		   "no measurable difference, %u with too few rounds for an interval.\n\n",
+		   better + worse + small + same + few, better, worse, small, 100 * VERDICT_MARGIN, same, few);
 }
 
 static void summarize(const char *dir, const char *context, const char *incomplete)
@@ -602,10 +613,16 @@ static void compare_runs(const char *a, const char *b, const char *metric)
 
 /* ---- reproduce ---- */
 
+/* The three verdicts compared: better, worse, or no winner named. */
+static int no_winner(enum stats_verdict v)
+{
+	return v == STATS_NO_DIFFERENCE || v == STATS_BELOW_MARGIN;
+}
+
 static void reproduce(const char *a, const char *b)
 {
 	struct run ra = { 0 }, rb = { 0 };
-	unsigned cmp = 0, agree = 0, nratio = 0, within = 0, few = 0;
+	unsigned cmp = 0, agree = 0, agree_sep = 0, nratio = 0, within = 0, few = 0;
 	unsigned fcmp[64] = { 0 }, fagree[64] = { 0 }, fratio[64] = { 0 }, fwithin[64] = { 0 };
 
 	load_run(&ra, a);
@@ -642,8 +659,9 @@ static void reproduce(const char *a, const char *b)
 				continue;
 			}
 			cmp++;
-			same = x.verdict == y.verdict;
+			same = no_winner(x.verdict) ? no_winner(y.verdict) : x.verdict == y.verdict;
 			agree += same;
+			agree_sep += x.separated == y.separated;
 			if (k < 64) {
 				fcmp[k]++;
 				fagree[k] += same;
@@ -679,6 +697,10 @@ static void reproduce(const char *a, const char *b)
 		printf("verdicts: %u of %u headline comparisons agree: %.1f%% (goal >= 95%%: %s); %u more "
 		       "undecided (fewer than 6 paired rounds in a run)\n", agree, cmp, 100.0 * agree / cmp,
 		       agree >= 0.95 * cmp ? "MET" : "MISSED", few);
+	if (cmp)
+		printf("verdicts without the %.0f%% margin (the interval alone: lower, higher, no measurable "
+		       "difference): %u of %u agree: %.1f%%\n", 100 * VERDICT_MARGIN, agree_sep, cmp,
+		       100.0 * agree_sep / cmp);
 	else
 		printf("verdicts: no headline comparison decided in both runs (%u undecided)\n", few);
 	if (nratio)

@@ -15,6 +15,14 @@
 #define MAX_KV 96
 #define MAX_REPS 64
 
+/*
+ * The smallest effect named a winner: a ratio beyond 1.25x either way (for a
+ * figure net of a baseline, a difference of 25% of none's whole figure at
+ * the point: its _raw key). 1.25x is also the tolerance within which a ratio
+ * to none counts as reproduced between two runs (analyze reproduce).
+ */
+#define VERDICT_MARGIN 0.25
+
 enum fig_flags {
 	F_HIGHER = 1,   /* higher is better (else lower) */
 	F_NET = 2,      /* net of a baseline: may come out <= 0 (noise) */
@@ -70,7 +78,8 @@ struct run {
 /* a against b, round by round */
 struct cmp {
 	size_t rounds;
-	enum stats_verdict verdict;
+	enum stats_verdict verdict;      /* with the margin: what the summary says */
+	enum stats_verdict separated;    /* the interval alone (lower, higher, none) */
 	struct stats_ci ratio; /* ratio.n == 0: not defined */
 	struct stats_ci diff;
 };

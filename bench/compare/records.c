@@ -261,6 +261,39 @@ struct stats_ci figure_ci(const struct point *p, const struct figdef *f)
 
 
 
+/*
+ * Whether a separated effect reaches VERDICT_MARGIN: by its ratio where one
+ * is defined in every round; for a figure net of a baseline, against 25% of
+ * b's whole figure (its _raw key); else (no scale: e.g. sync wakeups, where
+ * none's is 0) any separated effect is material.
+ */
+static int material(const struct cmp *c, const struct point *b, const struct figdef *f)
+{
+	double m = 1 + VERDICT_MARGIN;
+
+#ifdef COMPARE_BREAK_NO_MARGIN /* deliberate break: every separated effect is a winner */
+	return 1;
+#endif
+	if (c->ratio.n)
+		return c->ratio.median >= m || c->ratio.median <= 1 / m;
+	if (f->flags & F_NET) {
+		char raw[64];
+		double v[MAX_REPS];
+		size_t n = 0;
+
+		snprintf(raw, sizeof(raw), "%s_raw", f->key);
+		for (unsigned r = 1; r <= b->nrep; r++) {
+			double x = b->rep[r] && !b->rep[r]->error ? rec_num(b->rep[r], raw) : NAN;
+
+			if (isfinite(x))
+				v[n++] = x;
+		}
+		if (n)
+			return fabs(c->diff.median) >= VERDICT_MARGIN * fabs(stats_median_ci(v, n).median);
+	}
+	return 1;
+}
+
 /* a against b over the rounds where both have the figure. */
 struct cmp compare_points(const struct point *a, const struct point *b, const struct figdef *f)
 {
@@ -281,10 +314,13 @@ struct cmp compare_points(const struct point *a, const struct point *b, const st
 			q[nq++] = x / y;
 	}
 	c.rounds = n;
-	c.verdict = stats_paired_verdict(d, n);
+	c.separated = stats_paired_verdict(d, n);
 	c.diff = stats_median_ci(d2, n);
 	if (nq == n && n > 0)
 		c.ratio = stats_median_ci(q, nq);
+	c.verdict = c.separated;
+	if ((c.separated == STATS_LOWER || c.separated == STATS_HIGHER) && !material(&c, b, f))
+		c.verdict = STATS_BELOW_MARGIN;
 	return c;
 }
 
@@ -295,6 +331,9 @@ const char *verdict_name(enum stats_verdict v, const struct figdef *f)
 		return "too few rounds";
 	case STATS_NO_DIFFERENCE:
 		return "no measurable difference";
+	case STATS_BELOW_MARGIN:
+		_Static_assert((int)(VERDICT_MARGIN * 100 + 0.5) == 25, "the name says 25%");
+		return "difference below 25%";
 	case STATS_LOWER:
 		return f->flags & F_HIGHER ? "worse" : "better";
 	default:

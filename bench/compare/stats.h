@@ -14,6 +14,13 @@
  * through their per-round differences (or ratios). The interval of the
  * per-round differences excludes 0 exactly when the ratio's excludes 1 (the
  * same rounds sit on the same side), so one sign rule gives both verdicts.
+ *
+ * A winner also needs a material effect: the paired interval excludes no
+ * change AND the median effect is at least the margin (analyze.h). A smaller
+ * effect that the interval does separate is its own verdict ("a difference
+ * below the margin"), shown with its ratio but never named a winner: across
+ * two runs of this suite, effects of a few percent that one run separates and
+ * the other does not are what kept verdicts from reproducing.
  */
 #ifndef COMPARE_STATS_H
 #define COMPARE_STATS_H
@@ -41,6 +48,7 @@ enum stats_verdict {
 	STATS_NO_DIFFERENCE,  /* the interval of the differences holds 0 */
 	STATS_LOWER,          /* a below b in enough rounds */
 	STATS_HIGHER,         /* a above b in enough rounds */
+	STATS_BELOW_MARGIN,   /* separated, but the median effect is below the margin */
 };
 
 /* The verdict of a - b from per-round differences d[0..n) (sorted in place). */
