@@ -59,8 +59,7 @@ static void tw_domain_destroy(struct sync_domain *d)
 	close(wake_efd);
 	wake_efd = -1;
 	pthread_mutex_unlock(&wake_lock);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int tw_wake_fd(struct sync_domain *d)
@@ -120,20 +119,16 @@ static const struct sync_ops testwake = {
 static int tw_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
 			    size_t errlen)
 {
-	struct sync_domain *d = calloc(1, sizeof(*d));
+	struct sync_domain *d = sync_domain_new(&testwake, p, sizeof(*d), err, errlen);
 
-	if (!d || sync_domain_init(d, &testwake, p)) {
-		free(d);
-		snprintf(err, errlen, "testwake: out of memory");
+	if (!d)
 		return -1;
-	}
 	pthread_mutex_lock(&wake_lock);
 	wake_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_unlock(&wake_lock);
 	if (wake_efd < 0) {
 		snprintf(err, errlen, "testwake: eventfd: %s", strerror(errno));
-		sync_domain_fini(d);
-		free(d);
+		sync_domain_delete(d);
 		return -1;
 	}
 	*out = d;
