@@ -14,15 +14,9 @@ case $dir in /*) ;; *) dir=${BUILD_WORKING_DIRECTORY:-$PWD}/$dir ;; esac
 [ -f "$dir/stats.json" ] || { echo "$prog: '$1': no stats.json in that folder (a results folder of //:compare)" >&2; exit 2; }
 jq -e '.points | type == "array"' "$dir/stats.json" >/dev/null 2>&1 || { echo "$prog: '$1': stats.json is not analyze's (no points array)" >&2; exit 2; }
 
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench/plots" ]; then
-	pd=$RUNFILES_DIR/syncbench/plots
-elif [ -d "$0.runfiles/syncbench/plots" ]; then
-	pd=$0.runfiles/syncbench/plots
-elif [ -n "${TEST_SRCDIR:-}" ] && [ -d "$TEST_SRCDIR/syncbench/plots" ]; then
-	pd=$TEST_SRCDIR/syncbench/plots
-else
-	pd=$(cd "$(dirname "$0")" && pwd)
-fi
+# The scripts in the runfiles (bazel run, bazel test), else beside this one (run by hand).
+for pd in ${RUNFILES_DIR:+"$RUNFILES_DIR/syncbench/plots"} "$0.runfiles/syncbench/plots" \
+	${TEST_SRCDIR:+"$TEST_SRCDIR/syncbench/plots"} "$(cd "$(dirname "$0")" && pwd)"; do [ -d "$pd" ] && break; done
 
 # The run-wide values every figure needs, in one jq run (style.gp computes
 # them itself when a script is run by hand).

@@ -81,15 +81,9 @@ die_usage() { # flag value allowed
 
 # ---- where things are -------------------------------------------------------
 
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
-	R=$RUNFILES_DIR/syncbench
-elif [ -d "$0.runfiles/syncbench" ]; then
-	R=$0.runfiles/syncbench
-elif [ -n "${TEST_SRCDIR:-}" ] && [ -d "$TEST_SRCDIR/syncbench" ]; then
-	R=$TEST_SRCDIR/syncbench
-else
-	R=$(cd "$(dirname "$0")/../.." && pwd)
-fi
+# The runfiles root (bazel run, bazel test), else the source tree (run by hand).
+for R in ${RUNFILES_DIR:+"$RUNFILES_DIR/syncbench"} "$0.runfiles/syncbench" ${TEST_SRCDIR:+"$TEST_SRCDIR/syncbench"} \
+	"$(cd "$(dirname "$0")/../.." && pwd)"; do [ -d "$R" ] && break; done
 BIN=${COMPARE_BENCH:-$R/bench/compare/compare_bench}
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 MERGE_JQ=$R/bench/compare/merge.jq

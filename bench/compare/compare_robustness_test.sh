@@ -31,6 +31,14 @@ fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 args="--quick --strategies=none,rwlock --duration=0.01 --repetitions=6"
 
+await_point() { # pid progress-log point pause: until compare says point N started or it ended (bounded: 600 looks)
+	for _ in $(seq 1 600); do
+		grep -q "^compare: \[$3/" "$2" 2>/dev/null && break
+		kill -0 "$1" 2>/dev/null || break
+		sleep "$4"
+	done
+}
+
 full_disk() { # name results-root; the writes fail there
 	local name=$1 root=$2 st d
 	"$compare" $args --results-root="$root" >"$tmp/$name.out" 2>"$tmp/$name.err"
@@ -91,11 +99,7 @@ set -m
 "$compare" --strategies=none,rwlock --scenarios=idle --duration=0.05 --no-plots --results-root="$tmp/hup" \
 	>"$tmp/hup.out" 2>"$tmp/hup.err" &
 pid=$!
-for _ in $(seq 1 600); do
-	grep -q '^compare: \[3/' "$tmp/hup.err" 2>/dev/null && break
-	kill -0 $pid 2>/dev/null || break
-	sleep 0.1
-done
+await_point $pid "$tmp/hup.err" 3 0.1
 kill -HUP $pid
 wait $pid
 st=$?
@@ -117,11 +121,7 @@ for try in 1 2 3; do
 	"$compare" --strategies=none --scenarios=idle --duration=0.02 --no-plots --results-root="$tmp/int$try" \
 		>"$tmp/int$try.out" 2>"$tmp/int$try.err" &
 	pid=$!
-	for _ in $(seq 1 600); do
-		grep -q "^compare: \[$((try + 1))/" "$tmp/int$try.err" 2>/dev/null && break
-		kill -0 $pid 2>/dev/null || break
-		sleep 0.05
-	done
+	await_point $pid "$tmp/int$try.err" $((try + 1)) 0.05
 	sleep 0.0$try
 	kill -INT -- -$pid 2>/dev/null
 	wait $pid

@@ -8,13 +8,9 @@
 # relative paths are taken from where the command was typed.
 set -u
 prog=compare_runs
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
-	R=$RUNFILES_DIR/syncbench
-elif [ -d "$0.runfiles/syncbench" ]; then
-	R=$0.runfiles/syncbench
-else
-	R=$(cd "$(dirname "$0")/../.." && pwd)
-fi
+# The runfiles root (bazel run, bazel test), else the source tree (run by hand).
+for R in ${RUNFILES_DIR:+"$RUNFILES_DIR/syncbench"} "$0.runfiles/syncbench" ${TEST_SRCDIR:+"$TEST_SRCDIR/syncbench"} \
+	"$(cd "$(dirname "$0")/../.." && pwd)"; do [ -d "$R" ] && break; done
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 usage="usage: compare_runs OLD NEW [--metric=NAME] (two results folders of //:compare)"
 metric=()

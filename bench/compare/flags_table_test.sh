@@ -92,40 +92,42 @@ spawn() {
 	"$@" &
 }
 
+# queue NAME CHECK ARGS... : one more row, `CHECK <row> ARGS...` in the
+# background; skipped when NAME's binary is absent, left to another shard when
+# the row is not this one's.
+queue() {
+	if [ -z "${bin[$1]:-}" ]; then
+		skipped+=("$1")
+		return
+	fi
+	rows=$((rows + 1))
+	mine || return 0
+	local check=$2
+	shift 2
+	spawn "$check" "$rows" "$@"
+}
+
 # bad NAME FLAG ARGS... / xbad NAME FLAG ARGS... / good NAME ARGS... : queue a row.
-bad() {
-	if [ -z "${bin[$1]:-}" ]; then
-		skipped+=("$1")
-		return
-	fi
-	rows=$((rows + 1))
-	mine || return 0
-	spawn check_bad "$rows" 0 "$@"
-}
-
-xbad() {
-	if [ -z "${bin[$1]:-}" ]; then
-		skipped+=("$1")
-		return
-	fi
-	rows=$((rows + 1))
-	mine || return 0
-	spawn check_bad "$rows" 1 "$@"
-}
-
-good() {
-	if [ -z "${bin[$1]:-}" ]; then
-		skipped+=("$1")
-		return
-	fi
-	rows=$((rows + 1))
-	mine || return 0
-	spawn check_good "$rows" "$@"
-}
+bad() { queue "$1" check_bad 0 "$@"; }
+xbad() { queue "$1" check_bad 1 "$@"; }
+good() { queue "$1" check_good "$@"; }
 
 # Values every numeric flag must refuse, with a label for the report.
 # (zero is listed per flag: it is valid for some, e.g. --writers=0.)
 numeric_bad=(-1 abc nan inf 1e999 99999999999999999999 2x 0.1s "" " 1" 0x10)
+
+# numeric NAME "ARGS" FLAG... : a bad row for each FLAG and each of those
+# values, after the valid ARGS.
+numeric() {
+	local name=$1 base=$2 f v
+	shift 2
+	for f; do
+		for v in "${numeric_bad[@]}"; do
+			# shellcheck disable=SC2086
+			bad "$name" "--$f" $base "--$f=$v"
+		done
+	done
+}
 
 # A strategy with a thread limit, when one is registered: wake_all (64).
 has_strategy() {
@@ -137,12 +139,7 @@ rw="--strategy=none --readers=1 --writers=1 --duration=0.01 --quiet"
 good readers_writers $rw
 good readers_writers --help
 good readers_writers --list
-for f in readers writers duration read-delay write-hold write-delay quiesce-every watchdog; do
-	for v in "${numeric_bad[@]}"; do
-		# shellcheck disable=SC2086
-		bad readers_writers "--$f" $rw "--$f=$v"
-	done
-done
+numeric readers_writers "$rw" readers writers duration read-delay write-hold write-delay quiesce-every watchdog
 bad readers_writers --readers $rw --readers=0
 bad readers_writers --duration $rw --duration=0
 bad readers_writers --duration $rw --duration=0.0
@@ -177,12 +174,7 @@ ps="--strategy=none --threads=1 --duration=0.01 --baseline=off --quiet"
 good pollsim $ps
 good pollsim --help
 good pollsim --list
-for f in threads duration update-rate event-cost-us event-rate table-size watchdog seed; do
-	for v in "${numeric_bad[@]}"; do
-		# shellcheck disable=SC2086
-		bad pollsim "--$f" $ps "--$f=$v"
-	done
-done
+numeric pollsim "$ps" threads duration update-rate event-cost-us event-rate table-size watchdog seed
 bad pollsim --threads $ps --threads=0
 bad pollsim --threads $ps --threads=1000000
 bad pollsim --duration $ps --duration=0

@@ -60,13 +60,9 @@ for arg in "$@"; do
 	esac
 done
 
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
-	R=$RUNFILES_DIR/syncbench
-elif [ -d "$0.runfiles/syncbench" ]; then
-	R=$0.runfiles/syncbench
-else
-	R=$(cd "$(dirname "$0")/../.." && pwd)
-fi
+# The runfiles root (bazel run, bazel test), else the source tree (run by hand).
+for R in ${RUNFILES_DIR:+"$RUNFILES_DIR/syncbench"} "$0.runfiles/syncbench" ${TEST_SRCDIR:+"$TEST_SRCDIR/syncbench"} \
+	"$(cd "$(dirname "$0")/../.." && pwd)"; do [ -d "$R" ] && break; done
 POLLSIM=${POLLSIM:-$R/bench/sim/pollsim}
 RW=${RW:-$R/bench/rw/readers_writers}
 HARNESS_FLOOR=${HARNESS_FLOOR:-$R/bench/rw/harness_floor_bench}

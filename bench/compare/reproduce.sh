@@ -10,13 +10,9 @@
 # summary.md. Both runs stay in the results root.
 set -u
 prog=reproduce
-if [ -n "${RUNFILES_DIR:-}" ] && [ -d "$RUNFILES_DIR/syncbench" ]; then
-	R=$RUNFILES_DIR/syncbench
-elif [ -d "$0.runfiles/syncbench" ]; then
-	R=$0.runfiles/syncbench
-else
-	R=$(cd "$(dirname "$0")/../.." && pwd)
-fi
+# The runfiles root (bazel run, bazel test), else the source tree (run by hand).
+for R in ${RUNFILES_DIR:+"$RUNFILES_DIR/syncbench"} "$0.runfiles/syncbench" ${TEST_SRCDIR:+"$TEST_SRCDIR/syncbench"} \
+	"$(cd "$(dirname "$0")/../.." && pwd)"; do [ -d "$R" ] && break; done
 COMPARE=${REPRODUCE_COMPARE:-$R/bench/compare/compare}
 ANALYZE=${COMPARE_ANALYZE:-$R/bench/compare/analyze}
 args=("$@")

@@ -105,6 +105,15 @@ void arity(gb_bench *b, const char *call, long n)
 	b->nargs = (int)n;
 }
 
+/* Settings that exclude each other: misuse when the other one (what) is set. */
+void one_or_other(const gb_bench *b, const char *call, bool other_set,
+		  const char *what)
+{
+	if (other_set)
+		misuse(call, "benchmark \"%s\" already %s (use one or the other)",
+		       b->name.c_str(), what);
+}
+
 void trampoline(benchmark::State &s, gb_bench *b)
 {
 	gb_state st;
@@ -336,9 +345,8 @@ struct gb_bench *gb_bench_min_time(struct gb_bench *b, double seconds)
 	if (!(seconds > 0))
 		misuse("gb_bench_min_time", "min time %g s for benchmark \"%s\" "
 		       "(must be > 0)", seconds, b->name.c_str());
-	if (b->iterations_set)
-		misuse("gb_bench_min_time", "benchmark \"%s\" already has a fixed "
-		       "iteration count (use one or the other)", b->name.c_str());
+	one_or_other(b, "gb_bench_min_time", b->iterations_set,
+		     "has a fixed iteration count");
 	b->min_time_set = true;
 	b->b->MinTime(seconds);
 	return b;
@@ -361,9 +369,7 @@ struct gb_bench *gb_bench_iterations(struct gb_bench *b, int64_t n)
 	if (n < 1)
 		misuse("gb_bench_iterations", "iterations %lld for benchmark "
 		       "\"%s\" (must be >= 1)", (long long)n, b->name.c_str());
-	if (b->min_time_set)
-		misuse("gb_bench_iterations", "benchmark \"%s\" already has a min "
-		       "time (use one or the other)", b->name.c_str());
+	one_or_other(b, "gb_bench_iterations", b->min_time_set, "has a min time");
 	b->iterations_set = true;
 	b->b->Iterations(n);
 	return b;
@@ -372,9 +378,7 @@ struct gb_bench *gb_bench_iterations(struct gb_bench *b, int64_t n)
 struct gb_bench *gb_bench_use_real_time(struct gb_bench *b)
 {
 	check(b, "gb_bench_use_real_time");
-	if (b->manual_time)
-		misuse("gb_bench_use_real_time", "benchmark \"%s\" already uses "
-		       "manual time (use one or the other)", b->name.c_str());
+	one_or_other(b, "gb_bench_use_real_time", b->manual_time, "uses manual time");
 	b->real_time = true;
 	b->b->UseRealTime();
 	return b;
@@ -383,9 +387,7 @@ struct gb_bench *gb_bench_use_real_time(struct gb_bench *b)
 struct gb_bench *gb_bench_use_manual_time(struct gb_bench *b)
 {
 	check(b, "gb_bench_use_manual_time");
-	if (b->real_time)
-		misuse("gb_bench_use_manual_time", "benchmark \"%s\" already uses "
-		       "real time (use one or the other)", b->name.c_str());
+	one_or_other(b, "gb_bench_use_manual_time", b->real_time, "uses real time");
 	b->manual_time = true;
 	b->b->UseManualTime();
 	return b;

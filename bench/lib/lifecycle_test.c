@@ -237,12 +237,13 @@ static int pollers_init(void *arg, unsigned tid, char *err, size_t errlen)
 	return 0;
 }
 
-static int pollers_deinit(void *arg, unsigned tid, char *err, size_t errlen)
+/* A callback that does nothing. */
+static int dummy_cb(void *arg, unsigned tid, char *err, size_t errlen)
 {
-	(void)err;
-	(void)errlen;
 	(void)arg;
 	(void)tid;
+	(void)err;
+	(void)errlen;
 	return 0;
 }
 
@@ -315,7 +316,7 @@ static void test_seed000(int mworker_first)
 	}
 	lc_register(lc, LC_ALLOC, "pollers", pollers_alloc, &s);
 	lc_register(lc, LC_INIT, "pollers", pollers_init, &s);
-	lc_register(lc, LC_DEINIT, "pollers", pollers_deinit, &s);
+	lc_register(lc, LC_DEINIT, "pollers", dummy_cb, &s);
 	lc_register(lc, LC_FREE, "pollers", pollers_free, &s);
 	if (!mworker_first) {
 		lc_register(lc, LC_INIT, "mworker", mworker_init, &s);
@@ -456,15 +457,6 @@ static void test_lc_fail(void)
 	if (!e || strcmp(e, "alloc phase: pthread_create failed for thread 5: refused (simulated)") != 0)
 		fail("lc_fail: lc_error() is \"%s\"", e ? e : "(null)");
 	ctx_free(c);
-}
-
-static int dummy_cb(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	(void)arg;
-	(void)tid;
-	(void)err;
-	(void)errlen;
-	return 0;
 }
 
 static void test_register_limits(void)

@@ -51,24 +51,16 @@ static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *)
 	fn(p);
 }
 
-static void broken_dump(struct sync_domain *d, FILE *out)
-{
-	fprintf(out, "broken_grace: %u threads\n", d->nthreads);
-}
-
 static const struct sync_ops broken_grace = {
 	.name = "broken_grace",
 	.family = "grace",
 	.origin = "test only: synchronize() returns at once",
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.domain_create = broken_grace_domain_create,
-	.domain_destroy = test_strategy_domain_destroy,
-	.thread_alloc = test_strategy_thread_alloc,
-	.thread_free = sync_thread_delete,
+	TEST_STRATEGY_PLAIN_LIFECYCLE(broken_grace_domain_create),
 	.synchronize = test_strategy_nothing,
 	.defer_free = broken_defer_free,
 	.barrier = test_strategy_nothing,
-	.dump = broken_dump,
+	.dump = test_strategy_dump,
 };
 
 /* THE BREAK for updates in place: isolate() returns at once (none, not flagged unsafe). */
@@ -77,13 +69,10 @@ static const struct sync_ops broken_isolate = {
 	.family = "exclusive",
 	.origin = "test only: isolate() returns at once",
 	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = broken_isolate_domain_create,
-	.domain_destroy = test_strategy_domain_destroy,
-	.thread_alloc = test_strategy_thread_alloc,
-	.thread_free = sync_thread_delete,
+	TEST_STRATEGY_PLAIN_LIFECYCLE(broken_isolate_domain_create),
 	.isolate = test_strategy_nothing,
 	.release = test_strategy_nothing,
-	.dump = broken_dump,
+	.dump = test_strategy_dump,
 };
 
 static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,

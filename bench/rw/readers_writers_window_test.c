@@ -282,11 +282,6 @@ static void retry_thread_free(struct sync_thread *t)
 	sync_thread_delete(t);
 }
 
-static void retry_dump(struct sync_domain *d, FILE *out)
-{
-	fprintf(out, "retrying: %u threads\n", d->nthreads);
-}
-
 /* No writer runs against it: readers only, so isolate/release guard nothing. */
 static const struct sync_ops retrying = {
 	.name = "retrying",
@@ -294,14 +289,14 @@ static const struct sync_ops retrying = {
 	.origin = "test only: every read section's first attempt reads a decoy and is redone",
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = retry_domain_create,
-	.domain_destroy = test_strategy_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = retry_thread_alloc,
 	.thread_free = retry_thread_free,
 	.read_retry = retry_retry,
 	.read_deref = retry_deref,
 	.isolate = test_strategy_nothing,
 	.release = test_strategy_nothing,
-	.dump = retry_dump,
+	.dump = test_strategy_dump,
 };
 
 static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)

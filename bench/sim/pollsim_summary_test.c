@@ -168,6 +168,25 @@ static void check_echo(const struct summary *s, const char *what, const char *co
 	}
 }
 
+/*
+ * Runs a (what: its label; how: what it changes), which must exit 0 with a
+ * SUMMARY holding every key and echoing expect: 0 with s parsed, -1 when
+ * there is no SUMMARY to read.
+ */
+static int run_echoing(char *const a[], const char *what, const char *how, const char *const *expect,
+		       struct summary *s, char *out, size_t outlen, char *err, size_t errlen)
+{
+	int rc = run(a, out, outlen, err, errlen);
+
+	printf("%s (%s): exit %d\n", what, how, rc);
+	CHECK(rc == 0, "%s: exit %d; stderr: %s", what, rc, err);
+	if (parse(out, s, what))
+		return -1;
+	check_keys(s, what);
+	check_echo(s, what, expect);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char out[65536], err[65536];
@@ -196,12 +215,8 @@ int main(int argc, char **argv)
 			"baseline=yes", NULL,
 		};
 
-		rc = run(a, out, sizeof(out), err, sizeof(err));
-		printf("run 1 (every setting changed, baseline on): exit %d\n", rc);
-		CHECK(rc == 0, "run 1: exit %d; stderr: %s", rc, err);
-		if (parse(out, &s, "run 1") == 0) {
-			check_keys(&s, "run 1");
-			check_echo(&s, "run 1", expect);
+		if (run_echoing(a, "run 1", "every setting changed, baseline on", expect, &s, out, sizeof(out), err,
+				sizeof(err)) == 0) {
 			CHECK(get(&s, "placement_cpus") && strncmp(get(&s, "placement_cpus"), "compact:", 8) == 0,
 			      "run 1: placement_cpus does not list the compact placement");
 			CHECK(get(&s, "cpu_ns_per_update") && strcmp(get(&s, "cpu_ns_per_update"), "nan") != 0,
@@ -221,13 +236,8 @@ int main(int argc, char **argv)
 			"updates=0", "events=0", "cpu_ns_per_update=nan", "sync_wakeups=0", NULL,
 		};
 
-		rc = run(a, out, sizeof(out), err, sizeof(err));
-		printf("run 2 (no events, no updates, outside updater, scatter): exit %d\n", rc);
-		CHECK(rc == 0, "run 2: exit %d; stderr: %s", rc, err);
-		if (parse(out, &s, "run 2") == 0) {
-			check_keys(&s, "run 2");
-			check_echo(&s, "run 2", expect);
-		}
+		run_echoing(a, "run 2", "no events, no updates, outside updater, scatter", expect, &s, out,
+			    sizeof(out), err, sizeof(err));
 	}
 	{
 		char *const a[] = { argv[1], "--threads=2", "--fail=init:1", "--duration=0.2", "--quiet", NULL };

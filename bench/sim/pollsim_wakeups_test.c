@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "bench/lib/check.h"
+#include "bench/lib/test_strategy.h"
 #include "bench/sim/pollsim.h"
 #include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
@@ -59,25 +60,13 @@ static void tw_domain_destroy(struct sync_domain *d)
 	close(wake_efd);
 	wake_efd = -1;
 	pthread_mutex_unlock(&wake_lock);
-	sync_domain_fini(d);
-	free(d);
+	sync_domain_delete(d);
 }
 
 static int tw_wake_fd(struct sync_domain *d)
 {
 	(void)d;
 	return wake_efd;
-}
-
-static int tw_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
-			   size_t errlen)
-{
-	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = t;
-	return 0;
 }
 
 static void tw_wake_event(struct sync_thread *t)
@@ -90,17 +79,6 @@ static void tw_wake_event(struct sync_thread *t)
 		atomic_fetch_add(&wake_events, 1);
 }
 
-/* An update hook that does nothing (the test's deliberate lack of protection). */
-static void nothing(struct sync_thread *t)
-{
-	(void)t;
-}
-
-static void tw_dump(struct sync_domain *d, FILE *out)
-{
-	fprintf(out, "testwake: %u threads\n", d->nthreads);
-}
-
 static const struct sync_ops testwake = {
 	.name = "testwake",
 	.family = "baseline",
@@ -109,31 +87,27 @@ static const struct sync_ops testwake = {
 	.domain_create = tw_domain_create,
 	.domain_destroy = tw_domain_destroy,
 	.wake_fd = tw_wake_fd,
-	.thread_alloc = tw_thread_alloc,
+	.thread_alloc = test_strategy_thread_alloc,
 	.thread_free = sync_thread_delete,
 	.wake_event = tw_wake_event,
-	.isolate = nothing,
-	.release = nothing,
-	.dump = tw_dump,
+	.isolate = test_strategy_nothing,
+	.release = test_strategy_nothing,
+	.dump = test_strategy_dump,
 };
 
 static int tw_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
 			    size_t errlen)
 {
-	struct sync_domain *d = calloc(1, sizeof(*d));
+	struct sync_domain *d = sync_domain_new(&testwake, p, sizeof(*d), err, errlen);
 
-	if (!d || sync_domain_init(d, &testwake, p)) {
-		free(d);
-		snprintf(err, errlen, "testwake: out of memory");
+	if (!d)
 		return -1;
-	}
 	pthread_mutex_lock(&wake_lock);
 	wake_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_unlock(&wake_lock);
 	if (wake_efd < 0) {
 		snprintf(err, errlen, "testwake: eventfd: %s", strerror(errno));
-		sync_domain_fini(d);
-		free(d);
+		sync_domain_delete(d);
 		return -1;
 	}
 	*out = d;

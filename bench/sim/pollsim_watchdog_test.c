@@ -71,12 +71,6 @@ struct tg_domain {
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
 			    size_t errlen);
 
-static void tg_domain_destroy(struct sync_domain *d)
-{
-	sync_domain_fini(d);
-	free(d);
-}
-
 static int tg_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
 			   size_t errlen)
 {
@@ -148,7 +142,7 @@ static const struct sync_ops testgate = {
 	.origin = "pollsim_watchdog_test only",
 	.caps = SYNC_CAP_ISOLATE,
 	.domain_create = tg_domain_create,
-	.domain_destroy = tg_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = tg_thread_alloc,
 	.thread_free = sync_thread_delete,
 	.read_begin = tg_read_begin,
@@ -161,16 +155,10 @@ static const struct sync_ops testgate = {
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
 			    size_t errlen)
 {
-	struct tg_domain *d;
+	struct tg_domain *d = sync_domain_new(&testgate, p, sizeof(*d), err, errlen);
 
-	if (sync_check_params(&testgate, p, err, errlen))
+	if (!d)
 		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &testgate, p)) {
-		free(d);
-		snprintf(err, errlen, "testgate: out of memory");
-		return -1;
-	}
 	atomic_init(&d->want, 0);
 	*out = &d->base;
 	return 0;

@@ -38,6 +38,7 @@ SIM_BREAK_SRCS = SIM_SRCS + [
 
 _TEST_DEPS = [
     "//bench/lib:check",
+    "//bench/lib:test_strategy",
     "//strategies:registry",
 ]
 
