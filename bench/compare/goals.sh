@@ -29,7 +29,9 @@
 #     none through the harness vs the bare read body shown.
 #  G7 poll-loop bookkeeping (loop_floor_bench): a saturated simulator
 #     iteration (strategy none, 0 us events) minus a bare epoll_wait(0),
-#     against the smallest event cost of the matrix (0.2 us): <= 5%.
+#     against the smallest event cost of the matrix (0.2 us): <= 5%; and the
+#     same beyond the event's own timing (minus a poll loop that times each
+#     event: two clock reads and a histogram record).
 set -u
 
 prog=goals
@@ -166,4 +168,6 @@ echo "$prog: G7 poll-loop bookkeeping, $rounds rounds" >&2
 lf=$("$LOOP_FLOOR" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
 	{ echo "$prog: loop_floor_bench failed" >&2; exit 1; }
 echo "G7 poll-loop bookkeeping: saturated iteration minus bare epoll_wait(0) (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
+echo "G7 poll-loop bookkeeping beyond the event's timing: saturated iteration minus a timed epoll_wait(0) loop (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $8, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
+echo "G7 the event's timing: timed minus bare epoll_wait(0) loop (ns) vs 0.2 us: $(awk '$1 == "ROUND" { print $8 - $4, 200 }' <<<"$lf" | goal - 1) (shown)"
 echo "G7 poll-loop iteration vs bare epoll_wait(0) (ns): $(awk '$1 == "ROUND" { print $6, $4 }' <<<"$lf" | goal - 1) (shown)"

@@ -6,18 +6,23 @@
  *  - bare: a thread that calls epoll_wait(timeout 0) on an epoll set holding
  *    one eventfd that is always readable (what a saturated loop's poll
  *    returns), nothing else, for --rep seconds: ns per poll;
+ *  - timed: the same poll plus what timing each event the simulator's way
+ *    needs and nothing else: a clock read as the event starts, its delay
+ *    from the previous event's end into a histogram, one load of a one-entry
+ *    table, a clock read as it ends: ns per iteration;
  *  - sim: pollsim_run() of one saturated loop thread, strategy none, no
  *    updates, events of 0 us on a one-entry table, for --rep seconds: ns per
  *    iteration (wall / events; one event per iteration).
- * sim - bare is the simulator's own per-iteration bookkeeping (the window,
- * the classification, the clock reads, the watchdog's state, the event
- * delay's record) plus the read of the one-entry table: an upper bound of the
- * bookkeeping. The order alternates (bare first in odd rounds) so that a
- * slow spell of the machine hits both.
+ * sim - bare is all the simulator adds to a poll: an upper bound of its
+ * bookkeeping. sim - timed is its bookkeeping beyond the event's own timing
+ * (the measured window's checks, the classification of the poll's return,
+ * the thread's state for the watchdog, the strategy's hooks, the counters).
+ * The order rotates from round to round so that a slow spell of the machine
+ * hits every side.
  *
- * Output: one "ROUND r bare_ns B sim_ns S" line per round on stdout, for
- * //bench:goals (which takes (S - B) against the smallest event cost of the
- * matrix, 0.2 us: goal at most 5%).
+ * Output: one "ROUND r bare_ns B sim_ns S timed_ns T" line per round on
+ * stdout, for //bench:goals (which takes S - B, and S - T, against the
+ * smallest event cost of the matrix, 0.2 us: goal at most 5%).
  *
  *   loop_floor_bench [--rounds=N] [--rep=S]
  * Exit status: 0 ok, 1 a run failed, 2 bad input.
@@ -25,6 +30,7 @@
 #include "bench/sim/pollsim.h"
 
 #include "bench/lib/flags.h"
+#include "bench/lib/histogram.h"
 #include "strategies/sync.h"
 
 #include <errno.h>
@@ -45,31 +51,54 @@ static const struct flags_spec flags[] = {
 	[F_HELP] = { "help", 0, NULL },
 };
 
-/* ns per epoll_wait(0) returning the one ready eventfd; -1 on a failure. */
-static double bare_poll_ns(double rep_s)
+/*
+ * ns per epoll_wait(0) returning the one ready eventfd (timed: with each
+ * event's timing, see above); -1 on a failure.
+ */
+static double poll_ns(double rep_s, int timed)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, evs[8];
 	int ep = epoll_create1(EPOLL_CLOEXEC), fd = eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK);
-	uint64_t t0, t1, n = 0, end;
+	static volatile uint64_t table[1] = { 1 };
+	uint64_t t0, t1, n = 0, end, prev_end, sum = 0;
+	struct hist *h = malloc(sizeof(*h));
 
-	if (ep < 0 || fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
-		fprintf(stderr, "%s: epoll/eventfd: %s\n", prog, strerror(errno));
+	if (!h || ep < 0 || fd < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev)) {
+		fprintf(stderr, "%s: epoll/eventfd: %s\n", prog, h ? strerror(errno) : "out of memory");
+		free(h);
 		return -1;
 	}
-	t0 = sync_now_ns();
+	hist_init(h);
+	t0 = prev_end = sync_now_ns();
 	end = t0 + (uint64_t)(rep_s * 1e9);
 	do {
 		/* a batch between clock reads, as the simulator's loop reads it per iteration */
-		for (int k = 0; k < 64; k++)
+		for (int k = 0; k < 64; k++) {
 			if (epoll_wait(ep, evs, 8, 0) != 1) {
 				fprintf(stderr, "%s: epoll_wait did not return the ready eventfd\n", prog);
+				free(h);
 				return -1;
 			}
+			if (timed) {
+				uint64_t start = sync_now_ns();
+
+				hist_record(h, start - prev_end);
+				sum += table[0];
+				prev_end = sync_now_ns();
+			}
+		}
 		n += 64;
 		t1 = sync_now_ns();
 	} while (t1 < end);
 	close(fd);
 	close(ep);
+	if (timed && (h->count != n || sum != n)) {
+		fprintf(stderr, "%s: the timed loop recorded %llu of %llu events\n", prog,
+			(unsigned long long)h->count, (unsigned long long)n);
+		free(h);
+		return -1;
+	}
+	free(h);
 	return (double)(t1 - t0) / (double)n;
 }
 
@@ -131,18 +160,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (unsigned r = 1; r <= rounds; r++) {
-		double b, s;
+		double ns[3];
 
-		if (r % 2) {
-			b = bare_poll_ns(rep_s);
-			s = b < 0 ? -1 : sim_iter_ns(rep_s);
-		} else {
-			s = sim_iter_ns(rep_s);
-			b = s < 0 ? -1 : bare_poll_ns(rep_s);
+		/* rotate: bare, timed, sim in round 1; timed, sim, bare in round 2; ... */
+		for (unsigned k = 0; k < 3; k++) {
+			unsigned side = (r - 1 + k) % 3;
+
+			ns[side] = side == 2 ? sim_iter_ns(rep_s) : poll_ns(rep_s, side);
+			if (ns[side] < 0)
+				return 1;
 		}
-		if (b < 0 || s < 0)
-			return 1;
-		printf("ROUND %u bare_ns %.2f sim_ns %.2f\n", r, b, s);
+		printf("ROUND %u bare_ns %.2f sim_ns %.2f timed_ns %.2f\n", r, ns[0], ns[2], ns[1]);
 		fflush(stdout);
 	}
 	return fflush(stdout) || ferror(stdout) ? 1 : 0;
