@@ -145,6 +145,19 @@ def smoke_test(binary, srcs = None, **kwargs):
         **kwargs
     )
 
+def benchmark(name, smoke_size = "small", smoke_srcs = None, smoke_args = [], **kwargs):
+    """A benchmark binary (cc_binary) and its smoke test <name>_smoke (see smoke_test).
+
+    Args:
+      name: the binary.
+      smoke_size: the smoke test's size (None: Bazel's default).
+      smoke_srcs: the smoke test's script (default: <name>_smoke.sh).
+      smoke_args: the script's arguments after the binary's path.
+      **kwargs: passed to the cc_binary (srcs, deps, copts, ...).
+    """
+    native.cc_binary(name = name, **kwargs)
+    smoke_test(name, srcs = smoke_srcs, size = smoke_size, args = smoke_args)
+
 def binary_and_break(name, brk, **kwargs):
     """A cc_binary and its testonly twin <name>_break_<what> built with -D<brk> (<COMPONENT>_BREAK_<WHAT>)."""
     native.cc_binary(name = name, **kwargs)
