@@ -114,8 +114,12 @@ def tested_library(name, deps = [], linkopts = [], test_deps = [], test_linkopts
         broken_linkopts = [o for o in linkopts if o not in test_linkopts],
     )
 
-def script_test(name, tool = None, srcs = None, args = [], data = [], size = "small", **kwargs):
+def script_test(name, tool = None, srcs = None, args = [], data = [], size = "small", catches = None, broken_tool = None, broken_args = [], broken_env = {}, **kwargs):
     """A sh_test of <name>.sh (unless srcs says otherwise), given tool's path as its first argument.
+
+    With catches, its must-fail twin <name>_catches_<catches>: the same script
+    run on broken_tool (default: tool) with broken_args after args and
+    broken_env, which tell the script a broken build is expected.
 
     Args:
       name: the test.
@@ -124,16 +128,25 @@ def script_test(name, tool = None, srcs = None, args = [], data = [], size = "sm
       args: the script's arguments after the tool's path.
       data: what it reads beyond the tool.
       size: the test's size (None: Bazel's default).
-      **kwargs: passed to the sh_test (tags, env, shard_count, ...).
+      catches: the must-fail twin's suffix (None: no twin).
+      broken_tool: the broken build the twin runs instead of tool.
+      broken_args: the twin's arguments after args.
+      broken_env: the twin's environment.
+      **kwargs: passed to every sh_test (tags, shard_count, ...).
     """
-    native.sh_test(
-        name = name,
-        size = size,
-        srcs = srcs or [name + ".sh"],
-        args = (["$(location %s)" % tool] if tool else []) + args,
-        data = ([tool] if tool else []) + data,
-        **kwargs
-    )
+    tests = [(name, tool, [], {})]
+    if catches:
+        tests.append((name + "_catches_" + catches, broken_tool or tool, broken_args, broken_env))
+    for test, t, more_args, env in tests:
+        native.sh_test(
+            name = test,
+            size = size,
+            srcs = srcs or [name + ".sh"],
+            args = (["$(location %s)" % t] if t else []) + args + more_args,
+            data = ([t] if t else []) + data,
+            env = env,
+            **kwargs
+        )
 
 def smoke_test(binary, srcs = None, **kwargs):
     """<binary>_smoke: <binary>_smoke.sh (unless srcs says otherwise) runs the benchmark briefly (benchmark_smoke)."""
