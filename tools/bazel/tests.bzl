@@ -35,22 +35,25 @@ def must_fail_tests(test, breaks, srcs, copts = [], tags = [], break_tags = {}, 
             **kwargs
         )
 
-def c_test(name, size = "small", srcs = None, deps = [], breaks = [], broken_srcs = [], broken_deps = [], broken_copts = [], broken_linkopts = [], break_size = None, break_tags = {}, **kwargs):
+def c_test(name, size = "small", srcs = None, deps = [], tool = None, breaks = [], broken_srcs = [], broken_deps = None, broken_copts = [], broken_linkopts = [], broken_tool = None, break_size = None, break_tags = {}, **kwargs):
     """A C test, <name>.c unless srcs says otherwise, and its must-fail targets.
 
     With breaks, must_fail_tests() compiles broken_srcs (the code under test,
-    again) with the test's srcs, against broken_deps instead of deps.
+    again) with the test's srcs, against broken_deps instead of deps; or, for a
+    test of a binary (tool), runs it on broken_tool.
 
     Args:
       name: the test.
       size: the test's size.
       srcs: the test's sources (default: <name>.c).
       deps: the test's deps.
+      tool: a binary the test runs (its path: the first argument), or None.
       breaks: the break macros the test must catch (see must_fail_tests).
       broken_srcs: the code under test, compiled again for each break.
-      broken_deps: the deps of the break targets.
+      broken_deps: the deps of the break targets (default: deps).
       broken_copts: more compiler options of the break targets.
       broken_linkopts: more linker options of the break targets.
+      broken_tool: the broken build of tool the break targets run.
       break_size: the size of the break targets (default: size).
       break_tags: break -> extra tags of its target.
       **kwargs: passed to every target (linkopts, tags, args, data, copts, ...).
@@ -61,7 +64,7 @@ def c_test(name, size = "small", srcs = None, deps = [], breaks = [], broken_src
         size = size,
         srcs = srcs,
         deps = deps,
-        **kwargs
+        **_tool_args(tool, kwargs)
     )
     if breaks:
         linkopts = kwargs.pop("linkopts", [])
@@ -71,12 +74,18 @@ def c_test(name, size = "small", srcs = None, deps = [], breaks = [], broken_src
             breaks = breaks,
             srcs = broken_srcs + srcs,
             copts = copts + broken_copts,
-            deps = broken_deps,
+            deps = deps if broken_deps == None else broken_deps,
             size = break_size or size,
             break_tags = break_tags,
             linkopts = linkopts + broken_linkopts,
-            **kwargs
+            **_tool_args(broken_tool or tool, kwargs)
         )
+
+def _tool_args(tool, kwargs):
+    """kwargs with tool's path first in args and tool in data (none: kwargs)."""
+    if not tool:
+        return kwargs
+    return dict(kwargs, args = ["$(location %s)" % tool] + kwargs.get("args", []), data = [tool] + kwargs.get("data", []))
 
 def tested_library(name, deps = [], linkopts = [], test_deps = [], test_linkopts = [], breaks = [], break_tags = {}, tags = []):
     """The library <name> (<name>.c, <name>.h), its test <name>_test (<name>_test.c) and must-fail targets.
