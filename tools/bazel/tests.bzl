@@ -151,10 +151,8 @@ def script_test(name, tool = None, srcs = None, args = [], data = [], size = "sm
             name = test,
             size = size,
             srcs = srcs or [name + ".sh"],
-            args = (["$(location %s)" % t] if t else []) + args + more_args,
-            data = ([t] if t else []) + data,
             env = env,
-            **kwargs
+            **_tool_args(t, dict(kwargs, args = args + more_args, data = data))
         )
 
 def smoke_test(binary, srcs = None, **kwargs):
