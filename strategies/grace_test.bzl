@@ -1,5 +1,6 @@
 """grace_test(): the shared correctness harness (GRACE_TEST_SRCS) built against one strategy library.
 
+grace_harness_test(): that harness against one library, with the given arguments.
 One cc_test per reclaim mode, named <strategy>_grace_test (sync) and <strategy>_defer_grace_test (defer).
 broken_grace_test(): the same harness against a deliberately broken build of a strategy, asserting that
 the harness FAILS on it (--expect-fail runs the checks in a child process). By default the broken build is
@@ -17,14 +18,25 @@ GRACE_TEST_SRCS = [
     "grace_test_stress.c",
 ]
 
+def grace_harness_test(name, strategy, lib, args, copts = [], tags = [], size = "medium"):
+    """The grace harness (GRACE_TEST_SRCS, -DTEST_OPS=sync_<strategy>) against lib, with args."""
+    native.cc_test(
+        name = name,
+        srcs = GRACE_TEST_SRCS,
+        copts = ["-DTEST_OPS=sync_" + strategy] + copts,
+        args = args,
+        deps = [":sync", lib],
+        tags = tags,
+        size = size,
+    )
+
 def grace_test(strategy, lib, modes = ["sync", "defer"], tags = [], size = "medium"):
     for mode in modes:
-        native.cc_test(
+        grace_harness_test(
             name = strategy + ("_grace_test" if mode == "sync" else "_defer_grace_test"),
-            srcs = GRACE_TEST_SRCS,
-            copts = ["-DTEST_OPS=sync_" + strategy],
+            strategy = strategy,
+            lib = lib,
             args = [mode],
-            deps = [":sync", lib],
             tags = tags,
             size = size,
         )
@@ -40,14 +52,12 @@ def broken_grace_test(name, strategy, defines, srcs = None, mode = "sync", phase
         testonly = True,
         alwayslink = True,
     )
-    native.cc_test(
+    grace_harness_test(
         name = name,
-        srcs = GRACE_TEST_SRCS,
-        copts = ["-DTEST_OPS=sync_" + strategy],
+        strategy = strategy,
+        lib = ":" + name + "_lib",
         args = [mode, "--phase=" + phase, "--expect-fail"],
-        deps = [":sync", ":" + name + "_lib"],
         tags = tags,
-        size = "medium",
     )
 
 def _mode_suffix(mode):

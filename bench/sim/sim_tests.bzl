@@ -1,6 +1,6 @@
 """The simulator's tests: each one's target and the must-fail targets of its deliberate breaks."""
 
-load("//tools/bazel:tests.bzl", "must_fail_tests")
+load("//tools/bazel:tests.bzl", "c_test")
 
 # The simulator's sources, one file per concern (sim_internal.h says what each
 # offers the others).
@@ -51,7 +51,7 @@ def sim_test(name, size, breaks = [], break_size = None):
       breaks: the simulator's or watchdog's break macros the test must catch.
       break_size: the size of the break targets (default: size).
     """
-    native.cc_test(
+    c_test(
         name = name,
         size = size,
         srcs = [
@@ -60,16 +60,8 @@ def sim_test(name, size, breaks = [], break_size = None):
         ],
         linkopts = ["-lm"],
         deps = [":pollsim_lib"] + _TEST_DEPS,
+        breaks = breaks,
+        break_size = break_size,
+        broken_srcs = SIM_BREAK_SRCS,
+        broken_deps = SIM_DEPS + _TEST_DEPS,
     )
-    if breaks:
-        must_fail_tests(
-            test = name,
-            breaks = breaks,
-            linkopts = ["-lm"],
-            size = break_size or size,
-            srcs = SIM_BREAK_SRCS + [
-                name + ".c",
-                "sim_test.h",
-            ],
-            deps = SIM_DEPS + _TEST_DEPS,
-        )
