@@ -137,14 +137,16 @@ def script_test(name, tool = None, srcs = None, args = [], data = [], size = "sm
       args: the script's arguments after the tool's path.
       data: what it reads beyond the tool.
       size: the test's size (None: Bazel's default).
-      catches: the must-fail twin's suffix (None: no twin).
+      catches: the must-fail twin's suffix (None: no twin), or a dict suffix -> broken build: one twin each.
       broken_tool: the broken build the twin runs instead of tool.
       broken_args: the twin's arguments after args.
       broken_env: the twin's environment.
       **kwargs: passed to every sh_test (tags, shard_count, ...).
     """
     tests = [(name, tool, [], {})]
-    if catches:
+    if type(catches) == "dict":
+        tests += [(name + "_catches_" + what, bt, broken_args, broken_env) for what, bt in catches.items()]
+    elif catches:
         tests.append((name + "_catches_" + catches, broken_tool or tool, broken_args, broken_env))
     for test, t, more_args, env in tests:
         native.sh_test(
@@ -179,11 +181,13 @@ def benchmark(name, smoke_size = "small", smoke_srcs = None, smoke_args = [], **
     smoke_test(name, srcs = smoke_srcs, size = smoke_size, args = smoke_args)
 
 def binary_and_break(name, brk, **kwargs):
-    """A cc_binary and its testonly twin <name>_break_<what> built with -D<brk> (<COMPONENT>_BREAK_<WHAT>)."""
+    """A cc_binary and, for brk (one <COMPONENT>_BREAK_<WHAT> or a list of them), each testonly twin
+    <name>_break_<what> built with -D<brk>."""
     native.cc_binary(name = name, **kwargs)
-    native.cc_binary(
-        name = name + "_break_" + brk.split("_BREAK_")[1].lower(),
-        testonly = True,
-        copts = ["-D" + brk],
-        **kwargs
-    )
+    for b in (brk if type(brk) == "list" else [brk]):
+        native.cc_binary(
+            name = name + "_break_" + b.split("_BREAK_")[1].lower(),
+            testonly = True,
+            copts = ["-D" + b],
+            **kwargs
+        )
