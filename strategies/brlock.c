@@ -84,15 +84,8 @@ struct brlock_thread {
 static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static struct brlock_domain *br_dom(struct sync_domain *d)
-{
-	return (struct brlock_domain *)d;
-}
-
-static struct brlock_thread *br_thr(struct sync_thread *t)
-{
-	return (struct brlock_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(br_dom, struct brlock_domain)
+SYNC_DEFINE_THREAD_CAST(br_thr, struct brlock_thread)
 
 static void br_domain_destroy(struct sync_domain *d)
 {

@@ -81,15 +81,8 @@ struct ck_epoch_node {
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen);
 
-static struct ck_epoch_domain *cke_dom(struct sync_domain *d)
-{
-	return (struct ck_epoch_domain *)d;
-}
-
-static struct ck_epoch_thread *cke_thr(struct sync_thread *t)
-{
-	return (struct ck_epoch_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(cke_dom, struct ck_epoch_domain)
+SYNC_DEFINE_THREAD_CAST(cke_thr, struct ck_epoch_thread)
 
 static void cke_domain_destroy(struct sync_domain *dd)
 {
@@ -97,23 +90,12 @@ static void cke_domain_destroy(struct sync_domain *dd)
 
 	for (unsigned i = 0; i < dd->nthreads; i++)
 		pthread_mutex_destroy(&d->bins[i].lock);
-	free(d->bins);
-	free(d->records);
 	sync_domain_delete(dd);
 }
 
-static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			    char *err, size_t errlen)
-{
-	struct ck_epoch_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->rec = &cke_dom(d)->records[tid];
-	t->bin = &cke_dom(d)->bins[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(cke_thread_alloc, struct ck_epoch_thread,
+			      t->rec = &cke_dom(d)->records[tid];
+			      t->bin = &cke_dom(d)->bins[tid])
 
 static int cke_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -328,21 +310,13 @@ const struct sync_ops sync_ck_epoch = {
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)
 {
-	struct ck_epoch_domain *d = sync_domain_new(&sync_ck_epoch, p, sizeof(*d), err, errlen);
-	size_t rsz = sizeof(ck_epoch_record_t); /* CK_CC_CACHELINE: a multiple of the line */
+	/* ck_epoch_record_t is CK_CC_CACHELINE: each record on its own lines. */
+	struct ck_epoch_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_ck_epoch, p, sizeof(*d), err, errlen,
+							 SYNC_PER_THREAD(struct ck_epoch_domain, records),
+							 SYNC_PER_THREAD(struct ck_epoch_domain, bins));
 
 	if (!d)
 		return -1;
-	d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
-	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	if (!d->records || !d->bins) {
-		free(d->records);
-		free(d->bins);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "ck_epoch: out of memory");
-		return -1;
-	}
-	memset(d->records, 0, p->nthreads * rsz);
 	for (unsigned i = 0; i < p->nthreads; i++) {
 		pthread_mutex_init(&d->bins[i].lock, NULL);
 		atomic_init(&d->bins[i].made, 0);

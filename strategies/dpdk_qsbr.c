@@ -60,10 +60,7 @@ struct dpdk_qsbr_domain {
 static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static struct dpdk_qsbr_domain *dq_dom(struct sync_domain *d)
-{
-	return (struct dpdk_qsbr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(dq_dom, struct dpdk_qsbr_domain)
 
 static struct rte_rcu_qsbr *dq_v(struct sync_thread *t)
 {
@@ -76,16 +73,7 @@ static void dq_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int dq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = t;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(dq_thread_alloc, struct sync_thread)
 
 static int dq_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {

@@ -153,10 +153,7 @@ struct ebr_thread {
 static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen);
 
-static struct ebr_domain *e_dom(struct sync_domain *d)
-{
-	return (struct ebr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(e_dom, struct ebr_domain)
 
 static struct ebr_slot *e_slot(struct sync_thread *t)
 {
@@ -403,22 +400,10 @@ static void ebr_domain_destroy(struct sync_domain *dd)
 				ebr_free_list(d, &d->bins[i], &d->bins[i].limbo[k]);
 		pthread_mutex_destroy(&d->bins[i].lock);
 	}
-	free(d->bins);
-	free(d->slots);
 	sync_domain_delete(dd);
 }
 
-static int ebr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			    char *err, size_t errlen)
-{
-	struct ebr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bin = &e_dom(d)->bins[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(ebr_thread_alloc, struct ebr_thread, t->bin = &e_dom(d)->bins[tid])
 
 static void ebr_thread_deinit(struct sync_thread *t)
 {
@@ -480,20 +465,12 @@ const struct sync_ops sync_ebr = {
 static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)
 {
-	struct ebr_domain *d = sync_domain_new(&sync_ebr, p, sizeof(*d), err, errlen);
+	struct ebr_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_ebr, p, sizeof(*d), err, errlen,
+						    SYNC_PER_THREAD(struct ebr_domain, slots),
+						    SYNC_PER_THREAD(struct ebr_domain, bins));
 
 	if (!d)
 		return -1;
-	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	if (!d->slots || !d->bins) {
-		free(d->slots);
-		free(d->bins);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "ebr: out of memory");
-		return -1;
-	}
-	memset(d->bins, 0, p->nthreads * sizeof(*d->bins));
 	for (unsigned i = 0; i < p->nthreads; i++) {
 		atomic_init(&d->slots[i].active, 0);
 		atomic_init(&d->slots[i].epoch, 0);

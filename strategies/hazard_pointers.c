@@ -91,7 +91,7 @@ struct hp_rec {
 struct hp_domain {
 	struct sync_domain base;
 	ck_hp_t hp;
-	struct hp_rec *recs; /* nthreads entries */
+	struct hp_rec *recs; /* nthreads entries, domain-owned (sync_domain_array) */
 	/* Statistics; relaxed, they order nothing. */
 	struct sync_reclaim_stats stats SYNC_ALIGNED;
 	_Atomic uint64_t scans, waits;
@@ -112,15 +112,8 @@ struct hp_node {
 static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static struct hp_domain *hp_dom(struct sync_domain *d)
-{
-	return (struct hp_domain *)d;
-}
-
-static struct hp_thread *hp_thr(struct sync_thread *t)
-{
-	return (struct hp_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(hp_dom, struct hp_domain)
+SYNC_DEFINE_THREAD_CAST(hp_thr, struct hp_thread)
 
 /* ck's destructor: runs on the reclaiming thread once no slot holds node->p. */
 static void hp_destroy(void *data)
@@ -131,26 +124,7 @@ static void hp_destroy(void *data)
 	free(n);
 }
 
-static void hp_domain_destroy(struct sync_domain *dd)
-{
-	struct hp_domain *d = hp_dom(dd);
-
-	/* Every thread purged its retire list at deinit. */
-	free(d->recs);
-	sync_domain_delete(dd);
-}
-
-static int hp_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct hp_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->r = &hp_dom(d)->recs[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(hp_thread_alloc, struct hp_thread, t->r = &hp_dom(d)->recs[tid])
 
 static int hp_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -345,7 +319,7 @@ const struct sync_ops sync_hazard_pointers = {
 	.max_threads = 0,
 	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.domain_create = hp_domain_create,
-	.domain_destroy = hp_domain_destroy,
+	.domain_destroy = sync_domain_delete, /* every thread purged its retire list at deinit */
 	.thread_alloc = hp_thread_alloc,
 	.thread_init = hp_thread_init,
 	.thread_deinit = hp_thread_deinit,
@@ -363,19 +337,11 @@ const struct sync_ops sync_hazard_pointers = {
 static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
 {
-	struct hp_domain *d = sync_domain_new(&sync_hazard_pointers, p, sizeof(*d), err, errlen);
-	size_t bytes;
+	struct hp_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_hazard_pointers, p, sizeof(*d), err, errlen,
+						   SYNC_PER_THREAD(struct hp_domain, recs));
 
 	if (!d)
 		return -1;
-	bytes = (size_t)p->nthreads * sizeof(*d->recs);
-	d->recs = aligned_alloc(SYNC_CACHELINE, bytes);
-	if (!d->recs) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "hazard_pointers: out of memory for %u hazard records", p->nthreads);
-		return -1;
-	}
-	memset(d->recs, 0, bytes);
 	ck_hp_init(&d->hp, HP_SLOTS, HP_RECLAIM_THRESHOLD, hp_destroy);
 	*out = &d->base;
 	return 0;

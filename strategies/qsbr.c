@@ -161,10 +161,7 @@ struct qsbr_thread {
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen);
 
-static struct qsbr_domain *q_dom(struct sync_domain *d)
-{
-	return (struct qsbr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(q_dom, struct qsbr_domain)
 
 static struct qsbr_slot *q_slot(struct sync_thread *t)
 {
@@ -639,16 +636,11 @@ const struct sync_ops sync_qsbr = {
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)
 {
-	struct qsbr_domain *d = sync_domain_new(&sync_qsbr, p, sizeof(*d), err, errlen);
+	struct qsbr_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_qsbr, p, sizeof(*d), err, errlen,
+						     SYNC_PER_THREAD(struct qsbr_domain, slots));
 
 	if (!d)
 		return -1;
-	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-	if (!d->slots) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "qsbr: out of memory");
-		return -1;
-	}
 	for (unsigned i = 0; i < p->nthreads; i++) {
 		atomic_init(&d->slots[i].ctr, 0);
 		atomic_init(&d->slots[i].made, 0);

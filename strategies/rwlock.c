@@ -51,10 +51,7 @@ struct rwlock_thread {
 static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
 				char *err, size_t errlen);
 
-static struct rwlock_domain *rw_dom(struct sync_domain *d)
-{
-	return (struct rwlock_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(rw_dom, struct rwlock_domain)
 
 static void rwlock_domain_destroy(struct sync_domain *d)
 {
@@ -62,17 +59,7 @@ static void rwlock_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			       char *err, size_t errlen)
-{
-	struct rwlock_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	atomic_init(&t->holding, 0);
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(rwlock_thread_alloc, struct rwlock_thread)
 
 static void rwlock_read_begin(struct sync_thread *t)
 {

@@ -74,15 +74,8 @@ struct seqlock_thread {
 static int sq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static struct seqlock_domain *sq_dom(struct sync_domain *d)
-{
-	return (struct seqlock_domain *)d;
-}
-
-static struct seqlock_thread *sq_thr(struct sync_thread *t)
-{
-	return (struct seqlock_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(sq_dom, struct seqlock_domain)
+SYNC_DEFINE_THREAD_CAST(sq_thr, struct seqlock_thread)
 
 static void sq_domain_destroy(struct sync_domain *d)
 {

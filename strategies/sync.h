@@ -138,6 +138,9 @@ struct sync_params {
 	enum sync_reclaim reclaim;
 };
 
+/* Per-thread arrays one domain may own (sync_domain_array). */
+#define SYNC_DOMAIN_ARRAYS 2
+
 /*
  * Common head of every domain. Embedded first in the strategy's own domain.
  * threads[] is filled by the strategy's thread_alloc (threads[tid] = t) and
@@ -148,6 +151,8 @@ struct sync_domain {
 	unsigned nthreads;
 	enum sync_reclaim reclaim;
 	struct sync_thread *_Atomic *threads; /* nthreads entries */
+	/* The strategy's per-thread arrays (sync_domain_array), freed by sync_domain_fini. */
+	void *arrays[SYNC_DOMAIN_ARRAYS];
 };
 
 struct sync_ops {
@@ -360,21 +365,38 @@ void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *er
 void sync_thread_delete(struct sync_thread *t);
 
 /*
- * Defines `static int fn(...)`, the thread_alloc of a strategy whose
- * per-thread state, `type` (first member struct sync_thread), starts zeroed
- * and needs nothing else at allocation.
+ * Defines `int fn(...)`, the thread_alloc of a strategy whose per-thread
+ * state, `type` (first member struct sync_thread), starts zeroed: after
+ * sync_thread_new, the statements given after `type` (they see the domain d,
+ * tid and the new state t) fill the strategy's own fields. The caller writes
+ * the linkage: `static SYNC_THREAD_ALLOC_WITH(...)`.
  */
-#define SYNC_DEFINE_THREAD_ALLOC(fn, type)                                                     \
-	static int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err, \
-		      size_t errlen)                                                           \
-	{                                                                                       \
-		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                     \
-                                                                                                \
-		if (!t)                                                                         \
-			return -1;                                                              \
-		*out = (struct sync_thread *)t;                                                 \
-		return 0;                                                                       \
+#define SYNC_THREAD_ALLOC_WITH(fn, type, ...)                                                   \
+	int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,         \
+	       size_t errlen)                                                                    \
+	{                                                                                        \
+		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                      \
+                                                                                                 \
+		if (!t)                                                                          \
+			return -1;                                                               \
+		__VA_ARGS__;                                                                     \
+		*out = (struct sync_thread *)t;                                                  \
+		return 0;                                                                        \
 	}
+
+/* The static thread_alloc of a strategy whose zeroed state needs nothing else. */
+#define SYNC_DEFINE_THREAD_ALLOC(fn, type) static SYNC_THREAD_ALLOC_WITH(fn, type, (void)t)
+
+/*
+ * Casts from the common heads to a strategy's own domain or per-thread type
+ * (each embeds its head as its first member): define
+ * `static inline type *fn(struct sync_domain *)` and
+ * `static inline type *fn(struct sync_thread *)`.
+ */
+#define SYNC_DEFINE_DOMAIN_CAST(fn, type) \
+	static inline type *fn(struct sync_domain *d) { return (type *)d; }
+#define SYNC_DEFINE_THREAD_CAST(fn, type) \
+	static inline type *fn(struct sync_thread *t) { return (type *)t; }
 
 /*
  * The lifecycle and loop hooks of a strategy whose threads are harmless
@@ -407,6 +429,27 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
 		      char *err, size_t errlen);
 void sync_domain_delete(struct sync_domain *d);
+
+/*
+ * sync_domain_new for a domain with per-thread arrays: SYNC_DOMAIN_NEW_WITH(
+ * ops, p, size, err, errlen, SYNC_PER_THREAD(type, member), ...) also points
+ * each named member (at most SYNC_DOMAIN_ARRAYS) at a zeroed, cache-line
+ * aligned array of p->nthreads elements, owned by the domain:
+ * sync_domain_fini (so sync_domain_delete) frees them. NULL with the reason
+ * in err ("<strategy>: out of memory for N per-thread entries" when an array
+ * is missing).
+ */
+struct sync_domain_array {
+	size_t offset; /* of the member, a pointer, in the strategy's domain */
+	size_t size;   /* of one element; 0 ends the list */
+};
+#define SYNC_PER_THREAD(type, member) { offsetof(type, member), sizeof(*((type *)0)->member) }
+#define SYNC_DOMAIN_NEW_WITH(ops, p, size, err, errlen, ...)                                  \
+	sync_domain_new_with((ops), (p), (size), (const struct sync_domain_array[]){ __VA_ARGS__, \
+										       { 0, 0 } }, \
+			     (err), (errlen))
+void *sync_domain_new_with(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+			   const struct sync_domain_array *arrays, char *err, size_t errlen);
 
 /*
  * Checks that a table is consistent: identity filled, the required hooks

@@ -105,10 +105,7 @@ static struct tg_domain *tg_dom(struct sync_thread *t)
 	return (struct tg_domain *)t->dom;
 }
 
-static struct tg_thread *tg_thr(struct sync_thread *t)
-{
-	return (struct tg_thread *)t;
-}
+SYNC_DEFINE_THREAD_CAST(tg_thr, struct tg_thread)
 
 static void tg_harmless_now(struct sync_thread *t)
 {
@@ -210,19 +207,9 @@ static void tg_release(struct sync_thread *t)
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static int tg_thread_alloc(struct sync_domain *sd, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct tg_domain *d = (struct tg_domain *)sd;
-	struct tg_thread *t = sync_thread_new(sd, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->grp = &d->group[tid / TG_GROUP];
-	t->bit = 1ull << (tid % TG_GROUP);
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(tg_thread_alloc, struct tg_thread,
+			      t->grp = &((struct tg_domain *)d)->group[tid / TG_GROUP];
+			      t->bit = 1ull << (tid % TG_GROUP))
 
 static void tg_dump(struct sync_domain *sd, FILE *out)
 {
