@@ -520,7 +520,6 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	}
 	pthread_mutex_destroy(&d->gp_lock);
 	pthread_mutex_destroy(&d->reclaim_lock);
-	free(d->slots);
 	sync_domain_delete(dd);
 }
 
