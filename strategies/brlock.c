@@ -188,26 +188,12 @@ static void br_summary(struct sync_domain *dd, FILE *out)
 		(unsigned long long)atomic_load_explicit(&br_dom(dd)->isolations, memory_order_relaxed));
 }
 
-const struct sync_ops sync_brlock = {
-	.name = "brlock",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(brlock, "exclusive", SYNC_CAP_ISOLATE, br,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, read_begin,
+	 read_end, isolate, release, dump, summary),
 	.origin = "Concurrency Kit 0.7.1 ck_brlock (Debian libck-dev): per-thread reader locks, the writer "
 		  "takes all; Linux brlock (Molnar, Miller 2000), liburcu's test_perthreadlock",
-	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = br_domain_create,
-	.domain_destroy = br_domain_destroy,
-	.thread_alloc = br_thread_alloc,
-	.thread_init = br_thread_init,
-	.thread_deinit = br_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.read_begin = br_read_begin,
-	.read_end = br_read_end,
-	.isolate = br_isolate,
-	.release = br_release,
-	.dump = br_dump,
-	.summary = br_summary,
-};
+	.max_threads = 0);
 
 static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

@@ -284,28 +284,13 @@ static void cke_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_ck_epoch = {
-	.name = "ck_epoch",
-	.family = "grace",
+SYNC_DEFINE_OPS(ck_epoch, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, cke,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, loop_iter,
+	 read_begin, read_end, synchronize, defer_free, barrier, dump, summary),
 	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
 	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = 0, /* everything happens inside Concurrency Kit: not counted */
-	.domain_create = cke_domain_create,
-	.domain_destroy = cke_domain_destroy,
-	.thread_alloc = cke_thread_alloc,
-	.thread_init = cke_thread_init,
-	.thread_deinit = cke_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = cke_loop_iter,
-	.read_begin = cke_read_begin,
-	.read_end = cke_read_end,
-	.synchronize = cke_synchronize,
-	.defer_free = cke_defer_free,
-	.barrier = cke_barrier,
-	.dump = cke_dump,
-	.summary = cke_summary,
-};
+	/* Everything happens inside Concurrency Kit: not counted. */
+	.counted = 0);
 
 static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)

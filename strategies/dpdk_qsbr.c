@@ -145,26 +145,12 @@ static void dq_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&dq_dom(dd)->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_dpdk_qsbr = {
-	.name = "dpdk_qsbr",
-	.family = "grace",
+SYNC_DEFINE_OPS(dpdk_qsbr, "grace", SYNC_CAP_SYNCHRONIZE, dq,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
+	 poll_leave, loop_iter, synchronize, dump, summary),
 	.origin = "DPDK 22.11 rte_rcu_qsbr (Debian librte-rcu23, libdpdk-dev), without the EAL: sync mode "
 		  "only (the defer queue needs the EAL)",
-	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE,
-	.domain_create = dq_domain_create,
-	.domain_destroy = dq_domain_destroy,
-	.thread_alloc = dq_thread_alloc,
-	.thread_init = dq_thread_init,
-	.thread_deinit = dq_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = dq_poll_enter,
-	.poll_leave = dq_poll_leave,
-	.loop_iter = dq_loop_iter,
-	.synchronize = dq_synchronize,
-	.dump = dq_dump,
-	.summary = dq_summary,
-};
+	.max_threads = 0);
 
 static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

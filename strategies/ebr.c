@@ -440,27 +440,12 @@ static void ebr_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_ebr = {
-	.name = "ebr",
-	.family = "grace",
+SYNC_DEFINE_OPS(ebr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, ebr,
+	(domain_create, domain_destroy, thread_alloc, thread_deinit, loop_iter, read_begin,
+	 read_end, synchronize, defer_free, barrier, dump, summary),
 	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
 	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = ebr_domain_create,
-	.domain_destroy = ebr_domain_destroy,
-	.thread_alloc = ebr_thread_alloc,
-	.thread_deinit = ebr_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = ebr_loop_iter,
-	.read_begin = ebr_read_begin,
-	.read_end = ebr_read_end,
-	.synchronize = ebr_synchronize,
-	.defer_free = ebr_defer_free,
-	.barrier = ebr_barrier,
-	.dump = ebr_dump,
-	.summary = ebr_summary,
-};
+	.counted = SYNC_COUNTED_ALL);
 
 static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			     char *err, size_t errlen)

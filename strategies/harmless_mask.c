@@ -158,22 +158,14 @@ static void hm_dump(struct sync_domain *sd, FILE *out)
 	}
 }
 
-const struct sync_ops sync_harmless_mask = {
-	.name = "harmless_mask",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(harmless_mask, "exclusive", SYNC_CAP_ISOLATE, hm,
+	(domain_create, isolate, release, dump),
 	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
 	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = hm_domain_create,
 	.domain_destroy = sync_domain_delete,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end),
-	.isolate = hm_isolate,
-	.release = hm_release,
-	.dump = hm_dump,
-};
+	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end));
 
 static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

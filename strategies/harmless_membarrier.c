@@ -262,23 +262,14 @@ static void hb_summary(struct sync_domain *sd, FILE *out)
 		(unsigned long long)atomic_load(&d->membarriers));
 }
 
-const struct sync_ops sync_harmless_membarrier = {
-	.name = "harmless_membarrier",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(harmless_membarrier, "exclusive", SYNC_CAP_ISOLATE, hb,
+	(domain_create, isolate, release, dump, summary),
 	.origin = "this project: HAProxy 1.9 rendez-vous (60b639ccb) with per-thread flags and membarrier",
 	.max_threads = HB_MAX_THREADS,
-	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = hb_domain_create,
 	.domain_destroy = sync_domain_delete,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end),
-	.isolate = hb_isolate,
-	.release = hb_release,
-	.dump = hb_dump,
-	.summary = hb_summary,
-};
+	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end));
 
 static int hb_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

@@ -311,28 +311,14 @@ static void hp_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_hazard_pointers = {
-	.name = "hazard_pointers",
-	.family = "grace",
+SYNC_DEFINE_OPS(hazard_pointers, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, hp,
+	(domain_create, thread_alloc, thread_init, thread_deinit, read_begin, read_end, read_deref,
+	 synchronize, defer_free, barrier, dump, summary),
 	.origin = "Concurrency Kit 0.7.1 ck_hp (Debian libck-dev); Michael, TPDS 2004; needs readers "
 		  "that load through sync_deref; synchronize is conservative (no pointer given)",
 	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.domain_create = hp_domain_create,
-	.domain_destroy = sync_domain_delete, /* every thread purged its retire list at deinit */
-	.thread_alloc = hp_thread_alloc,
-	.thread_init = hp_thread_init,
-	.thread_deinit = hp_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.read_begin = hp_read_begin,
-	.read_end = hp_read_end,
-	.read_deref = hp_read_deref,
-	.synchronize = hp_synchronize,
-	.defer_free = hp_defer_free,
-	.barrier = hp_barrier,
-	.dump = hp_dump,
-	.summary = hp_summary,
-};
+	/* Every thread purged its retire list at deinit: nothing else to free. */
+	.domain_destroy = sync_domain_delete);
 
 static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

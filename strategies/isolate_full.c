@@ -192,27 +192,15 @@ static void if_dump(struct sync_domain *sd, FILE *out)
 			(int)(i >> k & 1), (int)(h >> k & 1));
 }
 
-const struct sync_ops sync_isolate_full = {
-	.name = "isolate_full",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(isolate_full, "exclusive", SYNC_CAP_ISOLATE, if,
+	(domain_create, thread_init, thread_deinit, poll_enter, poll_leave, isolate, release, dump),
 	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
 	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = if_domain_create,
 	.domain_destroy = sync_domain_delete,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = if_thread_init,
-	.thread_deinit = if_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = if_poll_enter,
-	.poll_leave = if_poll_leave,
 	.harmless_begin = if_harmless_now,
-	.harmless_end = if_task_harmless_end,
-	.isolate = if_isolate,
-	.release = if_release,
-	.dump = if_dump,
-};
+	.harmless_end = if_task_harmless_end);
 
 static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

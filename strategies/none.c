@@ -32,21 +32,12 @@ static void none_dump(struct sync_domain *d, FILE *out)
 	fprintf(out, "none: %u threads, no synchronization state\n", d->nthreads);
 }
 
-const struct sync_ops sync_none = {
-	.name = "none",
-	.family = "baseline",
+SYNC_DEFINE_OPS(none, "baseline", SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE, none,
+	(domain_create, thread_alloc, isolate, release, dump),
 	.origin = "no synchronization (unsafe): measures the loop itself",
 	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
 	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
-	.domain_create = none_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = none_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.isolate = none_isolate,
-	.release = none_release,
-	.dump = none_dump,
-};
+	.domain_destroy = sync_domain_delete);
 
 static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)

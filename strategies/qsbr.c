@@ -609,28 +609,12 @@ static void qsbr_summary(struct sync_domain *dd, FILE *out)
 			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed));
 }
 
-const struct sync_ops sync_qsbr = {
-	.name = "qsbr",
-	.family = "grace",
+SYNC_DEFINE_OPS(qsbr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, qsbr,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
+	 poll_leave, loop_iter, synchronize, defer_free, barrier, dump, summary),
 	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
 	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = qsbr_domain_create,
-	.domain_destroy = qsbr_domain_destroy,
-	.thread_alloc = qsbr_thread_alloc,
-	.thread_init = qsbr_thread_init,
-	.thread_deinit = qsbr_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = qsbr_poll_enter,
-	.poll_leave = qsbr_poll_leave,
-	.loop_iter = qsbr_loop_iter,
-	.synchronize = qsbr_synchronize,
-	.defer_free = qsbr_defer_free,
-	.barrier = qsbr_barrier,
-	.dump = qsbr_dump,
-	.summary = qsbr_summary,
-};
+	.counted = SYNC_COUNTED_ALL);
 
 static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
 			      char *err, size_t errlen)

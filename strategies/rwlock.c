@@ -133,23 +133,12 @@ static void rwlock_dump(struct sync_domain *d, FILE *out)
 	sync_dump_threads(d, out, rwlock_dump_thread);
 }
 
-const struct sync_ops sync_rwlock = {
-	.name = "rwlock",
-	.family = "baseline",
+SYNC_DEFINE_OPS(rwlock, "baseline", SYNC_CAP_ISOLATE, rwlock,
+	(domain_create, domain_destroy, thread_alloc, read_begin, read_end, isolate, release, dump),
 	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
 	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE,
-	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE), /* lower bound: see count.h */
-	.domain_create = rwlock_domain_create,
-	.domain_destroy = rwlock_domain_destroy,
-	.thread_alloc = rwlock_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.read_begin = rwlock_read_begin,
-	.read_end = rwlock_read_end,
-	.isolate = rwlock_isolate,
-	.release = rwlock_release,
-	.dump = rwlock_dump,
-};
+	/* A lower bound: see count.h. */
+	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE));
 
 static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
 				char *err, size_t errlen)

@@ -412,6 +412,50 @@ void sync_thread_delete(struct sync_thread *t);
 	.poll_enter = (now), .poll_leave = (end), .harmless_begin = (now), .harmless_end = (end)
 int sync_harmless_thread_init(struct sync_thread *t, char *err, size_t errlen);
 
+/*
+ * Designated initializers for the hooks a strategy names <prefix>_<hook>:
+ * SYNC_HOOKS(br, isolate, release) is `.isolate = br_isolate, .release =
+ * br_release,` (at most 16 hooks).
+ */
+#define SYNC_HOOKS(prefix, ...) SYNC_HOOKS_N_(SYNC_NARGS_(__VA_ARGS__), prefix, __VA_ARGS__)
+#define SYNC_NARGS_(...) SYNC_NARGS_PICK_(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define SYNC_NARGS_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, n, ...) n
+#define SYNC_HOOKS_N_(n, prefix, ...) SYNC_HOOKS_N2_(n, prefix, __VA_ARGS__)
+#define SYNC_HOOKS_N2_(n, prefix, ...) SYNC_HOOKS_##n##_(prefix, __VA_ARGS__)
+#define SYNC_HOOK_(p, h) .h = p##_##h,
+#define SYNC_HOOKS_1_(p, h) SYNC_HOOK_(p, h)
+#define SYNC_HOOKS_2_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_1_(p, __VA_ARGS__)
+#define SYNC_HOOKS_3_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_2_(p, __VA_ARGS__)
+#define SYNC_HOOKS_4_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_3_(p, __VA_ARGS__)
+#define SYNC_HOOKS_5_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_4_(p, __VA_ARGS__)
+#define SYNC_HOOKS_6_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_5_(p, __VA_ARGS__)
+#define SYNC_HOOKS_7_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_6_(p, __VA_ARGS__)
+#define SYNC_HOOKS_8_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_7_(p, __VA_ARGS__)
+#define SYNC_HOOKS_9_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_8_(p, __VA_ARGS__)
+#define SYNC_HOOKS_10_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_9_(p, __VA_ARGS__)
+#define SYNC_HOOKS_11_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_10_(p, __VA_ARGS__)
+#define SYNC_HOOKS_12_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_11_(p, __VA_ARGS__)
+#define SYNC_HOOKS_13_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_12_(p, __VA_ARGS__)
+#define SYNC_HOOKS_14_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_13_(p, __VA_ARGS__)
+#define SYNC_HOOKS_15_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_14_(p, __VA_ARGS__)
+#define SYNC_HOOKS_16_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_15_(p, __VA_ARGS__)
+
+/*
+ * Defines sync_<name>, a strategy's table: SYNC_DEFINE_OPS(name, family,
+ * caps, prefix, (hook, ...), members...) names it "<name>" in `family` with
+ * capabilities `caps`, takes the listed hooks from the functions
+ * <prefix>_<hook> (SYNC_HOOKS), frees its threads with sync_thread_delete
+ * (their state comes from sync_thread_new), and adds the members given
+ * last: the origin, the limits, the hooks named otherwise.
+ */
+#define SYNC_DEFINE_OPS(name_, family_, caps_, prefix, hooks, ...)                       \
+	const struct sync_ops sync_##name_ = { .name = #name_, .family = family_,          \
+					       .caps = caps_,                              \
+					       .thread_free = sync_thread_delete,          \
+					       SYNC_HOOKS(prefix, SYNC_UNPAREN_ hooks)     \
+					       __VA_ARGS__ }
+#define SYNC_UNPAREN_(...) __VA_ARGS__
+
 /* Common checks for domain_create: thread limit and reclaim mode. */
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 		      char *err, size_t errlen);

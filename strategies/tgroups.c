@@ -229,22 +229,13 @@ static void tg_dump(struct sync_domain *sd, FILE *out)
 	}
 }
 
-const struct sync_ops sync_tgroups = {
-	.name = "tgroups",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(tgroups, "exclusive", SYNC_CAP_ISOLATE, tg,
+	(domain_create, thread_alloc, isolate, release, dump),
 	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
 	.max_threads = TG_MAX_THREADS,
-	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = tg_domain_create,
 	.domain_destroy = sync_domain_delete,
-	.thread_alloc = tg_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end),
-	.isolate = tg_isolate,
-	.release = tg_release,
-	.dump = tg_dump,
-};
+	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end));
 
 static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)

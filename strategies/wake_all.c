@@ -326,26 +326,13 @@ static void wa_summary(struct sync_domain *sd, FILE *out)
 		(unsigned long long)atomic_load(&d->want_sync));
 }
 
-const struct sync_ops sync_wake_all = {
-	.name = "wake_all",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(wake_all, "exclusive", SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS, wa,
+	(domain_create, domain_destroy, wake_fd, thread_init, thread_deinit, loop_iter, isolate,
+	 release, dump, summary),
 	.origin = "HAProxy 1.8 sync point, commits 339fff8a1, 81991d328, 3ea2490b4",
 	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = wa_domain_create,
-	.domain_destroy = wa_domain_destroy,
-	.wake_fd = wa_wake_fd,
-	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = wa_thread_init,
-	.thread_deinit = wa_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = wa_loop_iter,
-	.isolate = wa_isolate,
-	.release = wa_release,
-	.dump = wa_dump,
-	.summary = wa_summary,
-};
+	.thread_alloc = sync_bit_thread_alloc);
 
 static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
