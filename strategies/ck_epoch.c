@@ -78,9 +78,6 @@ struct ck_epoch_node {
 	struct ck_epoch_bin *bin; /* its thread's: counts the run */
 };
 
-static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(cke_dom, struct ck_epoch_domain)
 SYNC_DEFINE_THREAD_CAST(cke_thr, struct ck_epoch_thread)
 
@@ -284,6 +281,22 @@ static void cke_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
+static void cke_domain_init(struct ck_epoch_domain *d)
+{
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
+		pthread_mutex_init(&d->bins[i].lock, NULL);
+		atomic_init(&d->bins[i].made, 0);
+		atomic_init(&d->bins[i].done, 0);
+	}
+	ck_epoch_init(&d->epoch);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(cke_domain_create, ck_epoch, struct ck_epoch_domain,
+				 cke_domain_init,
+				 /* ck_epoch_record_t is CK_CC_CACHELINE: each on its own lines. */
+				 SYNC_PER_THREAD(struct ck_epoch_domain, records),
+				 SYNC_PER_THREAD(struct ck_epoch_domain, bins))
+
 SYNC_DEFINE_OPS(ck_epoch, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, cke,
 	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, loop_iter,
 	 read_begin, read_end, synchronize, defer_free, barrier, dump, summary),
@@ -291,23 +304,3 @@ SYNC_DEFINE_OPS(ck_epoch, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, cke,
 	.max_threads = 0,
 	/* Everything happens inside Concurrency Kit: not counted. */
 	.counted = 0);
-
-static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen)
-{
-	/* ck_epoch_record_t is CK_CC_CACHELINE: each record on its own lines. */
-	struct ck_epoch_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_ck_epoch, p, sizeof(*d), err, errlen,
-							 SYNC_PER_THREAD(struct ck_epoch_domain, records),
-							 SYNC_PER_THREAD(struct ck_epoch_domain, bins));
-
-	if (!d)
-		return -1;
-	for (unsigned i = 0; i < p->nthreads; i++) {
-		pthread_mutex_init(&d->bins[i].lock, NULL);
-		atomic_init(&d->bins[i].made, 0);
-		atomic_init(&d->bins[i].done, 0);
-	}
-	ck_epoch_init(&d->epoch);
-	*out = &d->base;
-	return 0;
-}

@@ -57,9 +57,6 @@ struct dpdk_qsbr_domain {
 	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
 
-static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(dq_dom, struct dpdk_qsbr_domain)
 
 static struct rte_rcu_qsbr *dq_v(struct sync_thread *t)
@@ -145,30 +142,27 @@ static void dq_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&dq_dom(dd)->stats, dd->reclaim, out);
 }
 
+static int dq_domain_init(struct dpdk_qsbr_domain *d, char *err, size_t errlen)
+{
+	size_t bytes = rte_rcu_qsbr_get_memsize(d->base.nthreads);
+
+	bytes = (bytes + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
+	d->v = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
+	if (!d->v || rte_rcu_qsbr_init(d->v, d->base.nthreads)) {
+		free(d->v);
+		snprintf(err, errlen, "dpdk_qsbr: rte_rcu_qsbr_init for %u threads failed",
+			 d->base.nthreads);
+		return -1;
+	}
+	return 0;
+}
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(dq_domain_create, dpdk_qsbr, struct dpdk_qsbr_domain,
+				  dq_domain_init)
+
 SYNC_DEFINE_OPS(dpdk_qsbr, "grace", SYNC_CAP_SYNCHRONIZE, dq,
 	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
 	 poll_leave, loop_iter, synchronize, dump, summary),
 	.origin = "DPDK 22.11 rte_rcu_qsbr (Debian librte-rcu23, libdpdk-dev), without the EAL: sync mode "
 		  "only (the defer queue needs the EAL)",
 	.max_threads = 0);
-
-static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct dpdk_qsbr_domain *d = sync_domain_new(&sync_dpdk_qsbr, p, sizeof(*d), err, errlen);
-	size_t bytes;
-
-	if (!d)
-		return -1;
-	bytes = rte_rcu_qsbr_get_memsize(p->nthreads);
-	bytes = (bytes + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
-	d->v = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
-	if (!d->v || rte_rcu_qsbr_init(d->v, p->nthreads)) {
-		free(d->v);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "dpdk_qsbr: rte_rcu_qsbr_init for %u threads failed", p->nthreads);
-		return -1;
-	}
-	*out = &d->base;
-	return 0;
-}

@@ -150,9 +150,6 @@ struct ebr_thread {
 	uint64_t npending_hint;
 };
 
-static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(e_dom, struct ebr_domain)
 
 static struct ebr_slot *e_slot(struct sync_thread *t)
@@ -440,29 +437,24 @@ static void ebr_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-SYNC_DEFINE_OPS(ebr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, ebr,
-	(domain_create, domain_destroy, thread_alloc, thread_deinit, loop_iter, read_begin,
-	 read_end, synchronize, defer_free, barrier, dump, summary),
-	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
-	.max_threads = 0,
-	.counted = SYNC_COUNTED_ALL);
-
-static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen)
+static void ebr_domain_init(struct ebr_domain *d)
 {
-	struct ebr_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_ebr, p, sizeof(*d), err, errlen,
-						    SYNC_PER_THREAD(struct ebr_domain, slots),
-						    SYNC_PER_THREAD(struct ebr_domain, bins));
-
-	if (!d)
-		return -1;
-	for (unsigned i = 0; i < p->nthreads; i++) {
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		atomic_init(&d->slots[i].active, 0);
 		atomic_init(&d->slots[i].epoch, 0);
 		pthread_mutex_init(&d->bins[i].lock, NULL);
 	}
 	/* Starts at 3 so that tag + 2 and e - 3 never wrap. */
 	atomic_init(&d->epoch, EBR_EPOCHS);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(ebr_domain_create, ebr, struct ebr_domain, ebr_domain_init,
+				 SYNC_PER_THREAD(struct ebr_domain, slots),
+				 SYNC_PER_THREAD(struct ebr_domain, bins))
+
+SYNC_DEFINE_OPS(ebr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, ebr,
+	(domain_create, domain_destroy, thread_alloc, thread_deinit, loop_iter, read_begin,
+	 read_end, synchronize, defer_free, barrier, dump, summary),
+	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
+	.max_threads = 0,
+	.counted = SYNC_COUNTED_ALL);

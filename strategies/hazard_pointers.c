@@ -109,9 +109,6 @@ struct hp_node {
 	struct sync_deferred obj;
 };
 
-static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(hp_dom, struct hp_domain)
 SYNC_DEFINE_THREAD_CAST(hp_thr, struct hp_thread)
 
@@ -311,6 +308,15 @@ static void hp_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
+static void hp_domain_init(struct hp_domain *d)
+{
+	ck_hp_init(&d->hp, HP_SLOTS, HP_RECLAIM_THRESHOLD, hp_destroy);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(hp_domain_create, hazard_pointers, struct hp_domain,
+				 hp_domain_init,
+				 SYNC_PER_THREAD(struct hp_domain, recs))
+
 SYNC_DEFINE_OPS(hazard_pointers, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, hp,
 	(domain_create, thread_alloc, thread_init, thread_deinit, read_begin, read_end, read_deref,
 	 synchronize, defer_free, barrier, dump, summary),
@@ -319,16 +325,3 @@ SYNC_DEFINE_OPS(hazard_pointers, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
 	.max_threads = 0,
 	/* Every thread purged its retire list at deinit: nothing else to free. */
 	.domain_destroy = sync_domain_delete);
-
-static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct hp_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_hazard_pointers, p, sizeof(*d), err, errlen,
-						   SYNC_PER_THREAD(struct hp_domain, recs));
-
-	if (!d)
-		return -1;
-	ck_hp_init(&d->hp, HP_SLOTS, HP_RECLAIM_THRESHOLD, hp_destroy);
-	*out = &d->base;
-	return 0;
-}

@@ -175,9 +175,6 @@ static void if_thread_deinit(struct sync_thread *t)
 	if_harmless_now(t);
 }
 
-static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 static void if_dump(struct sync_domain *sd, FILE *out)
 {
 	struct if_domain *d = (struct if_domain *)sd;
@@ -192,6 +189,17 @@ static void if_dump(struct sync_domain *sd, FILE *out)
 			(int)(i >> k & 1), (int)(h >> k & 1));
 }
 
+static void if_domain_init(struct if_domain *d)
+{
+	d->all = sync_mask_of(d->base.nthreads);
+	/* Threads not started yet count as idle and harmless (739281b3d). */
+	atomic_init(&d->harmless, d->all);
+	atomic_init(&d->idle, d->all);
+	atomic_init(&d->want_rdv, 0);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE(if_domain_create, isolate_full, struct if_domain, if_domain_init)
+
 SYNC_DEFINE_OPS(isolate_full, "exclusive", SYNC_CAP_ISOLATE, if,
 	(domain_create, thread_init, thread_deinit, poll_enter, poll_leave, isolate, release, dump),
 	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
@@ -201,19 +209,3 @@ SYNC_DEFINE_OPS(isolate_full, "exclusive", SYNC_CAP_ISOLATE, if,
 	.thread_alloc = sync_bit_thread_alloc,
 	.harmless_begin = if_harmless_now,
 	.harmless_end = if_task_harmless_end);
-
-static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct if_domain *d = sync_domain_new(&sync_isolate_full, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->all = sync_mask_of(p->nthreads);
-	/* Threads not started yet count as idle and harmless (739281b3d). */
-	atomic_init(&d->harmless, d->all);
-	atomic_init(&d->idle, d->all);
-	atomic_init(&d->want_rdv, 0);
-	*out = &d->base;
-	return 0;
-}

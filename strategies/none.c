@@ -11,9 +11,6 @@ struct none_thread {
 	struct sync_thread base;
 };
 
-static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen);
-
 SYNC_DEFINE_THREAD_ALLOC(none_thread_alloc, struct none_thread)
 
 /* No exclusion at all: the update runs while everybody reads (unsafe). */
@@ -32,20 +29,11 @@ static void none_dump(struct sync_domain *d, FILE *out)
 	fprintf(out, "none: %u threads, no synchronization state\n", d->nthreads);
 }
 
+SYNC_DEFINE_DOMAIN_CREATE(none_domain_create, none, struct sync_domain, SYNC_NO_DOMAIN_INIT)
+
 SYNC_DEFINE_OPS(none, "baseline", SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE, none,
 	(domain_create, thread_alloc, isolate, release, dump),
 	.origin = "no synchronization (unsafe): measures the loop itself",
 	.max_threads = 0,
 	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
 	.domain_destroy = sync_domain_delete);
-
-static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen)
-{
-	struct sync_domain *d = sync_domain_new(&sync_none, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	*out = d;
-	return 0;
-}

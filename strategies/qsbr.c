@@ -158,9 +158,6 @@ struct qsbr_thread {
 	bool deferrer;  /* made a defer_free: helps reclaim at loop_iter */
 };
 
-static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(q_dom, struct qsbr_domain)
 
 static struct qsbr_slot *q_slot(struct sync_thread *t)
@@ -609,22 +606,9 @@ static void qsbr_summary(struct sync_domain *dd, FILE *out)
 			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed));
 }
 
-SYNC_DEFINE_OPS(qsbr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, qsbr,
-	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
-	 poll_leave, loop_iter, synchronize, defer_free, barrier, dump, summary),
-	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
-	.max_threads = 0,
-	.counted = SYNC_COUNTED_ALL);
-
-static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen)
+static void qsbr_domain_init(struct qsbr_domain *d)
 {
-	struct qsbr_domain *d = SYNC_DOMAIN_NEW_WITH(&sync_qsbr, p, sizeof(*d), err, errlen,
-						     SYNC_PER_THREAD(struct qsbr_domain, slots));
-
-	if (!d)
-		return -1;
-	for (unsigned i = 0; i < p->nthreads; i++) {
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		atomic_init(&d->slots[i].ctr, 0);
 		atomic_init(&d->slots[i].made, 0);
 		atomic_init(&d->slots[i].sealed, 0);
@@ -637,6 +621,14 @@ static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **
 	d->batches = NULL;
 	d->batches_tail = &d->batches;
 	atomic_init(&d->nbatches, 0);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(qsbr_domain_create, qsbr, struct qsbr_domain, qsbr_domain_init,
+				 SYNC_PER_THREAD(struct qsbr_domain, slots))
+
+SYNC_DEFINE_OPS(qsbr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, qsbr,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
+	 poll_leave, loop_iter, synchronize, defer_free, barrier, dump, summary),
+	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
+	.max_threads = 0,
+	.counted = SYNC_COUNTED_ALL);

@@ -48,9 +48,6 @@ struct rwlock_thread {
 	_Atomic int holding;
 } SYNC_ALIGNED;
 
-static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen);
-
 SYNC_DEFINE_DOMAIN_CAST(rw_dom, struct rwlock_domain)
 
 static void rwlock_domain_destroy(struct sync_domain *d)
@@ -133,22 +130,11 @@ static void rwlock_dump(struct sync_domain *d, FILE *out)
 	sync_dump_threads(d, out, rwlock_dump_thread);
 }
 
-SYNC_DEFINE_OPS(rwlock, "baseline", SYNC_CAP_ISOLATE, rwlock,
-	(domain_create, domain_destroy, thread_alloc, read_begin, read_end, isolate, release, dump),
-	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
-	.max_threads = 0,
-	/* A lower bound: see count.h. */
-	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE));
-
-static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen)
+static int rwlock_domain_init(struct rwlock_domain *d, char *err, size_t errlen)
 {
-	struct rwlock_domain *d = sync_domain_new(&sync_rwlock, p, sizeof(*d), err, errlen);
 	pthread_rwlockattr_t attr;
 	int rc;
 
-	if (!d)
-		return -1;
 	pthread_rwlockattr_init(&attr);
 	rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (rc == 0)
@@ -156,10 +142,18 @@ static int rwlock_domain_create(const struct sync_params *p, struct sync_domain 
 	pthread_rwlockattr_destroy(&attr);
 	if (rc) {
 		snprintf(err, errlen, "rwlock: cannot create a writer-preferring rwlock: %s", strerror(rc));
-		sync_domain_delete(&d->base);
 		return -1;
 	}
 	atomic_init(&d->updates, 0);
-	*out = &d->base;
 	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(rwlock_domain_create, rwlock, struct rwlock_domain,
+				  rwlock_domain_init)
+
+SYNC_DEFINE_OPS(rwlock, "baseline", SYNC_CAP_ISOLATE, rwlock,
+	(domain_create, domain_destroy, thread_alloc, read_begin, read_end, isolate, release, dump),
+	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
+	.max_threads = 0,
+	/* A lower bound: see count.h. */
+	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE));

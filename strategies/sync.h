@@ -496,6 +496,46 @@ void *sync_domain_new_with(const struct sync_ops *ops, const struct sync_params 
 			   const struct sync_domain_array *arrays, char *err, size_t errlen);
 
 /*
+ * The usual domain_create, for the strategy whose table is sync_<name>:
+ * SYNC_DEFINE_DOMAIN_CREATE(fn, name, type, init) declares sync_<name> and
+ * defines `static int fn(p, out, err, errlen)`, which allocates the domain
+ * `type` with sync_domain_new, runs init(d) (type *d: the head is filled,
+ * the rest zeroed; it fills the strategy's own fields and cannot fail) and
+ * stores it in *out. _ARRAYS(fn, name, type, init, SYNC_PER_THREAD(...), ...)
+ * allocates with SYNC_DOMAIN_NEW_WITH instead, so init finds the arrays.
+ * _CHECKED(fn, name, type, init): init(d, err, errlen) may fail, returning
+ * -1 with the reason in err, after undoing what it did; the domain is then
+ * deleted.
+ */
+#define SYNC_DEFINE_DOMAIN_CREATE(fn, name, type, init) \
+	SYNC_DOMAIN_CREATE_(fn, name, type, init(d), sync_domain_new(&sync_##name, p, sizeof(type), err, errlen))
+#define SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(fn, name, type, init, ...)       \
+	SYNC_DOMAIN_CREATE_(fn, name, type, init(d),                      \
+			    SYNC_DOMAIN_NEW_WITH(&sync_##name, p, sizeof(type), err, errlen, __VA_ARGS__))
+#define SYNC_DEFINE_DOMAIN_CREATE_CHECKED(fn, name, type, init)                               \
+	SYNC_DOMAIN_CREATE_(fn, name, type,                                                   \
+			    if (init(d, err, errlen)) {                                       \
+				    sync_domain_delete((struct sync_domain *)d);              \
+				    return -1;                                                \
+			    },                                                                \
+			    sync_domain_new(&sync_##name, p, sizeof(type), err, errlen))
+#define SYNC_DOMAIN_CREATE_(fn, name, type, setup, ...)                                         \
+	extern const struct sync_ops sync_##name;                                              \
+	static int fn(const struct sync_params *p, struct sync_domain **out, char *err,         \
+		      size_t errlen)                                                           \
+	{                                                                                       \
+		type *d = __VA_ARGS__;                                                          \
+                                                                                                \
+		if (!d)                                                                         \
+			return -1;                                                              \
+		setup;                                                                          \
+		*out = (struct sync_domain *)d;                                                 \
+		return 0;                                                                       \
+	}
+/* The init of SYNC_DEFINE_DOMAIN_CREATE for a domain with nothing of its own to fill. */
+#define SYNC_NO_DOMAIN_INIT(d) ((void)(d))
+
+/*
  * Checks that a table is consistent: identity filled, the required hooks
  * present, the update hooks matching the capabilities. 0, or -1 with a
  * one-line reason in err.

@@ -204,9 +204,6 @@ static void tg_release(struct sync_thread *t)
 	atomic_fetch_sub(&d->rdv, 1);
 }
 
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 static SYNC_THREAD_ALLOC_WITH(tg_thread_alloc, struct tg_thread,
 			      t->grp = &((struct tg_domain *)d)->group[tid / TG_GROUP];
 			      t->bit = 1ull << (tid % TG_GROUP))
@@ -229,6 +226,24 @@ static void tg_dump(struct sync_domain *sd, FILE *out)
 	}
 }
 
+static void tg_domain_init(struct tg_domain *d)
+{
+	d->ngroups = (d->base.nthreads + TG_GROUP - 1) / TG_GROUP;
+	for (unsigned g = 0; g < TG_MAX_GROUPS; g++) {
+		unsigned first = g * TG_GROUP, n = 0;
+
+		if (first < d->base.nthreads)
+			n = d->base.nthreads - first > TG_GROUP ? TG_GROUP : d->base.nthreads - first;
+		d->group[g].enabled = n == TG_GROUP ? ~0ull : (1ull << n) - 1;
+		/* Threads not started yet count as harmless (739281b3d). */
+		atomic_init(&d->group[g].harmless, d->group[g].enabled);
+	}
+	atomic_init(&d->rdv, 0);
+	atomic_init(&d->iso, TG_NONE);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE(tg_domain_create, tgroups, struct tg_domain, tg_domain_init)
+
 SYNC_DEFINE_OPS(tgroups, "exclusive", SYNC_CAP_ISOLATE, tg,
 	(domain_create, thread_alloc, isolate, release, dump),
 	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
@@ -236,26 +251,3 @@ SYNC_DEFINE_OPS(tgroups, "exclusive", SYNC_CAP_ISOLATE, tg,
 	.counted = SYNC_COUNTED_ALL,
 	.domain_destroy = sync_domain_delete,
 	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end));
-
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct tg_domain *d = sync_domain_new(&sync_tgroups, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->ngroups = (p->nthreads + TG_GROUP - 1) / TG_GROUP;
-	for (unsigned g = 0; g < TG_MAX_GROUPS; g++) {
-		unsigned first = g * TG_GROUP, n = 0;
-
-		if (first < p->nthreads)
-			n = p->nthreads - first > TG_GROUP ? TG_GROUP : p->nthreads - first;
-		d->group[g].enabled = n == TG_GROUP ? ~0ull : (1ull << n) - 1;
-		/* Threads not started yet count as harmless (739281b3d). */
-		atomic_init(&d->group[g].harmless, d->group[g].enabled);
-	}
-	atomic_init(&d->rdv, 0);
-	atomic_init(&d->iso, TG_NONE);
-	*out = &d->base;
-	return 0;
-}
