@@ -223,14 +223,10 @@ static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct ck_epoch_domain *d = cke_dom(t->dom);
 	struct ck_epoch_bin *b = cke_thr(t)->bin;
-	struct ck_epoch_node *n = malloc(sizeof(*n));
+	struct ck_epoch_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		cke_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
 	sync_deferred_init(&n->obj, p, fn, &d->stats);
 	n->bin = b;
 	pthread_mutex_lock(&b->lock);

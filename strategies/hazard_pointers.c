@@ -246,14 +246,10 @@ static void hp_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct hp_domain *d = hp_dom(t->dom);
 	struct hp_rec *r = hp_thr(t)->r;
-	struct hp_node *n = malloc(sizeof(*n));
+	struct hp_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		hp_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
 	sync_deferred_init(&n->obj, p, fn, &d->stats);
 #ifdef HAZARD_POINTERS_BREAK_NO_SCAN
 	(void)r;

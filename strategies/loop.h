@@ -109,6 +109,23 @@ static inline int sync_thread_init(struct sync_thread *t, char *err, size_t errl
 
 SYNC_DEFINE_OPTIONAL_HOOK(sync_thread_deinit, thread_deinit)
 
+/*
+ * For a validation harness's thread: the ALLOC and INIT phases of thread tid
+ * of d, or exit(1) with "<who>: <strategy>: thread <tid>: <reason>" on stderr.
+ */
+static inline struct sync_thread *sync_thread_start_or_exit(struct sync_domain *d, unsigned tid,
+							    const char *who)
+{
+	struct sync_thread *t = NULL;
+	char err[256] = "";
+
+	if (d->ops->thread_alloc(d, tid, &t, err, sizeof(err)) || sync_thread_init(t, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s: thread %u: %s\n", who, d->ops->name, tid, err);
+		exit(1);
+	}
+	return t;
+}
+
 /* ---- read side ---- */
 
 SYNC_DEFINE_OPTIONAL_HOOK(sync_read_begin, read_begin)

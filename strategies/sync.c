@@ -87,6 +87,18 @@ void sync_thread_delete(struct sync_thread *t)
 	free(t);
 }
 
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, void *p, void (*fn)(void *))
+{
+	void *n = malloc(size);
+
+	if (!n) {
+		/* No memory for the node: reclaim synchronously instead. */
+		t->dom->ops->synchronize(t);
+		fn(p);
+	}
+	return n;
+}
+
 int sync_harmless_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
 	(void)err;

@@ -614,6 +614,13 @@ static inline void sync_deferred_init(struct sync_deferred *x, void *p, void (*f
 	sync_stats_deferred(stats);
 }
 
+/*
+ * The start of such a defer_free: malloc(size) for the node, or, with no
+ * memory for one, the object reclaimed at once (the strategy's synchronize,
+ * then fn(p)) and NULL: the defer_free has nothing left to do.
+ */
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, void *p, void (*fn)(void *));
+
 /* From the library's callback: frees the object and counts it (the node is the caller's). */
 static inline void sync_deferred_run(struct sync_deferred *x)
 {

@@ -279,14 +279,10 @@ static void urcu_free_node(struct rcu_head *head)
 
 static void urcu_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct urcu_flavor_node *n = malloc(sizeof(*n));
+	struct urcu_flavor_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		urcu_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
 	sync_deferred_init(&n->obj, p, fn, &urcu_dom(t->dom)->stats);
 	URCU_CALL(call_rcu)(&n->head, urcu_free_node);
 	urcu_thr(t)->deferred = 1;
