@@ -221,13 +221,12 @@ static void cke_free_node(ck_epoch_entry_t *e)
 
 static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct ck_epoch_domain *d = cke_dom(t->dom);
 	struct ck_epoch_bin *b = cke_thr(t)->bin;
-	struct ck_epoch_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
+	struct ck_epoch_node *n = SYNC_DEFERRED_NODE_NEW(t, struct ck_epoch_node, obj, p, fn,
+							 &cke_dom(t->dom)->stats);
 
 	if (!n)
 		return;
-	sync_deferred_init(&n->obj, p, fn, &d->stats);
 	n->bin = b;
 	pthread_mutex_lock(&b->lock);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);

@@ -68,10 +68,7 @@ struct hm_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-static struct hm_domain *hm_dom(struct sync_thread *t)
-{
-	return (struct hm_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(hm_dom, struct hm_domain)
 
 static void hm_harmless_now(struct sync_thread *t)
 {

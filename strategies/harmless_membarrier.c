@@ -125,10 +125,7 @@ struct hb_domain {
 	struct hb_flag *flag;	/* nthreads entries, each on its own line; domain-owned */
 };
 
-static struct hb_domain *hb_dom(struct sync_thread *t)
-{
-	return (struct hb_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(hb_dom, struct hb_domain)
 
 static void hb_harmless_now(struct sync_thread *t)
 {

@@ -246,11 +246,10 @@ static void hp_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct hp_domain *d = hp_dom(t->dom);
 	struct hp_rec *r = hp_thr(t)->r;
-	struct hp_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
+	struct hp_node *n = SYNC_DEFERRED_NODE_NEW(t, struct hp_node, obj, p, fn, &d->stats);
 
 	if (!n)
 		return;
-	sync_deferred_init(&n->obj, p, fn, &d->stats);
 #ifdef HAZARD_POINTERS_BREAK_NO_SCAN
 	(void)r;
 	hp_destroy(n);

@@ -69,10 +69,7 @@ struct if_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-static struct if_domain *if_dom(struct sync_thread *t)
-{
-	return (struct if_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(if_dom, struct if_domain)
 
 static void if_idle_now(struct sync_thread *t)
 {

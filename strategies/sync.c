@@ -87,15 +87,18 @@ void sync_thread_delete(struct sync_thread *t)
 	free(t);
 }
 
-void *sync_deferred_node_new(struct sync_thread *t, size_t size, void *p, void (*fn)(void *))
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, size_t offset, void *p,
+			     void (*fn)(void *), struct sync_reclaim_stats *stats)
 {
-	void *n = malloc(size);
+	char *n = malloc(size);
 
 	if (!n) {
 		/* No memory for the node: reclaim synchronously instead. */
 		t->dom->ops->synchronize(t);
 		fn(p);
+		return NULL;
 	}
+	sync_deferred_init((struct sync_deferred *)(n + offset), p, fn, stats);
 	return n;
 }
 

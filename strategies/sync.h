@@ -397,6 +397,9 @@ void sync_thread_delete(struct sync_thread *t);
 	static inline type *fn(struct sync_domain *d) { return (type *)d; }
 #define SYNC_DEFINE_THREAD_CAST(fn, type) \
 	static inline type *fn(struct sync_thread *t) { return (type *)t; }
+/* And `static inline type *fn(struct sync_thread *t)`: the domain of thread t. */
+#define SYNC_DEFINE_DOMAIN_OF(fn, type) \
+	static inline type *fn(struct sync_thread *t) { return (type *)t->dom; }
 
 /*
  * The lifecycle and loop hooks of a strategy whose threads are harmless
@@ -615,11 +618,16 @@ static inline void sync_deferred_init(struct sync_deferred *x, void *p, void (*f
 }
 
 /*
- * The start of such a defer_free: malloc(size) for the node, or, with no
- * memory for one, the object reclaimed at once (the strategy's synchronize,
- * then fn(p)) and NULL: the defer_free has nothing left to do.
+ * The start of such a defer_free: SYNC_DEFERRED_NODE_NEW(t, type, member, p,
+ * fn, stats) allocates the node `type`, whose struct sync_deferred is
+ * `member`, and fills that member (sync_deferred_init). With no memory for a
+ * node it reclaims the object at once (the strategy's synchronize, then
+ * fn(p)) and returns NULL: the defer_free has nothing left to do.
  */
-void *sync_deferred_node_new(struct sync_thread *t, size_t size, void *p, void (*fn)(void *));
+#define SYNC_DEFERRED_NODE_NEW(t, type, member, p, fn, stats) \
+	((type *)sync_deferred_node_new((t), sizeof(type), offsetof(type, member), (p), (fn), (stats)))
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, size_t offset, void *p,
+			     void (*fn)(void *), struct sync_reclaim_stats *stats);
 
 /* From the library's callback: frees the object and counts it (the node is the caller's). */
 static inline void sync_deferred_run(struct sync_deferred *x)

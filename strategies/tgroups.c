@@ -100,10 +100,7 @@ struct tg_thread {
 	uint64_t bit;	/* within its group */
 };
 
-static struct tg_domain *tg_dom(struct sync_thread *t)
-{
-	return (struct tg_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(tg_dom, struct tg_domain)
 
 SYNC_DEFINE_THREAD_CAST(tg_thr, struct tg_thread)
 

@@ -279,11 +279,11 @@ static void urcu_free_node(struct rcu_head *head)
 
 static void urcu_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct urcu_flavor_node *n = sync_deferred_node_new(t, sizeof(*n), p, fn);
+	struct urcu_flavor_node *n = SYNC_DEFERRED_NODE_NEW(t, struct urcu_flavor_node, obj, p, fn,
+							    &urcu_dom(t->dom)->stats);
 
 	if (!n)
 		return;
-	sync_deferred_init(&n->obj, p, fn, &urcu_dom(t->dom)->stats);
 	URCU_CALL(call_rcu)(&n->head, urcu_free_node);
 	urcu_thr(t)->deferred = 1;
 }

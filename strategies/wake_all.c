@@ -99,10 +99,7 @@ struct wa_domain {
 	_Atomic int64_t max_pending;
 };
 
-static struct wa_domain *wa_dom(struct sync_thread *t)
-{
-	return (struct wa_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(wa_dom, struct wa_domain)
 
 static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
 {
