@@ -81,18 +81,8 @@ struct brlock_thread {
 	_Atomic int registered;
 };
 
-static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
-static struct brlock_domain *br_dom(struct sync_domain *d)
-{
-	return (struct brlock_domain *)d;
-}
-
-static struct brlock_thread *br_thr(struct sync_thread *t)
-{
-	return (struct brlock_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(br_dom, struct brlock_domain)
+SYNC_DEFINE_THREAD_CAST(br_thr, struct brlock_thread)
 
 static void br_domain_destroy(struct sync_domain *d)
 {
@@ -195,36 +185,17 @@ static void br_summary(struct sync_domain *dd, FILE *out)
 		(unsigned long long)atomic_load_explicit(&br_dom(dd)->isolations, memory_order_relaxed));
 }
 
-const struct sync_ops sync_brlock = {
-	.name = "brlock",
-	.family = "exclusive",
-	.origin = "Concurrency Kit 0.7.1 ck_brlock (Debian libck-dev): per-thread reader locks, the writer "
-		  "takes all; Linux brlock (Molnar, Miller 2000), liburcu's test_perthreadlock",
-	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = br_domain_create,
-	.domain_destroy = br_domain_destroy,
-	.thread_alloc = br_thread_alloc,
-	.thread_init = br_thread_init,
-	.thread_deinit = br_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.read_begin = br_read_begin,
-	.read_end = br_read_end,
-	.isolate = br_isolate,
-	.release = br_release,
-	.dump = br_dump,
-	.summary = br_summary,
-};
-
-static int br_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static void br_domain_init(struct brlock_domain *d)
 {
-	struct brlock_domain *d = sync_domain_new(&sync_brlock, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
 	pthread_mutex_init(&d->writer_mutex, NULL);
 	ck_brlock_init(&d->br);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(br_domain_create, brlock, struct brlock_domain, br_domain_init)
+
+SYNC_DEFINE_OPS(brlock, "exclusive", SYNC_CAP_ISOLATE, br,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, read_begin,
+	 read_end, isolate, release, dump, summary),
+	.origin = "Concurrency Kit 0.7.1 ck_brlock (Debian libck-dev): per-thread reader locks, the writer "
+		  "takes all; Linux brlock (Molnar, Miller 2000), liburcu's test_perthreadlock",
+	.max_threads = 0);

@@ -78,18 +78,8 @@ struct ck_epoch_node {
 	struct ck_epoch_bin *bin; /* its thread's: counts the run */
 };
 
-static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen);
-
-static struct ck_epoch_domain *cke_dom(struct sync_domain *d)
-{
-	return (struct ck_epoch_domain *)d;
-}
-
-static struct ck_epoch_thread *cke_thr(struct sync_thread *t)
-{
-	return (struct ck_epoch_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(cke_dom, struct ck_epoch_domain)
+SYNC_DEFINE_THREAD_CAST(cke_thr, struct ck_epoch_thread)
 
 static void cke_domain_destroy(struct sync_domain *dd)
 {
@@ -97,23 +87,12 @@ static void cke_domain_destroy(struct sync_domain *dd)
 
 	for (unsigned i = 0; i < dd->nthreads; i++)
 		pthread_mutex_destroy(&d->bins[i].lock);
-	free(d->bins);
-	free(d->records);
 	sync_domain_delete(dd);
 }
 
-static int cke_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			    char *err, size_t errlen)
-{
-	struct ck_epoch_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->rec = &cke_dom(d)->records[tid];
-	t->bin = &cke_dom(d)->bins[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(cke_thread_alloc, struct ck_epoch_thread,
+			      t->rec = &cke_dom(d)->records[tid];
+			      t->bin = &cke_dom(d)->bins[tid])
 
 static int cke_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -242,17 +221,12 @@ static void cke_free_node(ck_epoch_entry_t *e)
 
 static void cke_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct ck_epoch_domain *d = cke_dom(t->dom);
 	struct ck_epoch_bin *b = cke_thr(t)->bin;
-	struct ck_epoch_node *n = malloc(sizeof(*n));
+	struct ck_epoch_node *n = SYNC_DEFERRED_NODE_NEW(t, struct ck_epoch_node, obj, p, fn,
+							 &cke_dom(t->dom)->stats);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		cke_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
-	sync_deferred_init(&n->obj, p, fn, &d->stats);
 	n->bin = b;
 	pthread_mutex_lock(&b->lock);
 	ck_epoch_call(cke_thr(t)->rec, &n->entry, cke_free_node);
@@ -302,53 +276,26 @@ static void cke_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_ck_epoch = {
-	.name = "ck_epoch",
-	.family = "grace",
-	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
-	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = 0, /* everything happens inside Concurrency Kit: not counted */
-	.domain_create = cke_domain_create,
-	.domain_destroy = cke_domain_destroy,
-	.thread_alloc = cke_thread_alloc,
-	.thread_init = cke_thread_init,
-	.thread_deinit = cke_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = cke_loop_iter,
-	.read_begin = cke_read_begin,
-	.read_end = cke_read_end,
-	.synchronize = cke_synchronize,
-	.defer_free = cke_defer_free,
-	.barrier = cke_barrier,
-	.dump = cke_dump,
-	.summary = cke_summary,
-};
-
-static int cke_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen)
+static void cke_domain_init(struct ck_epoch_domain *d)
 {
-	struct ck_epoch_domain *d = sync_domain_new(&sync_ck_epoch, p, sizeof(*d), err, errlen);
-	size_t rsz = sizeof(ck_epoch_record_t); /* CK_CC_CACHELINE: a multiple of the line */
-
-	if (!d)
-		return -1;
-	d->records = aligned_alloc(SYNC_CACHELINE, p->nthreads * rsz);
-	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	if (!d->records || !d->bins) {
-		free(d->records);
-		free(d->bins);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "ck_epoch: out of memory");
-		return -1;
-	}
-	memset(d->records, 0, p->nthreads * rsz);
-	for (unsigned i = 0; i < p->nthreads; i++) {
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		pthread_mutex_init(&d->bins[i].lock, NULL);
 		atomic_init(&d->bins[i].made, 0);
 		atomic_init(&d->bins[i].done, 0);
 	}
 	ck_epoch_init(&d->epoch);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(cke_domain_create, ck_epoch, struct ck_epoch_domain,
+				 cke_domain_init,
+				 /* ck_epoch_record_t is CK_CC_CACHELINE: each on its own lines. */
+				 SYNC_PER_THREAD(struct ck_epoch_domain, records),
+				 SYNC_PER_THREAD(struct ck_epoch_domain, bins))
+
+SYNC_DEFINE_OPS(ck_epoch, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, cke,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, loop_iter,
+	 read_begin, read_end, synchronize, defer_free, barrier, dump, summary),
+	.origin = "Concurrency Kit 0.7.1 ck_epoch (Debian libck-dev), after Fraser 2004",
+	.max_threads = 0,
+	/* Everything happens inside Concurrency Kit: not counted. */
+	.counted = 0);

@@ -57,13 +57,7 @@ struct dpdk_qsbr_domain {
 	struct sync_reclaim_stats stats SYNC_ALIGNED;
 };
 
-static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
-static struct dpdk_qsbr_domain *dq_dom(struct sync_domain *d)
-{
-	return (struct dpdk_qsbr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(dq_dom, struct dpdk_qsbr_domain)
 
 static struct rte_rcu_qsbr *dq_v(struct sync_thread *t)
 {
@@ -76,16 +70,7 @@ static void dq_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int dq_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct sync_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	*out = t;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(dq_thread_alloc, struct sync_thread)
 
 static int dq_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -157,44 +142,27 @@ static void dq_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&dq_dom(dd)->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_dpdk_qsbr = {
-	.name = "dpdk_qsbr",
-	.family = "grace",
-	.origin = "DPDK 22.11 rte_rcu_qsbr (Debian librte-rcu23, libdpdk-dev), without the EAL: sync mode "
-		  "only (the defer queue needs the EAL)",
-	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE,
-	.domain_create = dq_domain_create,
-	.domain_destroy = dq_domain_destroy,
-	.thread_alloc = dq_thread_alloc,
-	.thread_init = dq_thread_init,
-	.thread_deinit = dq_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = dq_poll_enter,
-	.poll_leave = dq_poll_leave,
-	.loop_iter = dq_loop_iter,
-	.synchronize = dq_synchronize,
-	.dump = dq_dump,
-	.summary = dq_summary,
-};
-
-static int dq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static int dq_domain_init(struct dpdk_qsbr_domain *d, char *err, size_t errlen)
 {
-	struct dpdk_qsbr_domain *d = sync_domain_new(&sync_dpdk_qsbr, p, sizeof(*d), err, errlen);
-	size_t bytes;
+	size_t bytes = rte_rcu_qsbr_get_memsize(d->base.nthreads);
 
-	if (!d)
-		return -1;
-	bytes = rte_rcu_qsbr_get_memsize(p->nthreads);
 	bytes = (bytes + RTE_CACHE_LINE_SIZE - 1) / RTE_CACHE_LINE_SIZE * RTE_CACHE_LINE_SIZE;
 	d->v = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
-	if (!d->v || rte_rcu_qsbr_init(d->v, p->nthreads)) {
+	if (!d->v || rte_rcu_qsbr_init(d->v, d->base.nthreads)) {
 		free(d->v);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "dpdk_qsbr: rte_rcu_qsbr_init for %u threads failed", p->nthreads);
+		snprintf(err, errlen, "dpdk_qsbr: rte_rcu_qsbr_init for %u threads failed",
+			 d->base.nthreads);
 		return -1;
 	}
-	*out = &d->base;
 	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(dq_domain_create, dpdk_qsbr, struct dpdk_qsbr_domain,
+				  dq_domain_init)
+
+SYNC_DEFINE_OPS(dpdk_qsbr, "grace", SYNC_CAP_SYNCHRONIZE, dq,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
+	 poll_leave, loop_iter, synchronize, dump, summary),
+	.origin = "DPDK 22.11 rte_rcu_qsbr (Debian librte-rcu23, libdpdk-dev), without the EAL: sync mode "
+		  "only (the defer queue needs the EAL)",
+	.max_threads = 0);

@@ -150,13 +150,7 @@ struct ebr_thread {
 	uint64_t npending_hint;
 };
 
-static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen);
-
-static struct ebr_domain *e_dom(struct sync_domain *d)
-{
-	return (struct ebr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(e_dom, struct ebr_domain)
 
 static struct ebr_slot *e_slot(struct sync_thread *t)
 {
@@ -403,22 +397,10 @@ static void ebr_domain_destroy(struct sync_domain *dd)
 				ebr_free_list(d, &d->bins[i], &d->bins[i].limbo[k]);
 		pthread_mutex_destroy(&d->bins[i].lock);
 	}
-	free(d->bins);
-	free(d->slots);
 	sync_domain_delete(dd);
 }
 
-static int ebr_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			    char *err, size_t errlen)
-{
-	struct ebr_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bin = &e_dom(d)->bins[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(ebr_thread_alloc, struct ebr_thread, t->bin = &e_dom(d)->bins[tid])
 
 static void ebr_thread_deinit(struct sync_thread *t)
 {
@@ -455,52 +437,24 @@ static void ebr_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_ebr = {
-	.name = "ebr",
-	.family = "grace",
-	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
-	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = ebr_domain_create,
-	.domain_destroy = ebr_domain_destroy,
-	.thread_alloc = ebr_thread_alloc,
-	.thread_deinit = ebr_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = ebr_loop_iter,
-	.read_begin = ebr_read_begin,
-	.read_end = ebr_read_end,
-	.synchronize = ebr_synchronize,
-	.defer_free = ebr_defer_free,
-	.barrier = ebr_barrier,
-	.dump = ebr_dump,
-	.summary = ebr_summary,
-};
-
-static int ebr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			     char *err, size_t errlen)
+static void ebr_domain_init(struct ebr_domain *d)
 {
-	struct ebr_domain *d = sync_domain_new(&sync_ebr, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-	d->bins = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->bins));
-	if (!d->slots || !d->bins) {
-		free(d->slots);
-		free(d->bins);
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "ebr: out of memory");
-		return -1;
-	}
-	memset(d->bins, 0, p->nthreads * sizeof(*d->bins));
-	for (unsigned i = 0; i < p->nthreads; i++) {
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		atomic_init(&d->slots[i].active, 0);
 		atomic_init(&d->slots[i].epoch, 0);
 		pthread_mutex_init(&d->bins[i].lock, NULL);
 	}
 	/* Starts at 3 so that tag + 2 and e - 3 never wrap. */
 	atomic_init(&d->epoch, EBR_EPOCHS);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(ebr_domain_create, ebr, struct ebr_domain, ebr_domain_init,
+				 SYNC_PER_THREAD(struct ebr_domain, slots),
+				 SYNC_PER_THREAD(struct ebr_domain, bins))
+
+SYNC_DEFINE_OPS(ebr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, ebr,
+	(domain_create, domain_destroy, thread_alloc, thread_deinit, loop_iter, read_begin,
+	 read_end, synchronize, defer_free, barrier, dump, summary),
+	.origin = "epoch-based reclamation, 3 epochs (Fraser 2004), our own",
+	.max_threads = 0,
+	.counted = SYNC_COUNTED_ALL);

@@ -103,13 +103,7 @@ void grace_obj_free_cb(void *p)
 
 void grace_start_thread(struct worker *w)
 {
-	char err[256];
-
-	if (ops->thread_alloc(grace.dom, w->tid, &w->t, err, sizeof(err)) ||
-	    sync_thread_init(w->t, err, sizeof(err))) {
-		fprintf(stderr, "grace_test: %s: thread %u: %s\n", ops->name, w->tid, err);
-		exit(1);
-	}
+	w->t = sync_thread_start_or_exit(grace.dom, w->tid, "grace_test");
 }
 
 void grace_stop_thread(struct worker *w)

@@ -300,14 +300,8 @@ static uint64_t sc_now(void)
 static void *sc_main(void *arg)
 {
 	struct sc_worker *w = arg;
-	struct sync_thread *t = NULL;
-	char err[256] = "";
+	struct sync_thread *t = sync_thread_start_or_exit(S.dom, w->tid, "haproxy_family_test");
 
-	if (S.ops->thread_alloc(S.dom, w->tid, &t, err, sizeof(err)) ||
-	    sync_thread_init(t, err, sizeof(err))) {
-		fprintf(stderr, "haproxy_family_test: thread %u: %s\n", w->tid, err);
-		exit(1);
-	}
 	pthread_barrier_wait(&S.start);
 	S.fn(t, w->tid);
 	sync_thread_deinit(t);

@@ -68,10 +68,7 @@ struct hm_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-static struct hm_domain *hm_dom(struct sync_thread *t)
-{
-	return (struct hm_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(hm_dom, struct hm_domain)
 
 static void hm_harmless_now(struct sync_thread *t)
 {
@@ -139,9 +136,6 @@ int sync_harmless_mask_isolated(struct sync_thread *t)
 	return !!(atomic_load(&d->want_rdv) & ~atomic_load(&d->harmless) & sync_bit(t));
 }
 
-static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 static void hm_dump(struct sync_domain *sd, FILE *out)
 {
 	struct hm_domain *d = (struct hm_domain *)sd;
@@ -158,34 +152,21 @@ static void hm_dump(struct sync_domain *sd, FILE *out)
 	}
 }
 
-const struct sync_ops sync_harmless_mask = {
-	.name = "harmless_mask",
-	.family = "exclusive",
-	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
-	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = hm_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = sync_bit_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end),
-	.isolate = hm_isolate,
-	.release = hm_release,
-	.dump = hm_dump,
-};
-
-static int hm_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static void hm_domain_init(struct hm_domain *d)
 {
-	struct hm_domain *d = sync_domain_new(&sync_harmless_mask, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->all = sync_mask_of(p->nthreads);
+	d->all = sync_mask_of(d->base.nthreads);
 	/* Threads not started yet count as harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);
 	atomic_init(&d->want_rdv, 0);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(hm_domain_create, harmless_mask, struct hm_domain, hm_domain_init)
+
+SYNC_DEFINE_OPS(harmless_mask, "exclusive", SYNC_CAP_ISOLATE, hm,
+	(domain_create, isolate, release, dump),
+	.origin = "HAProxy 1.9 rendez-vous, commit 60b639ccb (release: f519cfaa6)",
+	.max_threads = 64,
+	.counted = SYNC_COUNTED_ALL,
+	.domain_destroy = sync_domain_delete,
+	.thread_alloc = sync_bit_thread_alloc,
+	SYNC_HARMLESS_HOOKS(hm_harmless_now, hm_harmless_end));

@@ -122,13 +122,10 @@ struct hb_domain {
 	_Atomic unsigned owner SYNC_ALIGNED;
 	/* Counted by isolators (relaxed: a statistic), read by summary(). */
 	_Atomic uint64_t membarriers SYNC_ALIGNED;
-	struct hb_flag *flag;	/* nthreads entries, each on its own line */
+	struct hb_flag *flag;	/* nthreads entries, each on its own line; domain-owned */
 };
 
-static struct hb_domain *hb_dom(struct sync_thread *t)
-{
-	return (struct hb_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(hb_dom, struct hb_domain)
 
 static void hb_harmless_now(struct sync_thread *t)
 {
@@ -239,14 +236,6 @@ static void hb_release(struct sync_thread *t)
 static int hb_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen);
 
-static void hb_domain_destroy(struct sync_domain *sd)
-{
-	struct hb_domain *d = (struct hb_domain *)sd;
-
-	free(d->flag);
-	sync_domain_delete(sd);
-}
-
 static void hb_dump(struct sync_domain *sd, FILE *out)
 {
 	struct hb_domain *d = (struct hb_domain *)sd;
@@ -270,23 +259,14 @@ static void hb_summary(struct sync_domain *sd, FILE *out)
 		(unsigned long long)atomic_load(&d->membarriers));
 }
 
-const struct sync_ops sync_harmless_membarrier = {
-	.name = "harmless_membarrier",
-	.family = "exclusive",
+SYNC_DEFINE_OPS(harmless_membarrier, "exclusive", SYNC_CAP_ISOLATE, hb,
+	(domain_create, isolate, release, dump, summary),
 	.origin = "this project: HAProxy 1.9 rendez-vous (60b639ccb) with per-thread flags and membarrier",
 	.max_threads = HB_MAX_THREADS,
-	.caps = SYNC_CAP_ISOLATE,
 	.counted = SYNC_COUNTED_ALL,
-	.domain_create = hb_domain_create,
-	.domain_destroy = hb_domain_destroy,
+	.domain_destroy = sync_domain_delete,
 	.thread_alloc = sync_bit_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end),
-	.isolate = hb_isolate,
-	.release = hb_release,
-	.dump = hb_dump,
-	.summary = hb_summary,
-};
+	SYNC_HARMLESS_HOOKS(hb_harmless_now, hb_harmless_end));
 
 static int hb_domain_create(const struct sync_params *p, struct sync_domain **out,
 			    char *err, size_t errlen)
@@ -309,15 +289,10 @@ static int hb_domain_create(const struct sync_params *p, struct sync_domain **ou
 			 strerror(errno));
 		return -1;
 	}
-	d = sync_domain_new(&sync_harmless_membarrier, p, sizeof(*d), err, errlen);
+	d = SYNC_DOMAIN_NEW_WITH(&sync_harmless_membarrier, p, sizeof(*d), err, errlen,
+				 SYNC_PER_THREAD(struct hb_domain, flag));
 	if (!d)
 		return -1;
-	d->flag = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->flag));
-	if (!d->flag) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "harmless_membarrier: out of memory");
-		return -1;
-	}
 	/* Threads not started yet count as harmless. */
 	for (unsigned k = 0; k < p->nthreads; k++)
 		atomic_init(&d->flag[k].harmless, 1);

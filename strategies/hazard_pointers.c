@@ -91,7 +91,7 @@ struct hp_rec {
 struct hp_domain {
 	struct sync_domain base;
 	ck_hp_t hp;
-	struct hp_rec *recs; /* nthreads entries */
+	struct hp_rec *recs; /* nthreads entries, domain-owned (sync_domain_array) */
 	/* Statistics; relaxed, they order nothing. */
 	struct sync_reclaim_stats stats SYNC_ALIGNED;
 	_Atomic uint64_t scans, waits;
@@ -109,18 +109,8 @@ struct hp_node {
 	struct sync_deferred obj;
 };
 
-static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
-static struct hp_domain *hp_dom(struct sync_domain *d)
-{
-	return (struct hp_domain *)d;
-}
-
-static struct hp_thread *hp_thr(struct sync_thread *t)
-{
-	return (struct hp_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(hp_dom, struct hp_domain)
+SYNC_DEFINE_THREAD_CAST(hp_thr, struct hp_thread)
 
 /* ck's destructor: runs on the reclaiming thread once no slot holds node->p. */
 static void hp_destroy(void *data)
@@ -131,26 +121,7 @@ static void hp_destroy(void *data)
 	free(n);
 }
 
-static void hp_domain_destroy(struct sync_domain *dd)
-{
-	struct hp_domain *d = hp_dom(dd);
-
-	/* Every thread purged its retire list at deinit. */
-	free(d->recs);
-	sync_domain_delete(dd);
-}
-
-static int hp_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct hp_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->r = &hp_dom(d)->recs[tid];
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(hp_thread_alloc, struct hp_thread, t->r = &hp_dom(d)->recs[tid])
 
 static int hp_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -275,15 +246,10 @@ static void hp_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
 	struct hp_domain *d = hp_dom(t->dom);
 	struct hp_rec *r = hp_thr(t)->r;
-	struct hp_node *n = malloc(sizeof(*n));
+	struct hp_node *n = SYNC_DEFERRED_NODE_NEW(t, struct hp_node, obj, p, fn, &d->stats);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		hp_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
-	sync_deferred_init(&n->obj, p, fn, &d->stats);
 #ifdef HAZARD_POINTERS_BREAK_NO_SCAN
 	(void)r;
 	hp_destroy(n);
@@ -337,46 +303,20 @@ static void hp_summary(struct sync_domain *dd, FILE *out)
 	sync_stats_summary(&d->stats, dd->reclaim, out);
 }
 
-const struct sync_ops sync_hazard_pointers = {
-	.name = "hazard_pointers",
-	.family = "grace",
+static void hp_domain_init(struct hp_domain *d)
+{
+	ck_hp_init(&d->hp, HP_SLOTS, HP_RECLAIM_THRESHOLD, hp_destroy);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(hp_domain_create, hazard_pointers, struct hp_domain,
+				 hp_domain_init,
+				 SYNC_PER_THREAD(struct hp_domain, recs))
+
+SYNC_DEFINE_OPS(hazard_pointers, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, hp,
+	(domain_create, thread_alloc, thread_init, thread_deinit, read_begin, read_end, read_deref,
+	 synchronize, defer_free, barrier, dump, summary),
 	.origin = "Concurrency Kit 0.7.1 ck_hp (Debian libck-dev); Michael, TPDS 2004; needs readers "
 		  "that load through sync_deref; synchronize is conservative (no pointer given)",
 	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.domain_create = hp_domain_create,
-	.domain_destroy = hp_domain_destroy,
-	.thread_alloc = hp_thread_alloc,
-	.thread_init = hp_thread_init,
-	.thread_deinit = hp_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.read_begin = hp_read_begin,
-	.read_end = hp_read_end,
-	.read_deref = hp_read_deref,
-	.synchronize = hp_synchronize,
-	.defer_free = hp_defer_free,
-	.barrier = hp_barrier,
-	.dump = hp_dump,
-	.summary = hp_summary,
-};
-
-static int hp_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct hp_domain *d = sync_domain_new(&sync_hazard_pointers, p, sizeof(*d), err, errlen);
-	size_t bytes;
-
-	if (!d)
-		return -1;
-	bytes = (size_t)p->nthreads * sizeof(*d->recs);
-	d->recs = aligned_alloc(SYNC_CACHELINE, bytes);
-	if (!d->recs) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "hazard_pointers: out of memory for %u hazard records", p->nthreads);
-		return -1;
-	}
-	memset(d->recs, 0, bytes);
-	ck_hp_init(&d->hp, HP_SLOTS, HP_RECLAIM_THRESHOLD, hp_destroy);
-	*out = &d->base;
-	return 0;
-}
+	/* Every thread purged its retire list at deinit: nothing else to free. */
+	.domain_destroy = sync_domain_delete);

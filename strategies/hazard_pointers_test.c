@@ -183,13 +183,8 @@ static int poll_until_stop(void *arg)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	char err[256];
 
-	if (ops->thread_alloc(g.dom, w->tid, &w->t, err, sizeof(err)) ||
-	    sync_thread_init(w->t, err, sizeof(err))) {
-		fprintf(stderr, "hazard_pointers_test: %s: thread %u: %s\n", ops->name, w->tid, err);
-		exit(1);
-	}
+	w->t = sync_thread_start_or_exit(g.dom, w->tid, "hazard_pointers_test");
 	pthread_barrier_wait(&g.start);
 	if (w->role == ROLE_READER)
 		reader(w);

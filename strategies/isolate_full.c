@@ -69,10 +69,7 @@ struct if_domain {
 	_Atomic uint64_t want_rdv SYNC_ALIGNED;
 };
 
-static struct if_domain *if_dom(struct sync_thread *t)
-{
-	return (struct if_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(if_dom, struct if_domain)
 
 static void if_idle_now(struct sync_thread *t)
 {
@@ -175,9 +172,6 @@ static void if_thread_deinit(struct sync_thread *t)
 	if_harmless_now(t);
 }
 
-static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 static void if_dump(struct sync_domain *sd, FILE *out)
 {
 	struct if_domain *d = (struct if_domain *)sd;
@@ -192,40 +186,23 @@ static void if_dump(struct sync_domain *sd, FILE *out)
 			(int)(i >> k & 1), (int)(h >> k & 1));
 }
 
-const struct sync_ops sync_isolate_full = {
-	.name = "isolate_full",
-	.family = "exclusive",
-	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
-	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = if_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = if_thread_init,
-	.thread_deinit = if_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = if_poll_enter,
-	.poll_leave = if_poll_leave,
-	.harmless_begin = if_harmless_now,
-	.harmless_end = if_task_harmless_end,
-	.isolate = if_isolate,
-	.release = if_release,
-	.dump = if_dump,
-};
-
-static int if_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static void if_domain_init(struct if_domain *d)
 {
-	struct if_domain *d = sync_domain_new(&sync_isolate_full, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->all = sync_mask_of(p->nthreads);
+	d->all = sync_mask_of(d->base.nthreads);
 	/* Threads not started yet count as idle and harmless (739281b3d). */
 	atomic_init(&d->harmless, d->all);
 	atomic_init(&d->idle, d->all);
 	atomic_init(&d->want_rdv, 0);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(if_domain_create, isolate_full, struct if_domain, if_domain_init)
+
+SYNC_DEFINE_OPS(isolate_full, "exclusive", SYNC_CAP_ISOLATE, if,
+	(domain_create, thread_init, thread_deinit, poll_enter, poll_leave, isolate, release, dump),
+	.origin = "HAProxy 2.5 thread_isolate_full, commit 88d1c5d3f",
+	.max_threads = 64,
+	.counted = SYNC_COUNTED_ALL,
+	.domain_destroy = sync_domain_delete,
+	.thread_alloc = sync_bit_thread_alloc,
+	.harmless_begin = if_harmless_now,
+	.harmless_end = if_task_harmless_end);

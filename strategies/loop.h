@@ -23,6 +23,27 @@ static inline const struct sync_ops *sync_ops_of(const struct sync_thread *t)
 	return t->dom->ops;
 }
 
+/* Defines `static inline void fn(t)`: calls the optional hook when the strategy has one. */
+#define SYNC_DEFINE_OPTIONAL_HOOK(fn, hook)                  \
+	static inline void fn(struct sync_thread *t)         \
+	{                                                    \
+		const struct sync_ops *o = sync_ops_of(t);   \
+                                                             \
+		if (o->hook)                                 \
+			o->hook(t);                          \
+	}
+
+/* Defines `static inline void fn(t)`: calls the update hook, or aborts naming it. */
+#define SYNC_DEFINE_UPDATE_HOOK(fn, hook)                    \
+	static inline void fn(struct sync_thread *t)         \
+	{                                                    \
+		const struct sync_ops *o = sync_ops_of(t);   \
+                                                             \
+		if (!o->hook)                                \
+			sync_missing_hook(o, #hook);         \
+		o->hook(t);                                  \
+	}
+
 /* ---- the poller ---- */
 
 /*
@@ -66,22 +87,10 @@ static inline int sync_loop_epoll(struct sync_thread *t, int epfd, struct epoll_
 }
 
 /* The poll saw the strategy's wake_fd fire. */
-static inline void sync_loop_woken(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->wake_event)
-		o->wake_event(t);
-}
+SYNC_DEFINE_OPTIONAL_HOOK(sync_loop_woken, wake_event)
 
 /* End of an iteration, outside any read section. */
-static inline void sync_loop_end(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->loop_iter)
-		o->loop_iter(t);
-}
+SYNC_DEFINE_OPTIONAL_HOOK(sync_loop_end, loop_iter)
 
 /* The strategy's wake fd, or -1. */
 static inline int sync_wake_fd(struct sync_domain *d)
@@ -98,31 +107,29 @@ static inline int sync_thread_init(struct sync_thread *t, char *err, size_t errl
 	return o->thread_init ? o->thread_init(t, err, errlen) : 0;
 }
 
-static inline void sync_thread_deinit(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
+SYNC_DEFINE_OPTIONAL_HOOK(sync_thread_deinit, thread_deinit)
 
-	if (o->thread_deinit)
-		o->thread_deinit(t);
+/*
+ * For a validation harness's thread: the ALLOC and INIT phases of thread tid
+ * of d, or exit(1) with "<who>: <strategy>: thread <tid>: <reason>" on stderr.
+ */
+static inline struct sync_thread *sync_thread_start_or_exit(struct sync_domain *d, unsigned tid,
+							    const char *who)
+{
+	struct sync_thread *t = NULL;
+	char err[256] = "";
+
+	if (d->ops->thread_alloc(d, tid, &t, err, sizeof(err)) || sync_thread_init(t, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s: thread %u: %s\n", who, d->ops->name, tid, err);
+		exit(1);
+	}
+	return t;
 }
 
 /* ---- read side ---- */
 
-static inline void sync_read_begin(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->read_begin)
-		o->read_begin(t);
-}
-
-static inline void sync_read_end(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->read_end)
-		o->read_end(t);
-}
+SYNC_DEFINE_OPTIONAL_HOOK(sync_read_begin, read_begin)
+SYNC_DEFINE_OPTIONAL_HOOK(sync_read_end, read_end)
 
 /* After sync_read_end: the section must be redone (seqlock). */
 static inline int sync_read_retry(struct sync_thread *t)
@@ -163,21 +170,8 @@ static inline unsigned sync_read(struct sync_thread *t, void (*body)(struct sync
 }
 
 /* Around a slow call inside a task: harmless but not idle. */
-static inline void sync_harmless_begin(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->harmless_begin)
-		o->harmless_begin(t);
-}
-
-static inline void sync_harmless_end(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (o->harmless_end)
-		o->harmless_end(t);
-}
+SYNC_DEFINE_OPTIONAL_HOOK(sync_harmless_begin, harmless_begin)
+SYNC_DEFINE_OPTIONAL_HOOK(sync_harmless_end, harmless_end)
 
 /* ---- update side ---- */
 
@@ -210,14 +204,7 @@ static inline void sync_release(struct sync_thread *t)
 	o->release(t);
 }
 
-static inline void sync_synchronize(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (!o->synchronize)
-		sync_missing_hook(o, "synchronize");
-	o->synchronize(t);
-}
+SYNC_DEFINE_UPDATE_HOOK(sync_synchronize, synchronize)
 
 static inline void sync_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
@@ -228,13 +215,6 @@ static inline void sync_defer_free(struct sync_thread *t, void *p, void (*fn)(vo
 	o->defer_free(t, p, fn);
 }
 
-static inline void sync_barrier(struct sync_thread *t)
-{
-	const struct sync_ops *o = sync_ops_of(t);
-
-	if (!o->barrier)
-		sync_missing_hook(o, "barrier");
-	o->barrier(t);
-}
+SYNC_DEFINE_UPDATE_HOOK(sync_barrier, barrier)
 
 #endif /* SYNC_LOOP_H */

@@ -24,17 +24,8 @@ static inline uint64_t sync_bit(struct sync_thread *t)
 }
 
 /* thread_alloc of a strategy whose threads are struct sync_bit_thread. */
-static inline int sync_bit_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-					char *err, size_t errlen)
-{
-	struct sync_bit_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->bit = 1ull << tid;
-	*out = &t->base;
-	return 0;
-}
+static inline SYNC_THREAD_ALLOC_WITH(sync_bit_thread_alloc, struct sync_bit_thread,
+				     t->bit = 1ull << tid)
 
 /* Every bit of n threads, 1 <= n <= 64 (1 << 64 is undefined in C). */
 static inline uint64_t sync_mask_of(unsigned n)

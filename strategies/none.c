@@ -11,9 +11,6 @@ struct none_thread {
 	struct sync_thread base;
 };
 
-static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen);
-
 SYNC_DEFINE_THREAD_ALLOC(none_thread_alloc, struct none_thread)
 
 /* No exclusion at all: the update runs while everybody reads (unsafe). */
@@ -32,29 +29,11 @@ static void none_dump(struct sync_domain *d, FILE *out)
 	fprintf(out, "none: %u threads, no synchronization state\n", d->nthreads);
 }
 
-const struct sync_ops sync_none = {
-	.name = "none",
-	.family = "baseline",
+SYNC_DEFINE_DOMAIN_CREATE(none_domain_create, none, struct sync_domain, SYNC_NO_DOMAIN_INIT)
+
+SYNC_DEFINE_OPS(none, "baseline", SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE, none,
+	(domain_create, thread_alloc, isolate, release, dump),
 	.origin = "no synchronization (unsafe): measures the loop itself",
 	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
 	.counted = SYNC_COUNTED_ALL, /* it does nothing, so every count is a true 0 */
-	.domain_create = none_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = none_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.isolate = none_isolate,
-	.release = none_release,
-	.dump = none_dump,
-};
-
-static int none_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen)
-{
-	struct sync_domain *d = sync_domain_new(&sync_none, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	*out = d;
-	return 0;
-}
+	.domain_destroy = sync_domain_delete);

@@ -158,13 +158,7 @@ struct qsbr_thread {
 	bool deferrer;  /* made a defer_free: helps reclaim at loop_iter */
 };
 
-static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen);
-
-static struct qsbr_domain *q_dom(struct sync_domain *d)
-{
-	return (struct qsbr_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(q_dom, struct qsbr_domain)
 
 static struct qsbr_slot *q_slot(struct sync_thread *t)
 {
@@ -523,7 +517,6 @@ static void qsbr_domain_destroy(struct sync_domain *dd)
 	}
 	pthread_mutex_destroy(&d->gp_lock);
 	pthread_mutex_destroy(&d->reclaim_lock);
-	free(d->slots);
 	sync_domain_delete(dd);
 }
 
@@ -613,43 +606,9 @@ static void qsbr_summary(struct sync_domain *dd, FILE *out)
 			(unsigned long long)atomic_load_explicit(&d->defer_seals, memory_order_relaxed));
 }
 
-const struct sync_ops sync_qsbr = {
-	.name = "qsbr",
-	.family = "grace",
-	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
-	.max_threads = 0,
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = qsbr_domain_create,
-	.domain_destroy = qsbr_domain_destroy,
-	.thread_alloc = qsbr_thread_alloc,
-	.thread_init = qsbr_thread_init,
-	.thread_deinit = qsbr_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.poll_enter = qsbr_poll_enter,
-	.poll_leave = qsbr_poll_leave,
-	.loop_iter = qsbr_loop_iter,
-	.synchronize = qsbr_synchronize,
-	.defer_free = qsbr_defer_free,
-	.barrier = qsbr_barrier,
-	.dump = qsbr_dump,
-	.summary = qsbr_summary,
-};
-
-static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **out,
-			      char *err, size_t errlen)
+static void qsbr_domain_init(struct qsbr_domain *d)
 {
-	struct qsbr_domain *d = sync_domain_new(&sync_qsbr, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->slots = aligned_alloc(SYNC_CACHELINE, p->nthreads * sizeof(*d->slots));
-	if (!d->slots) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "qsbr: out of memory");
-		return -1;
-	}
-	for (unsigned i = 0; i < p->nthreads; i++) {
+	for (unsigned i = 0; i < d->base.nthreads; i++) {
 		atomic_init(&d->slots[i].ctr, 0);
 		atomic_init(&d->slots[i].made, 0);
 		atomic_init(&d->slots[i].sealed, 0);
@@ -662,6 +621,14 @@ static int qsbr_domain_create(const struct sync_params *p, struct sync_domain **
 	d->batches = NULL;
 	d->batches_tail = &d->batches;
 	atomic_init(&d->nbatches, 0);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(qsbr_domain_create, qsbr, struct qsbr_domain, qsbr_domain_init,
+				 SYNC_PER_THREAD(struct qsbr_domain, slots))
+
+SYNC_DEFINE_OPS(qsbr, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, qsbr,
+	(domain_create, domain_destroy, thread_alloc, thread_init, thread_deinit, poll_enter,
+	 poll_leave, loop_iter, synchronize, defer_free, barrier, dump, summary),
+	.origin = "QSBR (McKenney & Slingwine 1998; Desnoyers et al. TPDS 2012), 64-bit counter, our own",
+	.max_threads = 0,
+	.counted = SYNC_COUNTED_ALL);

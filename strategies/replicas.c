@@ -129,7 +129,7 @@ struct replicas_domain {
 	enum replicas_mode mode;
 	int efd;                    /* eager: the wake fd; lazy: -1 */
 	pthread_mutex_t update_lock; /* one update round at a time */
-	struct replicas_slot *slots; /* nthreads entries */
+	struct replicas_slot *slots; /* nthreads entries, domain-owned (sync_domain_array) */
 	/* Written by the updater under update_lock, read by everyone. */
 	_Atomic uint64_t version SYNC_ALIGNED;
 	/* Eager: the last round whose eventfd write was drained; updater writes. */
@@ -149,15 +149,8 @@ struct replicas_thread {
 	uint64_t woken_round; /* owner only: eager, applied round to wait the drain of */
 };
 
-static struct replicas_domain *rp_dom(struct sync_domain *d)
-{
-	return (struct replicas_domain *)d;
-}
-
-static struct replicas_thread *rp_thr(struct sync_thread *t)
-{
-	return (struct replicas_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(rp_dom, struct replicas_domain)
+SYNC_DEFINE_THREAD_CAST(rp_thr, struct replicas_thread)
 
 static void rp_wake_updater(struct sync_thread *t, struct replicas_domain *d);
 
@@ -214,26 +207,17 @@ int replicas_domain_create(const struct sync_ops *ops, enum replicas_mode mode,
 			   const struct sync_params *p, struct sync_domain **out, char *err,
 			   size_t errlen)
 {
-	struct replicas_domain *d = sync_domain_new(ops, p, sizeof(*d), err, errlen);
-	size_t bytes;
+	struct replicas_domain *d = SYNC_DOMAIN_NEW_WITH(ops, p, sizeof(*d), err, errlen,
+							 SYNC_PER_THREAD(struct replicas_domain, slots));
 
 	if (!d)
 		return -1;
-	bytes = (size_t)p->nthreads * sizeof(*d->slots);
-	d->slots = aligned_alloc(SYNC_CACHELINE, bytes);
-	if (!d->slots) {
-		sync_domain_delete(&d->base);
-		snprintf(err, errlen, "%s: out of memory for %u slots", ops->name, p->nthreads);
-		return -1;
-	}
-	memset(d->slots, 0, bytes);
 	d->mode = mode;
 	d->efd = -1;
 	if (mode == REPLICAS_EAGER) {
 		d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (d->efd < 0) {
 			snprintf(err, errlen, "%s: eventfd: %s", ops->name, strerror(errno));
-			free(d->slots);
 			sync_domain_delete(&d->base);
 			return -1;
 		}
@@ -250,7 +234,6 @@ void replicas_domain_destroy(struct sync_domain *dd)
 	if (d->efd >= 0)
 		close(d->efd);
 	pthread_mutex_destroy(&d->update_lock);
-	free(d->slots);
 	sync_domain_delete(dd);
 }
 
@@ -259,17 +242,8 @@ int replicas_wake_fd(struct sync_domain *d)
 	return rp_dom(d)->efd;
 }
 
-int replicas_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			  char *err, size_t errlen)
-{
-	struct replicas_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->slot = &rp_dom(d)->slots[tid];
-	*out = &t->base;
-	return 0;
-}
+SYNC_THREAD_ALLOC_WITH(replicas_thread_alloc, struct replicas_thread,
+		       t->slot = &rp_dom(d)->slots[tid])
 
 int replicas_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {

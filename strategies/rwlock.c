@@ -48,13 +48,7 @@ struct rwlock_thread {
 	_Atomic int holding;
 } SYNC_ALIGNED;
 
-static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen);
-
-static struct rwlock_domain *rw_dom(struct sync_domain *d)
-{
-	return (struct rwlock_domain *)d;
-}
+SYNC_DEFINE_DOMAIN_CAST(rw_dom, struct rwlock_domain)
 
 static void rwlock_domain_destroy(struct sync_domain *d)
 {
@@ -62,16 +56,26 @@ static void rwlock_domain_destroy(struct sync_domain *d)
 	sync_domain_delete(d);
 }
 
-static int rwlock_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			       char *err, size_t errlen)
-{
-	struct rwlock_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
+SYNC_DEFINE_THREAD_ALLOC(rwlock_thread_alloc, struct rwlock_thread)
 
-	if (!t)
-		return -1;
-	atomic_init(&t->holding, 0);
-	*out = &t->base;
-	return 0;
+/*
+ * Takes the lock for reading or (write) writing, trying first: a wait is
+ * shown to the watchdog and counted once more (the count is a lower bound:
+ * see count.h). Inlined with a constant `write`: the read side keeps its
+ * two direct calls.
+ */
+static inline void rwlock_take(struct sync_thread *t, pthread_rwlock_t *l, int write)
+{
+	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
+	if ((write ? pthread_rwlock_trywrlock(l) : pthread_rwlock_tryrdlock(l)) != 0) {
+		sync_wait_begin(t, SYNC_WAIT_LOCK);
+		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
+		if (write)
+			pthread_rwlock_wrlock(l);
+		else
+			pthread_rwlock_rdlock(l);
+		sync_wait_end(t);
+	}
 }
 
 static void rwlock_read_begin(struct sync_thread *t)
@@ -80,13 +84,7 @@ static void rwlock_read_begin(struct sync_thread *t)
 	struct rwlock_thread *rt = (struct rwlock_thread *)t;
 
 #ifndef RWLOCK_BREAK_NOLOCK
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	if (pthread_rwlock_tryrdlock(&d->lock) != 0) {
-		sync_wait_begin(t, SYNC_WAIT_LOCK);
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		pthread_rwlock_rdlock(&d->lock);
-		sync_wait_end(t);
-	}
+	rwlock_take(t, &d->lock, 0);
 #else
 	(void)d; /* deliberately broken variant for the tests: no protection */
 #endif
@@ -110,13 +108,7 @@ static void rwlock_isolate(struct sync_thread *t)
 	struct rwlock_domain *d = rw_dom(t->dom);
 	struct rwlock_thread *rt = (struct rwlock_thread *)t;
 
-	SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-	if (pthread_rwlock_trywrlock(&d->lock) != 0) {
-		sync_wait_begin(t, SYNC_WAIT_LOCK);
-		SYNC_COUNT(t, SYNC_COUNT_CONTENDED_WRITE, 1);
-		pthread_rwlock_wrlock(&d->lock);
-		sync_wait_end(t);
-	}
+	rwlock_take(t, &d->lock, 1);
 	atomic_store_explicit(&rt->holding, 2, memory_order_relaxed);
 	/* Relaxed: a counter for dump(), updated under the lock. */
 	atomic_fetch_add_explicit(&d->updates, 1, memory_order_relaxed);
@@ -146,33 +138,11 @@ static void rwlock_dump(struct sync_domain *d, FILE *out)
 	sync_dump_threads(d, out, rwlock_dump_thread);
 }
 
-const struct sync_ops sync_rwlock = {
-	.name = "rwlock",
-	.family = "baseline",
-	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
-	.max_threads = 0,
-	.caps = SYNC_CAP_ISOLATE,
-	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE), /* lower bound: see count.h */
-	.domain_create = rwlock_domain_create,
-	.domain_destroy = rwlock_domain_destroy,
-	.thread_alloc = rwlock_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.read_begin = rwlock_read_begin,
-	.read_end = rwlock_read_end,
-	.isolate = rwlock_isolate,
-	.release = rwlock_release,
-	.dump = rwlock_dump,
-};
-
-static int rwlock_domain_create(const struct sync_params *p, struct sync_domain **out,
-				char *err, size_t errlen)
+static int rwlock_domain_init(struct rwlock_domain *d, char *err, size_t errlen)
 {
-	struct rwlock_domain *d = sync_domain_new(&sync_rwlock, p, sizeof(*d), err, errlen);
 	pthread_rwlockattr_t attr;
 	int rc;
 
-	if (!d)
-		return -1;
 	pthread_rwlockattr_init(&attr);
 	rc = pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (rc == 0)
@@ -180,10 +150,18 @@ static int rwlock_domain_create(const struct sync_params *p, struct sync_domain 
 	pthread_rwlockattr_destroy(&attr);
 	if (rc) {
 		snprintf(err, errlen, "rwlock: cannot create a writer-preferring rwlock: %s", strerror(rc));
-		sync_domain_delete(&d->base);
 		return -1;
 	}
 	atomic_init(&d->updates, 0);
-	*out = &d->base;
 	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(rwlock_domain_create, rwlock, struct rwlock_domain,
+				  rwlock_domain_init)
+
+SYNC_DEFINE_OPS(rwlock, "baseline", SYNC_CAP_ISOLATE, rwlock,
+	(domain_create, domain_destroy, thread_alloc, read_begin, read_end, isolate, release, dump),
+	.origin = "POSIX pthread_rwlock, glibc, writer-preferring kind",
+	.max_threads = 0,
+	/* A lower bound: see count.h. */
+	.counted = SYNC_COUNTED(SYNC_COUNT_CONTENDED_WRITE));

@@ -71,18 +71,8 @@ struct seqlock_thread {
 	_Atomic uint64_t retries;
 };
 
-static int sq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
-static struct seqlock_domain *sq_dom(struct sync_domain *d)
-{
-	return (struct seqlock_domain *)d;
-}
-
-static struct seqlock_thread *sq_thr(struct sync_thread *t)
-{
-	return (struct seqlock_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(sq_dom, struct seqlock_domain)
+SYNC_DEFINE_THREAD_CAST(sq_thr, struct seqlock_thread)
 
 static void sq_domain_destroy(struct sync_domain *d)
 {
@@ -187,6 +177,14 @@ static void sq_summary(struct sync_domain *dd, FILE *out)
 		(unsigned long long)atomic_load_explicit(&sq_dom(dd)->writes, memory_order_relaxed));
 }
 
+static void sq_domain_init(struct seqlock_domain *d)
+{
+	pthread_mutex_init(&d->writer_mutex, NULL);
+	ck_sequence_init(&d->seq);
+}
+
+SYNC_DEFINE_DOMAIN_CREATE(sq_domain_create, seqlock, struct seqlock_domain, sq_domain_init)
+
 const struct sync_ops sync_seqlock = {
 	.name = "seqlock",
 	.family = "exclusive",
@@ -194,28 +192,7 @@ const struct sync_ops sync_seqlock = {
 		  "writer in place, readers retry; needs readers that go through sync_read",
 	.max_threads = 0,
 	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = sq_domain_create,
-	.domain_destroy = sq_domain_destroy,
-	.thread_alloc = sq_thread_alloc,
-	.thread_free = sq_thread_free,
-	.read_begin = sq_read_begin,
-	.read_end = sq_read_end,
-	.read_retry = sq_read_retry,
-	.isolate = sq_isolate,
-	.release = sq_release,
-	.dump = sq_dump,
-	.summary = sq_summary,
+	/* Its own thread_free: the retries of a leaving thread stay counted. */
+	SYNC_HOOKS(sq, domain_create, domain_destroy, thread_alloc, thread_free, read_begin, read_end,
+		   read_retry, isolate, release, dump, summary)
 };
-
-static int sq_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
-{
-	struct seqlock_domain *d = sync_domain_new(&sync_seqlock, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	pthread_mutex_init(&d->writer_mutex, NULL);
-	ck_sequence_init(&d->seq);
-	*out = &d->base;
-	return 0;
-}

@@ -13,15 +13,32 @@ int sync_domain_init(struct sync_domain *d, const struct sync_ops *ops,
 	d->ops = ops;
 	d->nthreads = p->nthreads;
 	d->reclaim = p->reclaim;
+	memset(d->arrays, 0, sizeof(d->arrays));
 	d->threads = calloc(p->nthreads ? p->nthreads : 1, sizeof(*d->threads));
 	return d->threads ? 0 : -1;
 }
 
 void sync_domain_fini(struct sync_domain *d)
 {
+	for (size_t i = 0; i < SYNC_DOMAIN_ARRAYS; i++) {
+		free(d->arrays[i]);
+		d->arrays[i] = NULL;
+	}
 	free((void *)d->threads);
 	d->threads = NULL;
 }
+
+/* aligned_alloc wants a multiple of the alignment; zeroed. */
+static void *sync_alloc_lines(size_t size)
+{
+	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
+	void *m = aligned_alloc(SYNC_CACHELINE, rounded ? rounded : SYNC_CACHELINE);
+
+	if (m)
+		memset(m, 0, rounded);
+	return m;
+}
+
 
 #ifdef SYNC_COUNTING
 /* The thread SYNC_COUNT_SELF counts for (count.h). */
@@ -54,15 +71,12 @@ void sync_thread_detach(struct sync_thread *t)
 
 void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *err, size_t errlen)
 {
-	/* aligned_alloc wants a multiple of the alignment. */
-	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
-	struct sync_thread *t = aligned_alloc(SYNC_CACHELINE, rounded);
+	struct sync_thread *t = sync_alloc_lines(size);
 
 	if (!t) {
 		snprintf(err, errlen, "%s: out of memory for thread %u", d->ops->name, tid);
 		return NULL;
 	}
-	memset(t, 0, rounded);
 	sync_thread_attach(d, t, tid);
 	return t;
 }
@@ -71,6 +85,21 @@ void sync_thread_delete(struct sync_thread *t)
 {
 	sync_thread_detach(t);
 	free(t);
+}
+
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, size_t offset, void *p,
+			     void (*fn)(void *), struct sync_reclaim_stats *stats)
+{
+	char *n = malloc(size);
+
+	if (!n) {
+		/* No memory for the node: reclaim synchronously instead. */
+		t->dom->ops->synchronize(t);
+		fn(p);
+		return NULL;
+	}
+	sync_deferred_init((struct sync_deferred *)(n + offset), p, fn, stats);
+	return n;
 }
 
 int sync_harmless_thread_init(struct sync_thread *t, char *err, size_t errlen)
@@ -122,15 +151,11 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
 		      char *err, size_t errlen)
 {
-	/* aligned_alloc wants a multiple of the alignment. */
-	size_t rounded = (size + SYNC_CACHELINE - 1) / SYNC_CACHELINE * SYNC_CACHELINE;
 	struct sync_domain *d;
 
 	if (sync_check_params(ops, p, err, errlen))
 		return NULL;
-	d = aligned_alloc(SYNC_CACHELINE, rounded);
-	if (d)
-		memset(d, 0, rounded);
+	d = sync_alloc_lines(size);
 	if (!d || sync_domain_init(d, ops, p)) {
 		free(d);
 		snprintf(err, errlen, "%s: out of memory", ops->name);
@@ -143,6 +168,30 @@ void sync_domain_delete(struct sync_domain *d)
 {
 	sync_domain_fini(d);
 	free(d);
+}
+
+void *sync_domain_new_with(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+			   const struct sync_domain_array *arrays, char *err, size_t errlen)
+{
+	struct sync_domain *d = sync_domain_new(ops, p, size, err, errlen);
+
+	for (size_t i = 0; d && arrays[i].size; i++) {
+		if (i == SYNC_DOMAIN_ARRAYS) {
+			fprintf(stderr, "%s: more than %d per-thread arrays (SYNC_DOMAIN_ARRAYS)\n",
+				ops->name, SYNC_DOMAIN_ARRAYS);
+			abort();
+		}
+		d->arrays[i] = sync_alloc_lines((size_t)p->nthreads * arrays[i].size);
+		if (!d->arrays[i]) {
+			snprintf(err, errlen, "%s: out of memory for %u per-thread entries", ops->name,
+				 p->nthreads);
+			sync_domain_delete(d);
+			return NULL;
+		}
+		/* The member is a pointer to the element type: same representation as void *. */
+		memcpy((char *)d + arrays[i].offset, &d->arrays[i], sizeof(d->arrays[i]));
+	}
+	return d;
 }
 
 int sync_ops_check(const struct sync_ops *o, char *err, size_t errlen)

@@ -138,6 +138,9 @@ struct sync_params {
 	enum sync_reclaim reclaim;
 };
 
+/* Per-thread arrays one domain may own (sync_domain_array). */
+#define SYNC_DOMAIN_ARRAYS 2
+
 /*
  * Common head of every domain. Embedded first in the strategy's own domain.
  * threads[] is filled by the strategy's thread_alloc (threads[tid] = t) and
@@ -148,6 +151,8 @@ struct sync_domain {
 	unsigned nthreads;
 	enum sync_reclaim reclaim;
 	struct sync_thread *_Atomic *threads; /* nthreads entries */
+	/* The strategy's per-thread arrays (sync_domain_array), freed by sync_domain_fini. */
+	void *arrays[SYNC_DOMAIN_ARRAYS];
 };
 
 struct sync_ops {
@@ -360,21 +365,41 @@ void *sync_thread_new(struct sync_domain *d, unsigned tid, size_t size, char *er
 void sync_thread_delete(struct sync_thread *t);
 
 /*
- * Defines `static int fn(...)`, the thread_alloc of a strategy whose
- * per-thread state, `type` (first member struct sync_thread), starts zeroed
- * and needs nothing else at allocation.
+ * Defines `int fn(...)`, the thread_alloc of a strategy whose per-thread
+ * state, `type` (first member struct sync_thread), starts zeroed: after
+ * sync_thread_new, the statements given after `type` (they see the domain d,
+ * tid and the new state t) fill the strategy's own fields. The caller writes
+ * the linkage: `static SYNC_THREAD_ALLOC_WITH(...)`.
  */
-#define SYNC_DEFINE_THREAD_ALLOC(fn, type)                                                     \
-	static int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err, \
-		      size_t errlen)                                                           \
-	{                                                                                       \
-		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                     \
-                                                                                                \
-		if (!t)                                                                         \
-			return -1;                                                              \
-		*out = (struct sync_thread *)t;                                                 \
-		return 0;                                                                       \
+#define SYNC_THREAD_ALLOC_WITH(fn, type, ...)                                                   \
+	int fn(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,         \
+	       size_t errlen)                                                                    \
+	{                                                                                        \
+		type *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);                      \
+                                                                                                 \
+		if (!t)                                                                          \
+			return -1;                                                               \
+		__VA_ARGS__;                                                                     \
+		*out = (struct sync_thread *)t;                                                  \
+		return 0;                                                                        \
 	}
+
+/* The static thread_alloc of a strategy whose zeroed state needs nothing else. */
+#define SYNC_DEFINE_THREAD_ALLOC(fn, type) static SYNC_THREAD_ALLOC_WITH(fn, type, (void)t)
+
+/*
+ * Casts from the common heads to a strategy's own domain or per-thread type
+ * (each embeds its head as its first member): define
+ * `static inline type *fn(struct sync_domain *)` and
+ * `static inline type *fn(struct sync_thread *)`.
+ */
+#define SYNC_DEFINE_DOMAIN_CAST(fn, type) \
+	static inline type *fn(struct sync_domain *d) { return (type *)d; }
+#define SYNC_DEFINE_THREAD_CAST(fn, type) \
+	static inline type *fn(struct sync_thread *t) { return (type *)t; }
+/* And `static inline type *fn(struct sync_thread *t)`: the domain of thread t. */
+#define SYNC_DEFINE_DOMAIN_OF(fn, type) \
+	static inline type *fn(struct sync_thread *t) { return (type *)t->dom; }
 
 /*
  * The lifecycle and loop hooks of a strategy whose threads are harmless
@@ -389,6 +414,50 @@ void sync_thread_delete(struct sync_thread *t);
 	.thread_init = sync_harmless_thread_init, .thread_deinit = (now),           \
 	.poll_enter = (now), .poll_leave = (end), .harmless_begin = (now), .harmless_end = (end)
 int sync_harmless_thread_init(struct sync_thread *t, char *err, size_t errlen);
+
+/*
+ * Designated initializers for the hooks a strategy names <prefix>_<hook>:
+ * SYNC_HOOKS(br, isolate, release) is `.isolate = br_isolate, .release =
+ * br_release,` (at most 16 hooks).
+ */
+#define SYNC_HOOKS(prefix, ...) SYNC_HOOKS_N_(SYNC_NARGS_(__VA_ARGS__), prefix, __VA_ARGS__)
+#define SYNC_NARGS_(...) SYNC_NARGS_PICK_(__VA_ARGS__, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define SYNC_NARGS_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, n, ...) n
+#define SYNC_HOOKS_N_(n, prefix, ...) SYNC_HOOKS_N2_(n, prefix, __VA_ARGS__)
+#define SYNC_HOOKS_N2_(n, prefix, ...) SYNC_HOOKS_##n##_(prefix, __VA_ARGS__)
+#define SYNC_HOOK_(p, h) .h = p##_##h,
+#define SYNC_HOOKS_1_(p, h) SYNC_HOOK_(p, h)
+#define SYNC_HOOKS_2_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_1_(p, __VA_ARGS__)
+#define SYNC_HOOKS_3_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_2_(p, __VA_ARGS__)
+#define SYNC_HOOKS_4_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_3_(p, __VA_ARGS__)
+#define SYNC_HOOKS_5_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_4_(p, __VA_ARGS__)
+#define SYNC_HOOKS_6_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_5_(p, __VA_ARGS__)
+#define SYNC_HOOKS_7_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_6_(p, __VA_ARGS__)
+#define SYNC_HOOKS_8_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_7_(p, __VA_ARGS__)
+#define SYNC_HOOKS_9_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_8_(p, __VA_ARGS__)
+#define SYNC_HOOKS_10_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_9_(p, __VA_ARGS__)
+#define SYNC_HOOKS_11_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_10_(p, __VA_ARGS__)
+#define SYNC_HOOKS_12_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_11_(p, __VA_ARGS__)
+#define SYNC_HOOKS_13_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_12_(p, __VA_ARGS__)
+#define SYNC_HOOKS_14_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_13_(p, __VA_ARGS__)
+#define SYNC_HOOKS_15_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_14_(p, __VA_ARGS__)
+#define SYNC_HOOKS_16_(p, h, ...) SYNC_HOOK_(p, h) SYNC_HOOKS_15_(p, __VA_ARGS__)
+
+/*
+ * Defines sync_<name>, a strategy's table: SYNC_DEFINE_OPS(name, family,
+ * caps, prefix, (hook, ...), members...) names it "<name>" in `family` with
+ * capabilities `caps`, takes the listed hooks from the functions
+ * <prefix>_<hook> (SYNC_HOOKS), frees its threads with sync_thread_delete
+ * (their state comes from sync_thread_new), and adds the members given
+ * last: the origin, the limits, the hooks named otherwise.
+ */
+#define SYNC_DEFINE_OPS(name_, family_, caps_, prefix, hooks, ...)                       \
+	const struct sync_ops sync_##name_ = { .name = #name_, .family = family_,          \
+					       .caps = caps_,                              \
+					       .thread_free = sync_thread_delete,          \
+					       SYNC_HOOKS(prefix, SYNC_UNPAREN_ hooks)     \
+					       __VA_ARGS__ }
+#define SYNC_UNPAREN_(...) __VA_ARGS__
 
 /* Common checks for domain_create: thread limit and reclaim mode. */
 int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
@@ -407,6 +476,67 @@ int sync_check_params(const struct sync_ops *ops, const struct sync_params *p,
 void *sync_domain_new(const struct sync_ops *ops, const struct sync_params *p, size_t size,
 		      char *err, size_t errlen);
 void sync_domain_delete(struct sync_domain *d);
+
+/*
+ * sync_domain_new for a domain with per-thread arrays: SYNC_DOMAIN_NEW_WITH(
+ * ops, p, size, err, errlen, SYNC_PER_THREAD(type, member), ...) also points
+ * each named member (at most SYNC_DOMAIN_ARRAYS) at a zeroed, cache-line
+ * aligned array of p->nthreads elements, owned by the domain:
+ * sync_domain_fini (so sync_domain_delete) frees them. NULL with the reason
+ * in err ("<strategy>: out of memory for N per-thread entries" when an array
+ * is missing).
+ */
+struct sync_domain_array {
+	size_t offset; /* of the member, a pointer, in the strategy's domain */
+	size_t size;   /* of one element; 0 ends the list */
+};
+#define SYNC_PER_THREAD(type, member) { offsetof(type, member), sizeof(*((type *)0)->member) }
+#define SYNC_DOMAIN_NEW_WITH(ops, p, size, err, errlen, ...)                                  \
+	sync_domain_new_with((ops), (p), (size), (const struct sync_domain_array[]){ __VA_ARGS__, \
+										       { 0, 0 } }, \
+			     (err), (errlen))
+void *sync_domain_new_with(const struct sync_ops *ops, const struct sync_params *p, size_t size,
+			   const struct sync_domain_array *arrays, char *err, size_t errlen);
+
+/*
+ * The usual domain_create, for the strategy whose table is sync_<name>:
+ * SYNC_DEFINE_DOMAIN_CREATE(fn, name, type, init) declares sync_<name> and
+ * defines `static int fn(p, out, err, errlen)`, which allocates the domain
+ * `type` with sync_domain_new, runs init(d) (type *d: the head is filled,
+ * the rest zeroed; it fills the strategy's own fields and cannot fail) and
+ * stores it in *out. _ARRAYS(fn, name, type, init, SYNC_PER_THREAD(...), ...)
+ * allocates with SYNC_DOMAIN_NEW_WITH instead, so init finds the arrays.
+ * _CHECKED(fn, name, type, init): init(d, err, errlen) may fail, returning
+ * -1 with the reason in err, after undoing what it did; the domain is then
+ * deleted.
+ */
+#define SYNC_DEFINE_DOMAIN_CREATE(fn, name, type, init) \
+	SYNC_DOMAIN_CREATE_(fn, name, type, init(d), sync_domain_new(&sync_##name, p, sizeof(type), err, errlen))
+#define SYNC_DEFINE_DOMAIN_CREATE_ARRAYS(fn, name, type, init, ...)       \
+	SYNC_DOMAIN_CREATE_(fn, name, type, init(d),                      \
+			    SYNC_DOMAIN_NEW_WITH(&sync_##name, p, sizeof(type), err, errlen, __VA_ARGS__))
+#define SYNC_DEFINE_DOMAIN_CREATE_CHECKED(fn, name, type, init)                               \
+	SYNC_DOMAIN_CREATE_(fn, name, type,                                                   \
+			    if (init(d, err, errlen)) {                                       \
+				    sync_domain_delete((struct sync_domain *)d);              \
+				    return -1;                                                \
+			    },                                                                \
+			    sync_domain_new(&sync_##name, p, sizeof(type), err, errlen))
+#define SYNC_DOMAIN_CREATE_(fn, name, type, setup, ...)                                         \
+	extern const struct sync_ops sync_##name;                                              \
+	static int fn(const struct sync_params *p, struct sync_domain **out, char *err,         \
+		      size_t errlen)                                                           \
+	{                                                                                       \
+		type *d = __VA_ARGS__;                                                          \
+                                                                                                \
+		if (!d)                                                                         \
+			return -1;                                                              \
+		setup;                                                                          \
+		*out = (struct sync_domain *)d;                                                 \
+		return 0;                                                                       \
+	}
+/* The init of SYNC_DEFINE_DOMAIN_CREATE for a domain with nothing of its own to fill. */
+#define SYNC_NO_DOMAIN_INIT(d) ((void)(d))
 
 /*
  * Checks that a table is consistent: identity filled, the required hooks
@@ -486,6 +616,18 @@ static inline void sync_deferred_init(struct sync_deferred *x, void *p, void (*f
 	x->stats = stats;
 	sync_stats_deferred(stats);
 }
+
+/*
+ * The start of such a defer_free: SYNC_DEFERRED_NODE_NEW(t, type, member, p,
+ * fn, stats) allocates the node `type`, whose struct sync_deferred is
+ * `member`, and fills that member (sync_deferred_init). With no memory for a
+ * node it reclaims the object at once (the strategy's synchronize, then
+ * fn(p)) and returns NULL: the defer_free has nothing left to do.
+ */
+#define SYNC_DEFERRED_NODE_NEW(t, type, member, p, fn, stats) \
+	((type *)sync_deferred_node_new((t), sizeof(type), offsetof(type, member), (p), (fn), (stats)))
+void *sync_deferred_node_new(struct sync_thread *t, size_t size, size_t offset, void *p,
+			     void (*fn)(void *), struct sync_reclaim_stats *stats);
 
 /* From the library's callback: frees the object and counts it (the node is the caller's). */
 static inline void sync_deferred_run(struct sync_deferred *x)

@@ -100,15 +100,9 @@ struct tg_thread {
 	uint64_t bit;	/* within its group */
 };
 
-static struct tg_domain *tg_dom(struct sync_thread *t)
-{
-	return (struct tg_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(tg_dom, struct tg_domain)
 
-static struct tg_thread *tg_thr(struct sync_thread *t)
-{
-	return (struct tg_thread *)t;
-}
+SYNC_DEFINE_THREAD_CAST(tg_thr, struct tg_thread)
 
 static void tg_harmless_now(struct sync_thread *t)
 {
@@ -207,22 +201,9 @@ static void tg_release(struct sync_thread *t)
 	atomic_fetch_sub(&d->rdv, 1);
 }
 
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
-static int tg_thread_alloc(struct sync_domain *sd, unsigned tid, struct sync_thread **out,
-			   char *err, size_t errlen)
-{
-	struct tg_domain *d = (struct tg_domain *)sd;
-	struct tg_thread *t = sync_thread_new(sd, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	t->grp = &d->group[tid / TG_GROUP];
-	t->bit = 1ull << (tid % TG_GROUP);
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(tg_thread_alloc, struct tg_thread,
+			      t->grp = &((struct tg_domain *)d)->group[tid / TG_GROUP];
+			      t->bit = 1ull << (tid % TG_GROUP))
 
 static void tg_dump(struct sync_domain *sd, FILE *out)
 {
@@ -242,42 +223,28 @@ static void tg_dump(struct sync_domain *sd, FILE *out)
 	}
 }
 
-const struct sync_ops sync_tgroups = {
-	.name = "tgroups",
-	.family = "exclusive",
-	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
-	.max_threads = TG_MAX_THREADS,
-	.caps = SYNC_CAP_ISOLATE,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = tg_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = tg_thread_alloc,
-	.thread_free = sync_thread_delete,
-	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end),
-	.isolate = tg_isolate,
-	.release = tg_release,
-	.dump = tg_dump,
-};
-
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static void tg_domain_init(struct tg_domain *d)
 {
-	struct tg_domain *d = sync_domain_new(&sync_tgroups, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
-	d->ngroups = (p->nthreads + TG_GROUP - 1) / TG_GROUP;
+	d->ngroups = (d->base.nthreads + TG_GROUP - 1) / TG_GROUP;
 	for (unsigned g = 0; g < TG_MAX_GROUPS; g++) {
 		unsigned first = g * TG_GROUP, n = 0;
 
-		if (first < p->nthreads)
-			n = p->nthreads - first > TG_GROUP ? TG_GROUP : p->nthreads - first;
+		if (first < d->base.nthreads)
+			n = d->base.nthreads - first > TG_GROUP ? TG_GROUP : d->base.nthreads - first;
 		d->group[g].enabled = n == TG_GROUP ? ~0ull : (1ull << n) - 1;
 		/* Threads not started yet count as harmless (739281b3d). */
 		atomic_init(&d->group[g].harmless, d->group[g].enabled);
 	}
 	atomic_init(&d->rdv, 0);
 	atomic_init(&d->iso, TG_NONE);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(tg_domain_create, tgroups, struct tg_domain, tg_domain_init)
+
+SYNC_DEFINE_OPS(tgroups, "exclusive", SYNC_CAP_ISOLATE, tg,
+	(domain_create, thread_alloc, isolate, release, dump),
+	.origin = "HAProxy 2.7 thread groups, commit 598cf3f22 + re-verification 8fc707390",
+	.max_threads = TG_MAX_THREADS,
+	.counted = SYNC_COUNTED_ALL,
+	.domain_destroy = sync_domain_delete,
+	SYNC_HARMLESS_HOOKS(tg_harmless_now, tg_harmless_end));

@@ -116,15 +116,8 @@ static const char *const urcu_state_names[] = { "unregistered", "registered" };
 
 extern const struct sync_ops URCU_OPS;
 
-static struct urcu_flavor_domain *urcu_dom(struct sync_domain *d)
-{
-	return (struct urcu_flavor_domain *)d;
-}
-
-static struct urcu_flavor_thread *urcu_thr(struct sync_thread *t)
-{
-	return (struct urcu_flavor_thread *)t;
-}
+SYNC_DEFINE_DOMAIN_CAST(urcu_dom, struct urcu_flavor_domain)
+SYNC_DEFINE_THREAD_CAST(urcu_thr, struct urcu_flavor_thread)
 
 static void urcu_set_state(struct sync_thread *t, int s)
 {
@@ -207,17 +200,7 @@ static int urcu_domain_create(const struct sync_params *p, struct sync_domain **
 	return 0;
 }
 
-static int urcu_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out,
-			     char *err, size_t errlen)
-{
-	struct urcu_flavor_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	atomic_init(&t->state, URCU_UNREGISTERED);
-	*out = &t->base;
-	return 0;
-}
+SYNC_DEFINE_THREAD_ALLOC(urcu_thread_alloc, struct urcu_flavor_thread) /* state 0: URCU_UNREGISTERED */
 
 static int urcu_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -296,15 +279,11 @@ static void urcu_free_node(struct rcu_head *head)
 
 static void urcu_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
-	struct urcu_flavor_node *n = malloc(sizeof(*n));
+	struct urcu_flavor_node *n = SYNC_DEFERRED_NODE_NEW(t, struct urcu_flavor_node, obj, p, fn,
+							    &urcu_dom(t->dom)->stats);
 
-	if (!n) {
-		/* No memory for the node: reclaim synchronously instead. */
-		urcu_synchronize(t);
-		fn(p);
+	if (!n)
 		return;
-	}
-	sync_deferred_init(&n->obj, p, fn, &urcu_dom(t->dom)->stats);
 	URCU_CALL(call_rcu)(&n->head, urcu_free_node);
 	urcu_thr(t)->deferred = 1;
 }

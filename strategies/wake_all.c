@@ -99,10 +99,7 @@ struct wa_domain {
 	_Atomic int64_t max_pending;
 };
 
-static struct wa_domain *wa_dom(struct sync_thread *t)
-{
-	return (struct wa_domain *)t->dom;
-}
+SYNC_DEFINE_DOMAIN_OF(wa_dom, struct wa_domain)
 
 static void wa_barrier(struct sync_thread *t, _Atomic uint64_t *b)
 {
@@ -279,9 +276,6 @@ static void wa_thread_deinit(struct sync_thread *t)
 	atomic_fetch_and(&wa_dom(t)->all, ~sync_bit(t));
 }
 
-static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen);
-
 static void wa_domain_destroy(struct sync_domain *sd)
 {
 	struct wa_domain *d = (struct wa_domain *)sd;
@@ -326,51 +320,24 @@ static void wa_summary(struct sync_domain *sd, FILE *out)
 		(unsigned long long)atomic_load(&d->want_sync));
 }
 
-const struct sync_ops sync_wake_all = {
-	.name = "wake_all",
-	.family = "exclusive",
-	.origin = "HAProxy 1.8 sync point, commits 339fff8a1, 81991d328, 3ea2490b4",
-	.max_threads = 64,
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS,
-	.counted = SYNC_COUNTED_ALL,
-	.domain_create = wa_domain_create,
-	.domain_destroy = wa_domain_destroy,
-	.wake_fd = wa_wake_fd,
-	.thread_alloc = sync_bit_thread_alloc,
-	.thread_init = wa_thread_init,
-	.thread_deinit = wa_thread_deinit,
-	.thread_free = sync_thread_delete,
-	.loop_iter = wa_loop_iter,
-	.isolate = wa_isolate,
-	.release = wa_release,
-	.dump = wa_dump,
-	.summary = wa_summary,
-};
-
-static int wa_domain_create(const struct sync_params *p, struct sync_domain **out,
-			    char *err, size_t errlen)
+static int wa_domain_init(struct wa_domain *d, char *err, size_t errlen)
 {
-	struct wa_domain *d = sync_domain_new(&sync_wake_all, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
 	d->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (d->efd < 0) {
 		snprintf(err, errlen, "wake_all: eventfd: %s", strerror(errno));
-		sync_domain_delete(&d->base);
 		return -1;
 	}
-	atomic_init(&d->all, 0);
-	atomic_init(&d->want_sync, 0);
-	atomic_init(&d->b1, 0);
-	atomic_init(&d->b2, 0);
+	/* The rest starts zeroed (sync_domain_new): no thread, no round, no statistics. */
 	atomic_init(&d->lock, WA_NONE);
-	atomic_init(&d->inround, 0);
-	atomic_init(&d->joining, 0);
-	atomic_init(&d->writes, 0);
-	atomic_init(&d->drains, 0);
-	atomic_init(&d->pending, 0);
-	atomic_init(&d->max_pending, 0);
-	*out = &d->base;
 	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(wa_domain_create, wake_all, struct wa_domain, wa_domain_init)
+
+SYNC_DEFINE_OPS(wake_all, "exclusive", SYNC_CAP_ISOLATE | SYNC_CAP_WAKES_SLEEPERS, wa,
+	(domain_create, domain_destroy, wake_fd, thread_init, thread_deinit, loop_iter, isolate,
+	 release, dump, summary),
+	.origin = "HAProxy 1.8 sync point, commits 339fff8a1, 81991d328, 3ea2490b4",
+	.max_threads = 64,
+	.counted = SYNC_COUNTED_ALL,
+	.thread_alloc = sync_bit_thread_alloc);
