@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "bench/lib/lifecycle.h"
 #include "bench/lib/watchdog.h"
 #include "strategies/sync.h"
 
@@ -32,5 +33,27 @@ int strategy_thread_alloc(struct sync_domain *dom, struct watchdog *wd, unsigned
 
 /* On thread tid, in its FREE phase: unwatched, freed, *slot NULL. */
 void strategy_thread_free(struct watchdog *wd, unsigned tid, struct sync_thread **slot);
+
+/*
+ * A harness's strategy threads, for strategy_threads_register. dom and wd
+ * point at the harness's own fields, read at each call (the watchdog may
+ * start after the registration; *wd NULL: none).
+ */
+struct strategy_threads {
+	struct sync_domain *const *dom;
+	struct watchdog *const *wd;
+	void *harness;
+	/* thread tid's handle slot; *user: the pointer its handle carries */
+	struct sync_thread **(*slot)(void *harness, unsigned tid, void **user);
+	/* optional, first in ALLOC: nonzero fails the phase (an injected failure) */
+	int (*before_alloc)(void *harness, unsigned tid, char *err, size_t errlen);
+};
+
+/*
+ * Registers the four steps above on lc under one name, after whatever the
+ * harness registered before (so a DEINIT step of its own registered first
+ * runs before the strategy's). st must outlive lc. 0, or -1 (out of memory).
+ */
+int strategy_threads_register(struct lifecycle *lc, const char *name, struct strategy_threads *st);
 
 #endif /* STRATEGY_THREAD_H */

@@ -248,21 +248,14 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* ---- lifecycle callbacks: the strategy's four hooks (bench/lib/strategy_thread.h) ---- */
+/* ---- lifecycle callbacks: the strategy's four steps (bench/lib/strategy_thread.h) and one more ---- */
 
-static int cb_alloc(void *arg, unsigned tid, char *err, size_t errlen)
+static struct sync_thread **worker_slot(void *arg, unsigned tid, void **user)
 {
 	struct rw_run *run = arg;
 
-	return strategy_thread_alloc(run->dom, run->wd, tid, &run->workers[tid], &run->workers[tid].st, err,
-				     errlen);
-}
-
-static int cb_init(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct rw_run *run = arg;
-
-	return sync_thread_init(run->workers[tid].st, err, errlen);
+	*user = &run->workers[tid];
+	return &run->workers[tid].st;
 }
 
 /* Before the writer's deinit in defer mode: every defer_free made has run. */
@@ -274,26 +267,6 @@ static int cb_barrier(void *arg, unsigned tid, char *err, size_t errlen)
 	(void)errlen;
 	if (run->workers[tid].writer && run->cfg->reclaim == SYNC_RECLAIM_DEFER)
 		sync_barrier(run->workers[tid].st);
-	return 0;
-}
-
-static int cb_deinit(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct rw_run *run = arg;
-
-	(void)err;
-	(void)errlen;
-	sync_thread_deinit(run->workers[tid].st);
-	return 0;
-}
-
-static int cb_free(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct rw_run *run = arg;
-
-	(void)err;
-	(void)errlen;
-	strategy_thread_free(run->wd, tid, &run->workers[tid].st);
 	return 0;
 }
 
@@ -522,12 +495,14 @@ int rw_run(const struct rw_config *cfg, struct rw_result *res, char *err, size_t
 		snprintf(err, errlen, "out of memory");
 		goto out_domain;
 	}
-	/* Undo pairs by name: "sync" FREE undoes "sync" ALLOC, and so on. */
-	if (lc_register(run->lc, LC_ALLOC, "sync", cb_alloc, run) ||
-	    lc_register(run->lc, LC_INIT, "sync", cb_init, run) ||
-	    lc_register(run->lc, LC_DEINIT, "barrier", cb_barrier, run) ||
-	    lc_register(run->lc, LC_DEINIT, "sync", cb_deinit, run) ||
-	    lc_register(run->lc, LC_FREE, "sync", cb_free, run)) {
+	/*
+	 * Undo pairs by name: "sync" FREE undoes "sync" ALLOC, and so on; the
+	 * barrier is registered first so that it runs before the deinit.
+	 */
+	run->threads = (struct strategy_threads){ .dom = &run->dom, .wd = &run->wd, .harness = run,
+						  .slot = worker_slot };
+	if (lc_register(run->lc, LC_DEINIT, "barrier", cb_barrier, run) ||
+	    strategy_threads_register(run->lc, "sync", &run->threads)) {
 		snprintf(err, errlen, "lifecycle: cannot register callbacks");
 		goto out_lc;
 	}

@@ -24,6 +24,7 @@
 
 #include "bench/lib/histogram.h"
 #include "bench/lib/lifecycle.h"
+#include "bench/lib/strategy_thread.h"
 #include "bench/lib/watchdog.h"
 #include "strategies/sync.h"
 
@@ -100,6 +101,7 @@ struct rw_run {
 
 	/* Watches every thread's handle from its ALLOC to its FREE. */
 	struct watchdog *wd;
+	struct strategy_threads threads; /* the strategy's lifecycle steps */
 
 	struct rw_worker *workers;
 };

@@ -100,7 +100,16 @@ static int cb_resources_free(void *arg, unsigned tid, char *err, size_t errlen)
 	return 0;
 }
 
-static int cb_strategy_alloc(void *arg, unsigned tid, char *err, size_t errlen)
+/* The strategy's four steps (bench/lib/strategy_thread.h): thread tid's handle, and a failure injected into ALLOC. */
+static struct sync_thread **pt_slot(void *arg, unsigned tid, void **user)
+{
+	struct sim *s = arg;
+
+	*user = &s->pts[tid];
+	return &s->pts[tid].st;
+}
+
+static int fail_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 {
 	struct sim *s = arg;
 
@@ -108,33 +117,6 @@ static int cb_strategy_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 		snprintf(err, errlen, "injected failure (--fail=alloc:%u)", tid);
 		return -1;
 	}
-	return strategy_thread_alloc(s->dom, s->wd, tid, &s->pts[tid], &s->pts[tid].st, err, errlen);
-}
-
-static int cb_strategy_free(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct sim *s = arg;
-
-	(void)err;
-	(void)errlen;
-	strategy_thread_free(s->wd, tid, &s->pts[tid].st);
-	return 0;
-}
-
-static int cb_strategy_init(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct sim *s = arg;
-
-	return sync_thread_init(s->pts[tid].st, err, errlen) ? -1 : 0;
-}
-
-static int cb_strategy_deinit(void *arg, unsigned tid, char *err, size_t errlen)
-{
-	struct sim *s = arg;
-
-	(void)err;
-	(void)errlen;
-	sync_thread_deinit(s->pts[tid].st);
 	return 0;
 }
 
@@ -181,10 +163,9 @@ void sim_register_callbacks(struct sim *s)
 {
 	lc_register(s->lc, LC_ALLOC, "pollsim_placement", cb_placement_alloc, s);
 	lc_register(s->lc, LC_ALLOC, "pollsim_resources", cb_resources_alloc, s);
-	lc_register(s->lc, LC_ALLOC, "strategy_thread", cb_strategy_alloc, s);
-	lc_register(s->lc, LC_INIT, "strategy_thread", cb_strategy_init, s);
+	s->threads = (struct strategy_threads){ .dom = &s->dom, .wd = &s->wd, .harness = s, .slot = pt_slot,
+						.before_alloc = fail_alloc };
+	strategy_threads_register(s->lc, "strategy_thread", &s->threads);
 	lc_register(s->lc, LC_INIT, "pollsim_loop", cb_loop_init, s);
-	lc_register(s->lc, LC_DEINIT, "strategy_thread", cb_strategy_deinit, s);
-	lc_register(s->lc, LC_FREE, "strategy_thread", cb_strategy_free, s);
 	lc_register(s->lc, LC_FREE, "pollsim_resources", cb_resources_free, s);
 }

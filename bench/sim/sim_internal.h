@@ -26,6 +26,7 @@
 
 #include "bench/lib/histogram.h"
 #include "bench/lib/lifecycle.h"
+#include "bench/lib/strategy_thread.h"
 #include "bench/lib/watchdog.h"
 #include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
@@ -181,6 +182,7 @@ struct sim {
 
 	/* watches each participant from the end of its INIT to its FREE */
 	struct watchdog *wd;
+	struct strategy_threads threads; /* the strategy's lifecycle steps */
 };
 
 /* ---- clocks and random gaps ---- */
