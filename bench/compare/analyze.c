@@ -270,7 +270,7 @@ static int in_table(const struct point *p, const char *kind, const char *scenari
 /*
  * The winner of a column: the best median among the safe series, and only
  * if it beats every other safe series of the column round by round (their
- * paired interval separates); else NULL.
+ * paired interval separates) and by the margin (VERDICT_MARGIN); else NULL.
  */
 static const struct point *winner(struct point **row, unsigned n, const struct figdef *f)
 {
@@ -375,7 +375,7 @@ static void table(FILE *o, struct run *run, const char *kind, const char *scenar
 		w = winner(row, n, &figs[k]);
 		if (w)
 			series_name(s, sizeof(s), w);
-		fprintf(o, "%s %s: %s", first ? "" : ";", figs[k].title, w ? s : "no measurable difference");
+		fprintf(o, "%s %s: %s", first ? "" : ";", figs[k].title, w ? s : "no winner by 25% or more");
 		first = 0;
 	}
 	fprintf(o, ".\n\n");

@@ -4,7 +4,8 @@
 # the matrix the options choose) and prints, for every headline comparison
 # (each strategy against none, each headline figure, each point not
 # oversubscribed), whether the two runs reach the same verdict (better,
-# worse, no measurable difference), the share that agree (goal: >= 95%), and
+# worse, or no winner: a difference below 25% or none measurable), the share
+# that agree (goal: >= 95%; also by the interval alone, without the margin), and
 # the share of strategy/none ratios that stay within 1.25x (goal: >= 90%).
 # The verdicts are analyze's (bench/compare/analyze.c), the same as in
 # summary.md. Both runs stay in the results root.
