@@ -102,12 +102,9 @@ static void test_none_idle(void)
 	struct pollsim_config c;
 	struct pollsim_result *r;
 
-	sim_test_config(&c, sync_find("none"));
-	c.threads = 2;
-	c.scenario = POLLSIM_IDLE;
+	pollsim_config_quiet(&c, sync_find("none"), 2, POLLSIM_IDLE, 0.3);
 	c.update_rate = 0;
 	c.event_rate = 200;
-	c.duration_s = 0.3;
 	r = sim_test_run(&c);
 	if (!r)
 		return;
@@ -179,12 +176,10 @@ static void test_k_wakes(void)
 	struct writer_result w = { 0, 0 };
 	pthread_t th;
 
-	sim_test_config(&c, &sync_testwake);
-	c.threads = 1;
+	pollsim_config_quiet(&c, &sync_testwake, 1, POLLSIM_IDLE, 1.5);
 	c.updater = POLLSIM_UPDATER_LOOP; /* one participant: the thread that is woken */
 	c.update_rate = 0;
 	c.no_events = 1;
-	c.duration_s = 1.5;
 	c.on_window_open = on_window_open;
 	atomic_store(&wake_events, 0);
 	atomic_store(&window_open, 0);
@@ -231,13 +226,10 @@ static void test_registry(void)
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
-		sim_test_config(&c, ops);
-		c.threads = n;
-		c.scenario = POLLSIM_IDLE;
+		pollsim_config_quiet(&c, ops, n, POLLSIM_IDLE, 0.5);
 		c.no_events = 1;
 		c.updater = POLLSIM_UPDATER_OUTSIDE;
 		c.update_rate = 20;
-		c.duration_s = 0.5;
 		if (!(ops->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE)))
 			c.reclaim = SYNC_RECLAIM_DEFER;
 		if (pollsim_check(&c, &flag, err, sizeof(err))) {

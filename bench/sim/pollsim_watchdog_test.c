@@ -322,9 +322,7 @@ static double summary_value(const char *s, const char *key)
 
 static void config_for(struct pollsim_config *c, const struct sync_ops *ops)
 {
-	sim_test_config(c, ops);
-	c->threads = 2;
-	c->scenario = POLLSIM_IDLE;
+	pollsim_config_quiet(c, ops, 2, POLLSIM_IDLE, 1.0);
 	c->no_events = 1;           /* only the stall reads: nothing else moves */
 	c->updater = POLLSIM_UPDATER_OUTSIDE;
 	c->update_rate = 10;        /* first update due 100 ms after the start */
