@@ -55,13 +55,8 @@ static _Noreturn void child(int errfd)
 	char err[512];
 
 	dup2(errfd, STDERR_FILENO);
-	rw_config_default(&cfg);
-	cfg.strategy = &sync_stuck_start;
-	cfg.readers = 2;
-	cfg.writers = 0;
-	cfg.duration_s = 0.1;
+	rw_config_quiet(&cfg, &sync_stuck_start, 2, 0, 0.1);
 	cfg.watchdog_s = WATCHDOG_S;
-	cfg.quiet = 1;
 	if (!res || rw_run(&cfg, res, err, sizeof(err)))
 		_exit(4);
 	_exit(0); /* the run "finished": the stuck thread was never waited for */

@@ -68,11 +68,7 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	CHECK(res, "%s: out of memory", ops->name);
 	if (!res)
 		return 1;
-	rw_config_default(&cfg);
-	cfg.strategy = ops;
-	cfg.readers = readers;
-	cfg.writers = writers;
-	cfg.duration_s = RUN_S;
+	rw_config_quiet(&cfg, ops, readers, writers, RUN_S);
 	cfg.reclaim = reclaim;
 	/* Read sections held open and updates held long: a wider window to be caught in. */
 	cfg.read_delay = hold;
@@ -87,7 +83,6 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	 */
 	if (writers && (ops->read_retry || (ops->read_begin && (ops->caps & SYNC_CAP_ISOLATE))))
 		cfg.write_delay = 1000;
-	cfg.quiet = 1;
 	if (rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s reclaim=%s %ur/%uw: run failed: %s", ops->name, rw_reclaim_name(reclaim), readers,
 		      writers, err);

@@ -320,17 +320,12 @@ static void check_window(enum sync_reclaim reclaim)
 	uint64_t before, inside, wbefore, winside;
 	int overflow = 0;
 
-	rw_config_default(&cfg);
-	cfg.strategy = &sync_clocked;
-	cfg.readers = 4;
-	cfg.writers = 2;
-	cfg.duration_s = 0.1;
+	rw_config_quiet(&cfg, &sync_clocked, 4, 2, 0.1);
 	cfg.reclaim = reclaim;
 	cfg.read_delay = 200;
 	cfg.quiesce_every = 16;
 	cfg.defer_bound = 8;
 	cfg.watchdog_s = 10;
-	cfg.quiet = 1;
 	snprintf(what, sizeof(what), "window reclaim=%s", rw_reclaim_name(reclaim));
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
@@ -372,12 +367,7 @@ static void check_retry(void)
 	char err[512];
 	const char *what = "retry";
 
-	rw_config_default(&cfg);
-	cfg.strategy = &sync_retrying;
-	cfg.readers = 2;
-	cfg.writers = 0;
-	cfg.duration_s = 0.05;
-	cfg.quiet = 1;
+	rw_config_quiet(&cfg, &sync_retrying, 2, 0, 0.05);
 	atomic_store(&retry_derefs, 0);
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
@@ -401,12 +391,7 @@ static void check_startup(void)
 	char err[512];
 	uint64_t t0 = sync_now_ns(), took;
 
-	rw_config_default(&cfg);
-	cfg.strategy = sync_find("qsbr");
-	cfg.readers = 64;
-	cfg.writers = 1;
-	cfg.duration_s = 0.05;
-	cfg.quiet = 1;
+	rw_config_quiet(&cfg, sync_find("qsbr"), 64, 1, 0.05);
 	if (!cfg.strategy || !res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "startup: run failed: %s", cfg.strategy && res ? err : "no qsbr / out of memory");
 		free(res);
