@@ -592,13 +592,8 @@ static void bm_rw(struct gb_state *st, void *user)
 
 	if (!point_begin(st, p))
 		return;
-	rw_config_default(&cfg);
-	cfg.strategy = p->ops;
-	cfg.readers = p->readers;
-	cfg.writers = p->writers;
-	cfg.duration_s = opt.duration;
+	rw_config_quiet(&cfg, p->ops, p->readers, p->writers, opt.duration);
 	cfg.reclaim = p->reclaim;
-	cfg.quiet = 1;
 	memset(&res, 0, sizeof(res));
 	while (gb_keep_running(st)) {
 		if (rw_run(&cfg, &res, err, sizeof(err))) {

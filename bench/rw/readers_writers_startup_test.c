@@ -30,8 +30,6 @@
 #define WATCHDOG_S 0.5
 #define LATE_S 15.0
 
-static int stuck_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen);
-
 /* thread_init never returns for thread 1: a start-up stuck outside any strategy wait. */
 static int stuck_thread_init(struct sync_thread *t, char *err, size_t errlen)
 {
@@ -47,22 +45,8 @@ static void stuck_dump(struct sync_domain *d, FILE *out)
 	fprintf(out, "stuck_start: %u threads, thread 1 inside thread_init\n", d->nthreads);
 }
 
-static const struct sync_ops stuck = {
-	.name = "stuck_start",
-	.family = "exclusive",
-	.origin = "test only: thread 1's thread_init never returns",
-	.caps = SYNC_CAP_ISOLATE,
-	TEST_STRATEGY_PLAIN_LIFECYCLE(stuck_domain_create),
-	.thread_init = stuck_thread_init,
-	.isolate = test_strategy_nothing,
-	.release = test_strategy_nothing,
-	.dump = stuck_dump,
-};
-
-static int stuck_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)
-{
-	return test_strategy_domain_create(&stuck, p, out, err, errlen);
-}
+TEST_STRATEGY_DEFINE_PLAIN(stuck_start, "exclusive", SYNC_CAP_ISOLATE, stuck, (thread_init, dump),
+			  .origin = "test only: thread 1's thread_init never returns", TEST_STRATEGY_UNGUARDED);
 
 static _Noreturn void child(int errfd)
 {
@@ -71,13 +55,8 @@ static _Noreturn void child(int errfd)
 	char err[512];
 
 	dup2(errfd, STDERR_FILENO);
-	rw_config_default(&cfg);
-	cfg.strategy = &stuck;
-	cfg.readers = 2;
-	cfg.writers = 0;
-	cfg.duration_s = 0.1;
+	rw_config_quiet(&cfg, &sync_stuck_start, 2, 0, 0.1);
 	cfg.watchdog_s = WATCHDOG_S;
-	cfg.quiet = 1;
 	if (!res || rw_run(&cfg, res, err, sizeof(err)))
 		_exit(4);
 	_exit(0); /* the run "finished": the stuck thread was never waited for */

@@ -39,11 +39,6 @@ extern char **environ;
 
 /* ---- broken strategies (test only): waits that do not wait ---- */
 
-static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
-				      char *err, size_t errlen);
-static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
-					char *err, size_t errlen);
-
 /* THE BREAK: the "grace period" does not wait for anyone. */
 static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *))
 {
@@ -51,41 +46,13 @@ static void broken_defer_free(struct sync_thread *t, void *p, void (*fn)(void *)
 	fn(p);
 }
 
-static const struct sync_ops broken_grace = {
-	.name = "broken_grace",
-	.family = "grace",
-	.origin = "test only: synchronize() returns at once",
-	.caps = SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	TEST_STRATEGY_PLAIN_LIFECYCLE(broken_grace_domain_create),
-	.synchronize = test_strategy_nothing,
-	.defer_free = broken_defer_free,
-	.barrier = test_strategy_nothing,
-	.dump = test_strategy_dump,
-};
+TEST_STRATEGY_DEFINE_PLAIN(broken_grace, "grace", SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER, broken, (defer_free),
+			  .origin = "test only: synchronize() returns at once", .synchronize = test_strategy_nothing,
+			  .barrier = test_strategy_nothing, .dump = test_strategy_dump);
 
 /* THE BREAK for updates in place: isolate() returns at once (none, not flagged unsafe). */
-static const struct sync_ops broken_isolate = {
-	.name = "broken_isolate",
-	.family = "exclusive",
-	.origin = "test only: isolate() returns at once",
-	.caps = SYNC_CAP_ISOLATE,
-	TEST_STRATEGY_PLAIN_LIFECYCLE(broken_isolate_domain_create),
-	.isolate = test_strategy_nothing,
-	.release = test_strategy_nothing,
-	.dump = test_strategy_dump,
-};
-
-static int broken_grace_domain_create(const struct sync_params *p, struct sync_domain **out,
-				      char *err, size_t errlen)
-{
-	return test_strategy_domain_create(&broken_grace, p, out, err, errlen);
-}
-
-static int broken_isolate_domain_create(const struct sync_params *p, struct sync_domain **out,
-					char *err, size_t errlen)
-{
-	return test_strategy_domain_create(&broken_isolate, p, out, err, errlen);
-}
+TEST_STRATEGY_DEFINE_PLAIN(broken_isolate, "exclusive", SYNC_CAP_ISOLATE, test_strategy, (dump),
+			  .origin = "test only: isolate() returns at once", TEST_STRATEGY_UNGUARDED);
 
 /* ---- the checks ---- */
 
@@ -101,11 +68,7 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	CHECK(res, "%s: out of memory", ops->name);
 	if (!res)
 		return 1;
-	rw_config_default(&cfg);
-	cfg.strategy = ops;
-	cfg.readers = readers;
-	cfg.writers = writers;
-	cfg.duration_s = RUN_S;
+	rw_config_quiet(&cfg, ops, readers, writers, RUN_S);
 	cfg.reclaim = reclaim;
 	/* Read sections held open and updates held long: a wider window to be caught in. */
 	cfg.read_delay = hold;
@@ -120,7 +83,6 @@ static int check(const struct sync_ops *ops, enum sync_reclaim reclaim, unsigned
 	 */
 	if (writers && (ops->read_retry || (ops->read_begin && (ops->caps & SYNC_CAP_ISOLATE))))
 		cfg.write_delay = 1000;
-	cfg.quiet = 1;
 	if (rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s reclaim=%s %ur/%uw: run failed: %s", ops->name, rw_reclaim_name(reclaim), readers,
 		      writers, err);
@@ -196,7 +158,7 @@ static int broken_child(const char *which)
 	for (int i = 0; i < BROKEN_TRIES; i++) {
 		enum sync_reclaim r = (grace && (i & 1)) ? SYNC_RECLAIM_DEFER : SYNC_RECLAIM_SYNC;
 
-		if (check(grace ? &broken_grace : &broken_isolate, r, 2, 1, (uint64_t)(i & 2) * 10))
+		if (check(grace ? &sync_broken_grace : &sync_broken_isolate, r, 2, 1, (uint64_t)(i & 2) * 10))
 			return 1;
 	}
 	printf("broken_%s was never caught in %d runs\n", grace ? "grace" : "isolate", BROKEN_TRIES);

@@ -64,8 +64,6 @@ struct clk_thread {
 /* The last run's threads, kept past thread_free for the checks. */
 static struct clk_thread *kept[RW_MAX_THREADS];
 
-static int clk_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen);
-
 static struct clk_domain *c_dom(struct sync_domain *d)
 {
 	return (struct clk_domain *)d;
@@ -182,8 +180,7 @@ static void clk_domain_destroy(struct sync_domain *dd)
 	free(d->hoard);
 	pthread_rwlock_destroy(&d->lock);
 	pthread_mutex_destroy(&d->hoard_lock);
-	sync_domain_fini(dd);
-	free(d);
+	sync_domain_delete(dd);
 }
 
 static void clk_dump(struct sync_domain *d, FILE *out)
@@ -191,47 +188,29 @@ static void clk_dump(struct sync_domain *d, FILE *out)
 	fprintf(out, "clocked: %u threads, %zu hoarded\n", d->nthreads, c_dom(d)->nhoard);
 }
 
-static const struct sync_ops clocked = {
-	.name = "clocked",
-	.family = "exclusive",
-	.origin = "test only: a writer-preferring rwlock that timestamps every read section and update",
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
-	.domain_create = clk_domain_create,
-	.domain_destroy = clk_domain_destroy,
-	.thread_alloc = clk_thread_alloc,
-	.thread_free = clk_thread_free,
-	.read_begin = clk_read_begin,
-	.read_end = clk_read_end,
-	.isolate = clk_isolate,
-	.release = clk_release,
-	.synchronize = clk_synchronize,
-	.defer_free = clk_defer_free,
-	.barrier = clk_barrier,
-	.dump = clk_dump,
-};
-
-static int clk_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)
+static void clk_domain_init(struct clk_domain *d)
 {
-	struct clk_domain *d;
 	pthread_rwlockattr_t a;
 
-	if (sync_check_params(&clocked, p, err, errlen))
-		return -1;
-	d = calloc(1, sizeof(*d));
-	if (!d || sync_domain_init(&d->base, &clocked, p)) {
-		free(d);
-		snprintf(err, errlen, "clocked: out of memory");
-		return -1;
-	}
 	pthread_rwlockattr_init(&a);
 	/* Writer-preferring: readers back to back must not starve the writers. */
 	pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&d->lock, &a);
 	pthread_rwlockattr_destroy(&a);
 	pthread_mutex_init(&d->hoard_lock, NULL);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(clk_domain_create, clocked, struct clk_domain, clk_domain_init)
+
+const struct sync_ops sync_clocked = {
+	.name = "clocked",
+	.family = "exclusive",
+	.origin = "test only: a writer-preferring rwlock that timestamps every read section and update",
+	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE | SYNC_CAP_DEFER,
+	/* Its own thread_free: the threads are kept for the checks. */
+	SYNC_HOOKS(clk, domain_create, domain_destroy, thread_alloc, thread_free, read_begin, read_end, isolate,
+		   release, synchronize, defer_free, barrier, dump)
+};
 
 /* ---- retrying: every read section is redone once ---- */
 
@@ -250,9 +229,7 @@ struct retry_thread {
 
 static _Atomic uint64_t retry_derefs;
 
-static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen);
-
-static void *retry_deref(struct sync_thread *t, void *_Atomic *slot)
+static void *retry_read_deref(struct sync_thread *t, void *_Atomic *slot)
 {
 	struct retry_thread *rt = (struct retry_thread *)t;
 
@@ -264,16 +241,12 @@ static void *retry_deref(struct sync_thread *t, void *_Atomic *slot)
 }
 
 /* The first attempt must be redone: it read the poisoned decoy. */
-static int retry_retry(struct sync_thread *t)
+static int retry_read_retry(struct sync_thread *t)
 {
 	return ((struct retry_thread *)t)->second;
 }
 
-static int retry_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
-			      size_t errlen)
-{
-	return test_strategy_thread_new(d, tid, sizeof(struct retry_thread), out, err, errlen);
-}
+SYNC_DEFINE_THREAD_ALLOC(retry_thread_alloc, struct retry_thread)
 
 static void retry_thread_free(struct sync_thread *t)
 {
@@ -282,27 +255,20 @@ static void retry_thread_free(struct sync_thread *t)
 	sync_thread_delete(t);
 }
 
+SYNC_DEFINE_DOMAIN_CREATE(retry_domain_create, retrying, struct sync_domain, SYNC_NO_DOMAIN_INIT)
+
 /* No writer runs against it: readers only, so isolate/release guard nothing. */
-static const struct sync_ops retrying = {
+const struct sync_ops sync_retrying = {
 	.name = "retrying",
 	.family = "exclusive",
 	.origin = "test only: every read section's first attempt reads a decoy and is redone",
 	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = retry_domain_create,
 	.domain_destroy = sync_domain_delete,
-	.thread_alloc = retry_thread_alloc,
-	.thread_free = retry_thread_free,
-	.read_retry = retry_retry,
-	.read_deref = retry_deref,
-	.isolate = test_strategy_nothing,
-	.release = test_strategy_nothing,
+	/* Its own thread_free: a leaving thread's derefs are summed. */
+	SYNC_HOOKS(retry, domain_create, thread_alloc, thread_free, read_retry, read_deref)
+	TEST_STRATEGY_UNGUARDED,
 	.dump = test_strategy_dump,
 };
-
-static int retry_domain_create(const struct sync_params *p, struct sync_domain **out, char *err, size_t errlen)
-{
-	return test_strategy_domain_create(&retrying, p, out, err, errlen);
-}
 
 /* ---- the checks ---- */
 
@@ -354,17 +320,12 @@ static void check_window(enum sync_reclaim reclaim)
 	uint64_t before, inside, wbefore, winside;
 	int overflow = 0;
 
-	rw_config_default(&cfg);
-	cfg.strategy = &clocked;
-	cfg.readers = 4;
-	cfg.writers = 2;
-	cfg.duration_s = 0.1;
+	rw_config_quiet(&cfg, &sync_clocked, 4, 2, 0.1);
 	cfg.reclaim = reclaim;
 	cfg.read_delay = 200;
 	cfg.quiesce_every = 16;
 	cfg.defer_bound = 8;
 	cfg.watchdog_s = 10;
-	cfg.quiet = 1;
 	snprintf(what, sizeof(what), "window reclaim=%s", rw_reclaim_name(reclaim));
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
@@ -406,12 +367,7 @@ static void check_retry(void)
 	char err[512];
 	const char *what = "retry";
 
-	rw_config_default(&cfg);
-	cfg.strategy = &retrying;
-	cfg.readers = 2;
-	cfg.writers = 0;
-	cfg.duration_s = 0.05;
-	cfg.quiet = 1;
+	rw_config_quiet(&cfg, &sync_retrying, 2, 0, 0.05);
 	atomic_store(&retry_derefs, 0);
 	if (!res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "%s: run failed: %s", what, res ? err : "out of memory");
@@ -435,12 +391,7 @@ static void check_startup(void)
 	char err[512];
 	uint64_t t0 = sync_now_ns(), took;
 
-	rw_config_default(&cfg);
-	cfg.strategy = sync_find("qsbr");
-	cfg.readers = 64;
-	cfg.writers = 1;
-	cfg.duration_s = 0.05;
-	cfg.quiet = 1;
+	rw_config_quiet(&cfg, sync_find("qsbr"), 64, 1, 0.05);
 	if (!cfg.strategy || !res || rw_run(&cfg, res, err, sizeof(err))) {
 		CHECK(0, "startup: run failed: %s", cfg.strategy && res ? err : "no qsbr / out of memory");
 		free(res);

@@ -122,6 +122,17 @@ void rw_config_default(struct rw_config *c)
 	c->quiet = 0;
 }
 
+void rw_config_quiet(struct rw_config *c, const struct sync_ops *ops, unsigned readers, unsigned writers,
+		     double duration_s)
+{
+	rw_config_default(c);
+	c->strategy = ops;
+	c->readers = readers;
+	c->writers = writers;
+	c->duration_s = duration_s;
+	c->quiet = 1;
+}
+
 const char *rw_update_name(enum rw_update u)
 {
 	return u == RW_UPDATE_INPLACE ? "inplace" : "copy";

@@ -76,6 +76,14 @@ struct rw_config {
 /* Sets every field to its default (strategy NULL, 1 reader, 1 writer, 1 s). */
 void rw_config_default(struct rw_config *c);
 
+/*
+ * The defaults for a run a program makes itself rather than from flags
+ * (a floor, a test): strategy ops, readers and writers for duration_s,
+ * quiet.
+ */
+void rw_config_quiet(struct rw_config *c, const struct sync_ops *ops, unsigned readers, unsigned writers,
+		     double duration_s);
+
 struct rw_result {
 	enum rw_update update;
 	unsigned online_cpus;

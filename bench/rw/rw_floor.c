@@ -160,13 +160,8 @@ static double floor_rw(const struct rw_floor_config *cfg, const struct sync_ops 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	rw_config_default(&c);
-	c.strategy = ops;
-	c.readers = 1;
-	c.writers = 0;
-	c.duration_s = cfg->rep_s;
+	rw_config_quiet(&c, ops, 1, 0, cfg->rep_s);
 	c.quiesce_every = cfg->quiesce_every;
-	c.quiet = 1;
 	if (rw_run(&c, res, err, errlen)) {
 		free(res);
 		return -1;

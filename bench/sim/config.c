@@ -51,6 +51,18 @@ void pollsim_config_default(struct pollsim_config *c)
 	c->floors_budget_s = FLOORS_DEFAULT_BUDGET_S;
 }
 
+void pollsim_config_quiet(struct pollsim_config *c, const struct sync_ops *ops, unsigned threads,
+			  enum pollsim_scenario scenario, double duration_s)
+{
+	pollsim_config_default(c);
+	c->strategy = ops;
+	c->threads = threads;
+	c->scenario = scenario;
+	c->duration_s = duration_s;
+	c->quiet = 1;
+	c->floors_budget_s = 0;
+}
+
 const char *pollsim_scenario_name(enum pollsim_scenario s)
 {
 	if ((unsigned)s >= POLLSIM_NSCENARIOS)

@@ -112,16 +112,10 @@ static double sim_iter_ns(double rep_s)
 
 	if (!r)
 		return -1;
-	pollsim_config_default(&c);
-	c.strategy = sync_find("none");
-	c.threads = 1;
-	c.scenario = POLLSIM_SATURATED;
-	c.duration_s = rep_s;
+	pollsim_config_quiet(&c, sync_find("none"), 1, POLLSIM_SATURATED, rep_s);
 	c.update_rate = 0;
 	c.event_cost_us = 0;
 	c.table_size = 1;
-	c.floors_budget_s = 0;
-	c.quiet = 1;
 	if (pollsim_run(&c, r, err, sizeof(err))) {
 		fprintf(stderr, "%s: pollsim: %s\n", prog, err);
 		free(r);

@@ -96,6 +96,14 @@ struct pollsim_config {
 /* Sets every field to its default (strategy NULL). */
 void pollsim_config_default(struct pollsim_config *c);
 
+/*
+ * The defaults for a run a program makes itself rather than from flags
+ * (a floor, a test): strategy ops, threads loops of scenario for
+ * duration_s, quiet, no floors measured.
+ */
+void pollsim_config_quiet(struct pollsim_config *c, const struct sync_ops *ops, unsigned threads,
+			  enum pollsim_scenario scenario, double duration_s);
+
 /* Where update_latency ends: the update's effect is what every later reader sees. */
 enum pollsim_update_end {
 	POLLSIM_ENDS_RELEASE = 0,         /* exclusive (in place): release() returned */

@@ -44,24 +44,16 @@
 #include "bench/sim/sim_test.h"
 #include "strategies/sync.h"
 
-static void base_config(struct pollsim_config *c, const char *strategy)
-{
-	sim_test_config(c, sync_find(strategy));
-	c->duration_s = 0.2;
-}
-
 static void test_none_net_zero(struct pollsim_result *r, enum pollsim_updater u)
 {
 	struct pollsim_config c, bc;
 	const char *name = u == POLLSIM_UPDATER_LOOP ? "loop" : "outside";
 	double d = NAN;
 
-	base_config(&c, "none");
-	c.threads = 2;
+	pollsim_config_quiet(&c, sync_find("none"), 2, POLLSIM_IDLE, 0.4);
 	c.no_events = 1;
 	c.updater = u;
 	c.update_rate = 50;
-	c.duration_s = 0.4;
 	pollsim_baseline_config(&c, &bc);
 	for (int try = 1; try <= 3 && !(fabs(d) <= 3); try++) {
 		if (sim_test_run_into(&c, &r[0]) || sim_test_run_into(&bc, &r[1]))
@@ -86,9 +78,7 @@ static void test_defer_reclaim(struct pollsim_result *r)
 	struct pollsim_config c;
 	uint64_t pub_max, rec_max;
 
-	base_config(&c, "qsbr");
-	c.threads = 2;
-	c.scenario = POLLSIM_IDLE;
+	pollsim_config_quiet(&c, sync_find("qsbr"), 2, POLLSIM_IDLE, 0.2);
 	c.event_rate = 1000;
 	c.reclaim = SYNC_RECLAIM_DEFER;
 	c.updater = POLLSIM_UPDATER_OUTSIDE;
@@ -123,9 +113,7 @@ static void test_saturated_open_loop(struct pollsim_result *r)
 	struct pollsim_config c;
 	uint64_t p95;
 
-	base_config(&c, "none");
-	c.threads = 1;
-	c.scenario = POLLSIM_SATURATED;
+	pollsim_config_quiet(&c, sync_find("none"), 1, POLLSIM_SATURATED, 0.2);
 	c.update_rate = 0;
 	c.stall_thread = 0;
 	c.stall_ms = 20;
@@ -152,7 +140,7 @@ static void test_summary_full(struct pollsim_result *r)
 		printf("skip: no /dev/full\n");
 		return;
 	}
-	base_config(&c, "none");
+	pollsim_config_quiet(&c, sync_find("none"), 2, POLLSIM_IDLE, 0.2);
 	CHECK(pollsim_print_summary(f, &c, r) == -1, "a SUMMARY written to /dev/full was reported as written");
 	fclose(f);
 	printf("SUMMARY to /dev/full: refused\n");

@@ -51,9 +51,6 @@ static void on_window_open(void *arg)
 	atomic_store(&window_open, 1);
 }
 
-static int tw_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
-			    size_t errlen);
-
 static void tw_domain_destroy(struct sync_domain *d)
 {
 	pthread_mutex_lock(&wake_lock);
@@ -79,40 +76,24 @@ static void tw_wake_event(struct sync_thread *t)
 		atomic_fetch_add(&wake_events, 1);
 }
 
-static const struct sync_ops testwake = {
-	.name = "testwake",
-	.family = "baseline",
-	.origin = "pollsim_wakeups_test only",
-	.caps = SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE,
-	.domain_create = tw_domain_create,
-	.domain_destroy = tw_domain_destroy,
-	.wake_fd = tw_wake_fd,
-	.thread_alloc = test_strategy_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.wake_event = tw_wake_event,
-	.isolate = test_strategy_nothing,
-	.release = test_strategy_nothing,
-	.dump = test_strategy_dump,
-};
-
-static int tw_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
-			    size_t errlen)
+static int tw_domain_init(struct sync_domain *d, char *err, size_t errlen)
 {
-	struct sync_domain *d = sync_domain_new(&testwake, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
+	(void)d;
 	pthread_mutex_lock(&wake_lock);
 	wake_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_unlock(&wake_lock);
 	if (wake_efd < 0) {
 		snprintf(err, errlen, "testwake: eventfd: %s", strerror(errno));
-		sync_domain_delete(d);
 		return -1;
 	}
-	*out = d;
 	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE_CHECKED(tw_domain_create, testwake, struct sync_domain, tw_domain_init)
+
+SYNC_DEFINE_OPS(testwake, "baseline", SYNC_CAP_ISOLATE | SYNC_CAP_UNSAFE, tw,
+		(domain_create, domain_destroy, wake_fd, wake_event), .origin = "pollsim_wakeups_test only",
+		.thread_alloc = test_strategy_thread_alloc, TEST_STRATEGY_UNGUARDED, .dump = test_strategy_dump);
 
 /* ---- 1. none, no updates: zero ---- */
 
@@ -121,12 +102,9 @@ static void test_none_idle(void)
 	struct pollsim_config c;
 	struct pollsim_result *r;
 
-	sim_test_config(&c, sync_find("none"));
-	c.threads = 2;
-	c.scenario = POLLSIM_IDLE;
+	pollsim_config_quiet(&c, sync_find("none"), 2, POLLSIM_IDLE, 0.3);
 	c.update_rate = 0;
 	c.event_rate = 200;
-	c.duration_s = 0.3;
 	r = sim_test_run(&c);
 	if (!r)
 		return;
@@ -198,12 +176,10 @@ static void test_k_wakes(void)
 	struct writer_result w = { 0, 0 };
 	pthread_t th;
 
-	sim_test_config(&c, &testwake);
-	c.threads = 1;
+	pollsim_config_quiet(&c, &sync_testwake, 1, POLLSIM_IDLE, 1.5);
 	c.updater = POLLSIM_UPDATER_LOOP; /* one participant: the thread that is woken */
 	c.update_rate = 0;
 	c.no_events = 1;
-	c.duration_s = 1.5;
 	c.on_window_open = on_window_open;
 	atomic_store(&wake_events, 0);
 	atomic_store(&window_open, 0);
@@ -250,13 +226,10 @@ static void test_registry(void)
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
 			continue;
 		}
-		sim_test_config(&c, ops);
-		c.threads = n;
-		c.scenario = POLLSIM_IDLE;
+		pollsim_config_quiet(&c, ops, n, POLLSIM_IDLE, 0.5);
 		c.no_events = 1;
 		c.updater = POLLSIM_UPDATER_OUTSIDE;
 		c.update_rate = 20;
-		c.duration_s = 0.5;
 		if (!(ops->caps & (SYNC_CAP_ISOLATE | SYNC_CAP_SYNCHRONIZE)))
 			c.reclaim = SYNC_RECLAIM_DEFER;
 		if (pollsim_check(&c, &flag, err, sizeof(err))) {

@@ -68,20 +68,7 @@ struct tg_domain {
 	atomic_int want;
 };
 
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
-			    size_t errlen);
-
-static int tg_thread_alloc(struct sync_domain *d, unsigned tid, struct sync_thread **out, char *err,
-			   size_t errlen)
-{
-	struct tg_thread *t = sync_thread_new(d, tid, sizeof(*t), err, errlen);
-
-	if (!t)
-		return -1;
-	atomic_init(&t->in_read, 0);
-	*out = &t->base;
-	return 0;
-}
+static SYNC_THREAD_ALLOC_WITH(tg_thread_alloc, struct tg_thread, atomic_init(&t->in_read, 0))
 
 static void tg_read_begin(struct sync_thread *st)
 {
@@ -136,33 +123,16 @@ static void tg_dump(struct sync_domain *dd, FILE *out)
 	}
 }
 
-static const struct sync_ops testgate = {
-	.name = "testgate",
-	.family = "exclusive",
-	.origin = "pollsim_watchdog_test only",
-	.caps = SYNC_CAP_ISOLATE,
-	.domain_create = tg_domain_create,
-	.domain_destroy = sync_domain_delete,
-	.thread_alloc = tg_thread_alloc,
-	.thread_free = sync_thread_delete,
-	.read_begin = tg_read_begin,
-	.read_end = tg_read_end,
-	.isolate = tg_isolate,
-	.release = tg_release,
-	.dump = tg_dump,
-};
-
-static int tg_domain_create(const struct sync_params *p, struct sync_domain **out, char *err,
-			    size_t errlen)
+static void tg_domain_init(struct tg_domain *d)
 {
-	struct tg_domain *d = sync_domain_new(&testgate, p, sizeof(*d), err, errlen);
-
-	if (!d)
-		return -1;
 	atomic_init(&d->want, 0);
-	*out = &d->base;
-	return 0;
 }
+
+SYNC_DEFINE_DOMAIN_CREATE(tg_domain_create, testgate, struct tg_domain, tg_domain_init)
+
+SYNC_DEFINE_OPS(testgate, "exclusive", SYNC_CAP_ISOLATE, tg,
+		(domain_create, thread_alloc, read_begin, read_end, isolate, release, dump),
+		.origin = "pollsim_watchdog_test only", .domain_destroy = sync_domain_delete);
 
 /* ---- running a configuration in a child ---- */
 
@@ -352,9 +322,7 @@ static double summary_value(const char *s, const char *key)
 
 static void config_for(struct pollsim_config *c, const struct sync_ops *ops)
 {
-	sim_test_config(c, ops);
-	c->threads = 2;
-	c->scenario = POLLSIM_IDLE;
+	pollsim_config_quiet(c, ops, 2, POLLSIM_IDLE, 1.0);
 	c->no_events = 1;           /* only the stall reads: nothing else moves */
 	c->updater = POLLSIM_UPDATER_OUTSIDE;
 	c->update_rate = 10;        /* first update due 100 ms after the start */
@@ -467,10 +435,10 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 #ifdef EXPECT_BROKEN
 	(void)waits;
-	test_strategy(&testgate, 0);
+	test_strategy(&sync_testgate, 0);
 	return check_exit("pollsim_watchdog_test");
 #else
-	test_strategy(&testgate, 1);
+	test_strategy(&sync_testgate, 1);
 	for (size_t i = 0; sync_registry[i]; i++) {
 		const struct sync_ops *ops = sync_registry[i];
 		struct pollsim_config c;

@@ -38,10 +38,10 @@
 #include "strategies/sync.h"
 
 /* A 0.2 s window, the stop held back 0.3 s after it. */
-static void base_config(struct pollsim_config *c, const char *strategy)
+static void base_config(struct pollsim_config *c, const char *strategy, unsigned threads,
+			enum pollsim_scenario scenario)
 {
-	sim_test_config(c, sync_find(strategy));
-	c->duration_s = 0.2;
+	pollsim_config_quiet(c, sync_find(strategy), threads, scenario, 0.2);
 	c->stop_delay_s = 0.3;
 }
 
@@ -57,9 +57,7 @@ static void test_idle_schedule(void)
 	struct pollsim_result *r;
 	uint64_t period, window = (uint64_t)(0.2 * 1e9), upd_max, total = 0;
 
-	base_config(&c, "none");
-	c.threads = 2;
-	c.scenario = POLLSIM_IDLE;
+	base_config(&c, "none", 2, POLLSIM_IDLE);
 	c.event_rate = 2000;
 	c.event_cost_us = 0;
 	c.update_rate = 100;
@@ -124,9 +122,7 @@ static void test_saturated_cpu(void)
 {
 	struct pollsim_config c;
 
-	base_config(&c, "none");
-	c.threads = 2;
-	c.scenario = POLLSIM_SATURATED;
+	base_config(&c, "none", 2, POLLSIM_SATURATED);
 	c.event_cost_us = 50;
 	c.update_rate = 100;
 	c.stop_delay_s = 0.6;
@@ -138,9 +134,7 @@ static void test_oversubscribed(void)
 	struct pollsim_config c;
 	struct pollsim_result *r;
 
-	base_config(&c, "qsbr");
-	c.threads = 64;
-	c.scenario = POLLSIM_SATURATED;
+	base_config(&c, "qsbr", 64, POLLSIM_SATURATED);
 	c.event_cost_us = 20;
 	c.update_rate = 200;
 	c.duration_s = 0.5;

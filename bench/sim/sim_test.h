@@ -1,7 +1,8 @@
 /*
- * sim_test.h - what the simulator's in-process tests share: the
- * configuration they start from and one checked run. Included by the test
- * files only, after bench/lib/check.h (failures, CHECK).
+ * sim_test.h - what the simulator's in-process tests share: one checked
+ * run (they start from pollsim_config_quiet: a NULL strategy, no such
+ * strategy, fails the run). Included by the test files only, after
+ * bench/lib/check.h (failures, CHECK).
  */
 #ifndef SIM_TEST_H
 #define SIM_TEST_H
@@ -11,15 +12,6 @@
 
 #include "bench/sim/pollsim.h"
 #include "strategies/sync.h"
-
-/* The defaults, for ops (NULL: no such strategy, the run fails), quiet, no floors: speed is not judged here. */
-static inline void sim_test_config(struct pollsim_config *c, const struct sync_ops *ops)
-{
-	pollsim_config_default(c);
-	c->strategy = ops;
-	c->quiet = 1;
-	c->floors_budget_s = 0;
-}
 
 /* One run of c into r: 0, or -1 after a FAIL line (no such strategy, or pollsim_run's reason). */
 static inline int sim_test_run_into(const struct pollsim_config *c, struct pollsim_result *r)
