@@ -64,9 +64,11 @@ static void fmt_num(char *b, size_t len, double v, const char *unit)
 
 	if (!isfinite(v))
 		snprintf(b, len, "-");
+	else if (strcmp(unit, "ns") == 0 && a < 999.5)
+		snprintf(b, len, "%.3g ns", v); /* 3 digits: a read costs 1.78 ns, not "2 ns" */
 	else if (strcmp(unit, "ns") == 0)
-		snprintf(b, len, a < 1e3 ? "%.0f ns" : a < 1e6 ? "%.1f us" : a < 1e9 ? "%.2f ms" : "%.2f s",
-			 a < 1e3 ? v : a < 1e6 ? v / 1e3 : a < 1e9 ? v / 1e6 : v / 1e9);
+		snprintf(b, len, a < 1e6 ? "%.1f us" : a < 1e9 ? "%.2f ms" : "%.2f s",
+			 a < 1e6 ? v / 1e3 : a < 1e9 ? v / 1e6 : v / 1e9);
 	else if (a >= 1e6)
 		snprintf(b, len, "%.2f M", v / 1e6);
 	else if (a >= 1e4)
