@@ -39,7 +39,6 @@ static void *sync_alloc_lines(size_t size)
 	return m;
 }
 
-
 #ifdef SYNC_COUNTING
 /* The thread SYNC_COUNT_SELF counts for (count.h). */
 _Thread_local struct sync_thread *sync_count_self;

@@ -1,30 +1,10 @@
 /*
- * strategy_thread.c - the four steps of strategy_thread.h, and their
- * registration.
+ * strategy_thread.c - the four steps of strategy_thread.h, registered
+ * together.
  */
 #include "bench/lib/strategy_thread.h"
 
 #include "strategies/loop.h"
-
-int strategy_thread_alloc(struct sync_domain *dom, struct watchdog *wd, unsigned tid, void *user,
-			  struct sync_thread **slot, char *err, size_t errlen)
-{
-	if (dom->ops->thread_alloc(dom, tid, slot, err, errlen))
-		return -1;
-	(*slot)->user = user;
-	if (wd)
-		watchdog_watch(wd, tid, *slot);
-	return 0;
-}
-
-void strategy_thread_free(struct watchdog *wd, unsigned tid, struct sync_thread **slot)
-{
-	/* Unwatched first: the scan may read the handle until unwatch returns. */
-	if (wd)
-		watchdog_unwatch(wd, tid);
-	(*slot)->dom->ops->thread_free(*slot);
-	*slot = NULL;
-}
 
 static int cb_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 {
@@ -35,7 +15,12 @@ static int cb_alloc(void *arg, unsigned tid, char *err, size_t errlen)
 	if (st->before_alloc && st->before_alloc(st->harness, tid, err, errlen))
 		return -1;
 	slot = st->slot(st->harness, tid, &user);
-	return strategy_thread_alloc(*st->dom, *st->wd, tid, user, slot, err, errlen);
+	if ((*st->dom)->ops->thread_alloc(*st->dom, tid, slot, err, errlen))
+		return -1;
+	(*slot)->user = user;
+	if (*st->wd)
+		watchdog_watch(*st->wd, tid, *slot);
+	return 0;
 }
 
 static int cb_init(void *arg, unsigned tid, char *err, size_t errlen)
@@ -61,10 +46,15 @@ static int cb_free(void *arg, unsigned tid, char *err, size_t errlen)
 {
 	struct strategy_threads *st = arg;
 	void *user;
+	struct sync_thread **slot = st->slot(st->harness, tid, &user);
 
 	(void)err;
 	(void)errlen;
-	strategy_thread_free(*st->wd, tid, st->slot(st->harness, tid, &user));
+	/* Unwatched first: the scan may read the handle until unwatch returns. */
+	if (*st->wd)
+		watchdog_unwatch(*st->wd, tid);
+	(*slot)->dom->ops->thread_free(*slot);
+	*slot = NULL;
 	return 0;
 }
 

@@ -5,14 +5,14 @@
  * The handle lives from its thread's ALLOC to its FREE, and the watchdog
  * (bench/lib/watchdog.h) watches it for exactly that long, so that a wait in
  * thread_init, in a DEINIT barrier or in thread_deinit is caught too:
- *   ALLOC   strategy_thread_alloc: thread_alloc, t->user, watchdog_watch;
+ *   ALLOC   thread_alloc, t->user, watchdog_watch;
  *   INIT    sync_thread_init;
  *   DEINIT  sync_thread_deinit;
- *   FREE    strategy_thread_free: watchdog_unwatch, then thread_free (the
- *           scan holds the lock that unwatch takes, so it never reads a
- *           freed handle).
- * A harness registers the four under one name, so that a failed start undoes
- * exactly what ran (lifecycle pairs undo callbacks by name).
+ *   FREE    watchdog_unwatch, then thread_free (the scan holds the lock
+ *           that unwatch takes, so it never reads a freed handle).
+ * strategy_threads_register registers the four under one name, so that a
+ * failed start undoes exactly what ran (lifecycle pairs undo callbacks by
+ * name).
  */
 #ifndef STRATEGY_THREAD_H
 #define STRATEGY_THREAD_H
@@ -22,17 +22,6 @@
 #include "bench/lib/lifecycle.h"
 #include "bench/lib/watchdog.h"
 #include "strategies/sync.h"
-
-/*
- * On thread tid, in its ALLOC phase: the strategy's handle into *slot, its
- * user pointer set, watched by wd (NULL: no watchdog). 0, or -1 with a
- * one-line reason in err (nothing to undo then).
- */
-int strategy_thread_alloc(struct sync_domain *dom, struct watchdog *wd, unsigned tid, void *user,
-			  struct sync_thread **slot, char *err, size_t errlen);
-
-/* On thread tid, in its FREE phase: unwatched, freed, *slot NULL. */
-void strategy_thread_free(struct watchdog *wd, unsigned tid, struct sync_thread **slot);
 
 /*
  * A harness's strategy threads, for strategy_threads_register. dom and wd
