@@ -237,13 +237,18 @@ static void run_loop(struct pt *p)
 		 * A saturated thread that only classified its poll's return
 		 * keeps the clock read after the poll (a clock read is about
 		 * 30 ns on a VM, against 0.2 us events); after a drain or the
-		 * strategy's woken hook, the time is read again.
+		 * strategy's woken hook, the time is read again (and the
+		 * window checked at it).
 		 */
-		if (p->role != ROLE_SATURATED || sync || ctl)
+		int reread = p->role != ROLE_SATURATED || sync || ctl;
+
+		if (reread)
 			now = now_ns();
 		if (events_on && p->role == ROLE_SATURATED && src) {
 			sync_set_doing(st, SYNC_DOING_EVENT);
-			sim_window(p, now);
+			/* the window was checked at this very time after the poll */
+			if (reread)
+				sim_window(p, now);
 			sat_time(p, now);
 			sim_handle_event(p, p->prev_end ? now - p->prev_end : UINT64_MAX);
 			p->prev_end = now_ns();
