@@ -83,6 +83,9 @@ void analyze_goal(const char *op, const char *bound_s)
 		q[n] = a[n] / b[n];
 		n++;
 	}
+	/* more rounds than fit: an error, never a median of the first MAX_REPS */
+	if (n == MAX_REPS && fgets(line, sizeof(line), stdin))
+		die(2, "goal: more than %d rounds on stdin: at most %d allowed", MAX_REPS, MAX_REPS);
 	if (!n)
 		die(2, "goal: no round with both figures on stdin (%zu without)", missing);
 	if (missing)

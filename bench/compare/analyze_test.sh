@@ -15,7 +15,8 @@
 #  - settled: every headline interval of the group within +-1% (the widest,
 #    "same", is +-0.65%): "settled"; within +-0.5%: "unsettled" naming
 #    "same"'s update p50;
-#  - bad input (no records, a malformed line): one line, exit 2.
+#  - bad input (no records, a malformed line, more goal rounds than fit): one
+#    line, exit 2.
 # Usage: analyze_test.sh <analyze binary> [--expect-broken]
 set -u
 analyze=$1
@@ -86,6 +87,14 @@ esac
 "$analyze" settled "$d" nosuch/group 5 2>"$tmp/err"
 [ $? -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && ok "settled, unknown group: one line, exit 2" ||
 	fail "settled, unknown group: $(cat "$tmp/err")"
+
+# goal: 64 rounds are taken whole; a 65th is an error, never left out unsaid
+seq 64 | awk '{ print $1, 2 }' | "$analyze" goal '<=' 100 >"$tmp/goal" 2>&1
+grep -q "(64 rounds): MET" "$tmp/goal" && ok "goal: 64 rounds, all used" || fail "goal, 64 rounds: $(cat "$tmp/goal")"
+seq 65 | awk '{ print $1, 2 }' | "$analyze" goal '<=' 100 >"$tmp/goal" 2>"$tmp/err"
+st=$?
+[ $st -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && [ ! -s "$tmp/goal" ] && ok "goal: 65 rounds: one line, exit 2" ||
+	fail "goal, 65 rounds: exit $st: $(cat "$tmp/goal" "$tmp/err")"
 
 mkdir -p "$tmp/empty" "$tmp/bad"
 echo "RECORD name x" >"$tmp/bad/records.txt"
