@@ -71,21 +71,26 @@ void analyze_goal(const char *op, const char *bound_s)
 		die(2, "goal: BOUND '%s': a number", bound_s);
 	size_t lineno = 0, missing = 0;
 
-	while (n < MAX_REPS && fgets(line, sizeof(line), stdin)) {
+	while (fgets(line, sizeof(line), stdin)) {
+		double x, y;
+
 		lineno++;
-		if (sscanf(line, "%lf %lf", &a[n], &b[n]) != 2)
+		if (sscanf(line, "%lf %lf", &x, &y) != 2)
 			die(2, "goal: stdin line %zu: two numbers \"a b\" expected", lineno);
 		/* a round without the figure (nan: nothing measured) is left out, and counted */
-		if (!isfinite(a[n]) || !isfinite(b[n]) || !(b[n] > 0)) {
+		if (!isfinite(x) || !isfinite(y) || !(y > 0)) {
 			missing++;
 			continue;
 		}
-		q[n] = a[n] / b[n];
+		/* more rounds than fit: an error, never a median of the first MAX_REPS */
+		if (n == MAX_REPS)
+			die(2, "goal: more than %d rounds with both figures on stdin: at most %d allowed", MAX_REPS,
+			    MAX_REPS);
+		a[n] = x;
+		b[n] = y;
+		q[n] = x / y;
 		n++;
 	}
-	/* more rounds than fit: an error, never a median of the first MAX_REPS */
-	if (n == MAX_REPS && fgets(line, sizeof(line), stdin))
-		die(2, "goal: more than %d rounds on stdin: at most %d allowed", MAX_REPS, MAX_REPS);
 	if (!n)
 		die(2, "goal: no round with both figures on stdin (%zu without)", missing);
 	if (missing)
