@@ -263,7 +263,6 @@ uint64_t sim_calibrated_x1000(void);
 /* workload.c: the shared table, an event's read section, an update. */
 struct table *sim_table_new(struct sim *s, unsigned size, uint64_t gen);
 void sim_handle_event(struct pt *p, uint64_t delay);
-void sim_record_delay(struct pt *p, uint64_t delay);
 void sim_update(struct pt *p, uint64_t sched);
 
 /* events.c: each participant's schedule and the timer that wakes it. */
@@ -275,12 +274,25 @@ void sim_stall(struct pt *p);
 
 /* loop.c: a participant thread's body. */
 void *sim_participant_main(void *arg);
+#ifdef POLLSIM_STUB_POLL
+int sim_stub_poll(void *arg); /* arg: struct sync_epoll_args */
+#endif
 
 /*
  * Whether p counts now: opens its window at the first look at or after
  * win_t0, closes it (snapshot to at_close) at the first at or after win_end.
+ * Inline for the case of nearly every iteration (open, not yet at its end:
+ * one compare); sim_window_edge does the rest (loop.c).
  */
-int sim_window(struct pt *p, uint64_t now);
+int sim_window_edge(struct pt *p, uint64_t now);
+
+static inline int sim_window(struct pt *p, uint64_t now)
+{
+	/* win_end was published before win_t0, which p loaded (acquire) to open */
+	if (p->in_window == 1 && now < p->sim->win_end)
+		return 1;
+	return sim_window_edge(p, now);
+}
 
 /* resources.c: the lifecycle callbacks of every participant. */
 void sim_register_callbacks(struct sim *s);

@@ -213,7 +213,7 @@ void sim_update(struct pt *p, uint64_t sched)
  * HdrHistogram's recordValueWithExpectedInterval), so that a stall counts as
  * every event it delayed, not once.
  */
-void sim_record_delay(struct pt *p, uint64_t delay)
+static void sim_record_delay(struct pt *p, uint64_t delay)
 {
 	uint64_t pace = p->role == ROLE_SATURATED ? p->sat_iter_ns : 0;
 
