@@ -169,16 +169,16 @@ hf=$("$HARNESS_FLOOR" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { 
 	{ echo "$prog: harness_floor_bench failed" >&2; exit 1; }
 echo "G6 harness floor (1 reader, no writer): qsbr through readers/writers vs a bare QSBR loop (ns/read): $(awk '/^[0-9]/ { print $5, $3 }' <<<"$hf" | goal '<=' 1.10) (goal: ratio <= 1.10)"
 echo "G6 harness floor: none through readers/writers vs the bare read body (ns/read): $(awk '/^[0-9]/ { print $4, $2 }' <<<"$hf" | goal - 1) (shown)"
-echo "$prog: G7 poll-loop bookkeeping, $rounds rounds" >&2
-lf=$("$LOOP_FLOOR" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
-	{ echo "$prog: loop_floor_bench failed" >&2; exit 1; }
-echo "G7 poll-loop bookkeeping: saturated iteration minus bare epoll_wait(0) (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
-echo "G7 poll-loop bookkeeping beyond the event's timing: saturated iteration minus a timed epoll_wait(0) loop (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $8, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
-echo "G7 the event's timing: timed minus bare epoll_wait(0) loop (ns) vs 0.2 us: $(awk '$1 == "ROUND" { print $8 - $4, 200 }' <<<"$lf" | goal - 1) (shown)"
-echo "G7 poll-loop iteration vs bare epoll_wait(0) (ns): $(awk '$1 == "ROUND" { print $6, $4 }' <<<"$lf" | goal - 1) (shown)"
-echo "$prog: G7 with the stub poll, $rounds rounds" >&2
-ls=$("$LOOP_FLOOR_STUB" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
-	{ echo "$prog: loop_floor_stub_bench failed" >&2; exit 1; }
-echo "G7 stub poll (no syscall): saturated iteration minus a bare stub-poll loop (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$ls" | goal '<=' 0.05) (goal: ratio <= 0.05)"
-echo "G7 stub poll (no syscall), beyond the event's timing: saturated iteration minus a timed stub-poll loop (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $8, 200 }' <<<"$ls" | goal '<=' 0.05) (goal: ratio <= 0.05)"
-echo "G7 stub poll (no syscall), the event's timing: timed minus bare stub-poll loop (ns) vs 0.2 us: $(awk '$1 == "ROUND" { print $8 - $4, 200 }' <<<"$ls" | goal - 1) (shown)"
+# g7 BINARY TAG POLL: the G7 lines from BINARY's rounds (TAG after "G7", POLL the reference poll's name)
+g7() {
+	echo "$prog: G7 poll-loop bookkeeping${2:+ ($2)}, $rounds rounds" >&2
+	local lf t=${2:+ ($2)}
+	lf=$("$1" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
+		{ echo "$prog: $(basename "$1") failed" >&2; exit 1; }
+	echo "G7$t poll-loop bookkeeping: saturated iteration minus bare $3 (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
+	echo "G7$t poll-loop bookkeeping beyond the event's timing: saturated iteration minus a timed $3 loop (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $8, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"
+	echo "G7$t the event's timing: timed minus bare $3 loop (ns) vs 0.2 us: $(awk '$1 == "ROUND" { print $8 - $4, 200 }' <<<"$lf" | goal - 1) (shown)"
+	echo "G7$t poll-loop iteration vs bare $3 (ns): $(awk '$1 == "ROUND" { print $6, $4 }' <<<"$lf" | goal - 1) (shown)"
+}
+g7 "$LOOP_FLOOR" "" "epoll_wait(0)"
+g7 "$LOOP_FLOOR_STUB" "stub poll, no syscall" "stub-poll"
