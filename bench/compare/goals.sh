@@ -171,8 +171,8 @@ echo "G6 harness floor (1 reader, no writer): qsbr through readers/writers vs a 
 echo "G6 harness floor: none through readers/writers vs the bare read body (ns/read): $(awk '/^[0-9]/ { print $4, $2 }' <<<"$hf" | goal - 1) (shown)"
 # g7 BINARY TAG POLL: the G7 lines from BINARY's rounds (TAG after "G7", POLL the reference poll's name)
 g7() {
-	echo "$prog: G7 poll-loop bookkeeping${2:+ ($2)}, $rounds rounds" >&2
 	local lf t=${2:+ ($2)}
+	echo "$prog: G7 poll-loop bookkeeping$t, $rounds rounds" >&2
 	lf=$("$1" --rounds="$rounds" --rep="$(awk -v d="$duration" 'BEGIN { print d / 4 }')") ||
 		{ echo "$prog: $(basename "$1") failed" >&2; exit 1; }
 	echo "G7$t poll-loop bookkeeping: saturated iteration minus bare $3 (ns) vs the 0.2 us smallest event: $(awk '$1 == "ROUND" { print $6 - $4, 200 }' <<<"$lf" | goal '<=' 0.05) (goal: ratio <= 0.05)"

@@ -123,8 +123,6 @@ void sim_arm_timer(struct pt *p)
 	uint64_t d = UINT64_MAX;
 	struct itimerspec its;
 
-	if (p->role == ROLE_SATURATED)
-		return; /* polls with timeout 0: no timer */
 	/*
 	 * Past the window nothing more is handled (loop.c): a deadline left
 	 * armed there would fire at once, again and again.

@@ -184,20 +184,21 @@ static void run_loop(struct pt *p)
 
 	for (;;) {
 		int n, err, sync = 0, src = 0, ctl = 0, start = 0, counting;
+		/* a saturated thread before and inside the window: polls without sleeping */
+		int busy = p->role == ROLE_SATURATED && p->in_window != 2;
 		uint64_t now;
 
 		if (p->role != ROLE_SATURATED)
 			sim_arm_timer(p); /* a saturated thread polls with timeout 0: no timer */
 		sync_set_doing(st, SYNC_DOING_POLLING);
 #ifdef POLLSIM_STUB_POLL
-		if (p->role == ROLE_SATURATED && p->in_window != 2) {
+		if (busy) {
 			struct sync_epoll_args a = { .epfd = p->epfd, .max = 8, .timeout_ms = 0, .evs = evs };
 
 			n = sync_loop_poll(st, sim_stub_poll, &a);
 		} else
 #endif
-			n = sync_loop_epoll(st, p->epfd, evs, 8,
-					    p->role == ROLE_SATURATED && p->in_window != 2 ? 0 : -1);
+			n = sync_loop_epoll(st, p->epfd, evs, 8, busy ? 0 : -1);
 		err = n < 0 ? -n : 0;
 		if (atomic_load(&s->stop))
 			break;

@@ -59,8 +59,6 @@
 #ifdef POLLSIM_STUB_POLL
 #include "strategies/loop.h"
 
-int sim_stub_poll(void *arg); /* the simulator's (loop.c), built with the same flag */
-
 static const char *prog = "loop_floor_stub_bench";
 #define POLL_NAME "the stub poll"
 #else

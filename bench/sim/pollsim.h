@@ -267,4 +267,9 @@ extern const char *const pollsim_reclaim_names[];   /* sync defer */
 #define POLLSIM_SLOWCALL_EVENT_RATE 500.0 /* slowcall: events/s per thread: a quarter of the time in calls */
 #define POLLSIM_STALL_AT_S 0.02           /* --stall begins 20 ms after the start */
 
+#ifdef POLLSIM_STUB_POLL
+/* loop_floor_stub_bench's build only (loop.c): the poll without the syscall; arg: struct sync_epoll_args */
+int sim_stub_poll(void *arg);
+#endif
+
 #endif /* POLLSIM_H */

@@ -235,7 +235,7 @@ static void test_registry(void)
 		struct pollsim_result *r;
 		const char *flag;
 		char err[512];
-		uint64_t want;
+		uint64_t loop_sum;
 
 		if (check_tsan_blind(ops->name)) {
 			printf("skip %s: goes through liburcu/ck, whose atomics TSAN cannot see\n", ops->name);
@@ -276,11 +276,11 @@ static void test_registry(void)
 			free(r);
 			continue;
 		}
-		want = 0;
+		loop_sum = 0;
 		for (unsigned k = 0; k < n; k++) {
 			uint64_t w = r->per_thread[k].sync_wakeups;
 
-			want += w;
+			loop_sum += w;
 			printf("%s: loop thread %u: %llu sync wakeups for %llu updates%s\n", ops->name, k,
 			       (unsigned long long)w, (unsigned long long)r->updates,
 			       w + 1 == r->updates ? " (the last update woke it after the window closed)" : "");
@@ -289,10 +289,10 @@ static void test_registry(void)
 			      "(or one fewer: the last update's, after the close)",
 			      ops->name, k, (unsigned long long)w, (unsigned long long)r->updates);
 		}
-		CHECK(r->sync_wakeups == want,
+		CHECK(r->sync_wakeups == loop_sum,
 		      "%s: %llu sync wakeups in all, the loop threads' sum is %llu: the updater (or another "
 		      "participant) was counted as woken",
-		      ops->name, (unsigned long long)r->sync_wakeups, (unsigned long long)want);
+		      ops->name, (unsigned long long)r->sync_wakeups, (unsigned long long)loop_sum);
 		free(r);
 	}
 }

@@ -269,14 +269,11 @@ void sim_update(struct pt *p, uint64_t sched);
 void sim_schedule_start(struct pt *p, uint64_t t0);
 uint64_t sim_next_event_time(const struct pt *p);
 uint64_t sim_take_event(struct pt *p);
-void sim_arm_timer(struct pt *p);
+void sim_arm_timer(struct pt *p); /* not for a saturated thread: it polls with timeout 0 */
 void sim_stall(struct pt *p);
 
 /* loop.c: a participant thread's body. */
 void *sim_participant_main(void *arg);
-#ifdef POLLSIM_STUB_POLL
-int sim_stub_poll(void *arg); /* arg: struct sync_epoll_args */
-#endif
 
 /*
  * Whether p counts now: opens its window at the first look at or after
